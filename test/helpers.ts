@@ -1,0 +1,31 @@
+/** Small helpers shared by the tests: where the repository is, and running the built `iwl` CLI. */
+import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/** The repository root: the nearest folder above this file that holds package.json. */
+export const repoRoot: string = (() => {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = parent;
+  }
+  return dir;
+})();
+
+/** Runs `node bin/iwl.js ...args` and returns its exit code and output. */
+export function runIwl(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): SpawnSyncReturns<string> & { status: number | null } {
+  return spawnSync(process.execPath, [join(repoRoot, 'bin', 'iwl.js'), ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: { ...process.env, ...options.env },
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 120_000,
+  });
+}
+
+/** A fresh temporary folder for one test. */
+export function tempDir(prefix = 'iwl-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
