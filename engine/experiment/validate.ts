@@ -1,0 +1,274 @@
+/**
+ * Experiment file text -> the validated Experiment (types.ts) or diagnostics. Never throws.
+ *
+ * Three passes: parse (parse.ts: syntax, duplicate keys), the schema (check.ts over schema.ts:
+ * types, enums, ranges, unknown and missing keys, defaults), then the checks that span keys here:
+ * network shape, data sources and files, models against the network, data and loss, memory.
+ */
+import { basename } from 'node:path';
+import { Diagnostic, Experiment, InfiniteMethod, LossName, ModelSpec, OptimizerName, OptimizerSpec, Range, TrainingSpec, BatchSize } from './types';
+import { formatOf, parseSource } from './parse';
+import { CheckContext, INVALID, NamedValue, checkNode, childPath } from './check';
+import { experimentSchema } from './schema';
+import { ValidationHost, defaultMemoryBudget } from './host';
+import { buildNetwork, statedHiddenWidth } from './network';
+import { DataShape, checkData } from './dataChecks';
+import { estimateMemory, formatBytes } from './memory';
+
+export interface ValidationOptions {
+  /** The file's path: picks YAML or JSON (by extension) and anchors relative paths. */
+  filePath: string;
+  host: ValidationHost;
+}
+
+export interface ValidationResult {
+  /** Present exactly when no diagnostic is an error. */
+  experiment: Experiment | null;
+  /** Sorted by position. */
+  diagnostics: Diagnostic[];
+}
+
+export function validateExperiment(text: string, options: ValidationOptions): ValidationResult {
+  try {
+    return validateUnguarded(String(text), options);
+  } catch (error) {
+    return { experiment: null, diagnostics: [internalError(error)] };
+  }
+}
+
+/** A validator bug must still reach the user as a diagnostic, not a crash. */
+export function internalError(error: unknown): Diagnostic {
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    code: 'internal-error',
+    severity: 'error',
+    message: `the validator failed (${message}); please report this with the file`,
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+  };
+}
+
+type Raw = Record<string, unknown>;
+
+function validateUnguarded(text: string, options: ValidationOptions): ValidationResult {
+  const parsed = parseSource(text, formatOf(options.filePath));
+  if (!parsed.root) return finish(parsed.diagnostics, null);
+  const ctx = new CheckContext();
+  const raw = checkNode(experimentSchema, parsed.root, '', ctx);
+  const diagnostics = mergeDuplicates(parsed.diagnostics, ctx.diagnostics);
+  if (raw === INVALID) return finish(diagnostics, null);
+  const experiment = buildExperiment(raw as Raw, options, ctx);
+  return finish(mergeDuplicates(parsed.diagnostics, ctx.diagnostics), experiment);
+}
+
+/** The schema pass re-reports a duplicate model name with its own code; drop the parser's plain duplicate-key there. */
+function mergeDuplicates(parser: Diagnostic[], checker: Diagnostic[]): Diagnostic[] {
+  const same = (a: Range, b: Range): boolean => a.start.line === b.start.line && a.start.character === b.start.character;
+  const renamed = checker.filter((d) => d.code === 'duplicate-model-name');
+  return [...parser.filter((d) => !(d.code === 'duplicate-key' && renamed.some((r) => same(r.range, d.range)))), ...checker];
+}
+
+function finish(diagnostics: Diagnostic[], experiment: Experiment | null): ValidationResult {
+  const sorted = [...diagnostics].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  const hasError = sorted.some((d) => d.severity === 'error');
+  return { experiment: hasError ? null : experiment, diagnostics: sorted };
+}
+
+function buildExperiment(raw: Raw, options: ValidationOptions, ctx: CheckContext): Experiment | null {
+  const network = buildNetwork(raw.network, 'network', ctx);
+  const data = checkData(raw.data, options.filePath, options.host, ctx);
+  const loss = raw.loss as LossName | typeof INVALID;
+  const training = raw.training as Raw;
+  const seed = raw.seed as number | typeof INVALID;
+  const shape = data?.shape ?? null;
+
+  if (loss === 'crossEntropy' && shape?.task === 'regression') {
+    ctx.error('loss-needs-classes', 'loss', `crossEntropy needs class labels, but the data has regression targets (${describeData(raw.data as Raw)}); use loss mse`, ctx.rangeOf('loss'));
+  }
+  if (network && shape?.outputs != null) checkReadoutWidth(network.layers, shape.outputs, ctx);
+  const trainingSpec = checkTraining(training, shape, ctx);
+
+  const named = raw.models === INVALID ? null : (raw.models as NamedValue[]);
+  const models: ModelSpec[] = [];
+  let modelsOk = named !== null;
+  for (const entry of named ?? []) {
+    const model = buildModel(entry, { network, trainingSpec, training, shape, loss, seed }, ctx);
+    if (model) models.push(model);
+    else modelsOk = false;
+  }
+  if (!network || !data || !trainingSpec || !modelsOk || loss === INVALID || seed === INVALID || raw.name === INVALID) return null;
+  const experiment: Experiment = {
+    name: typeof raw.name === 'string' ? raw.name : defaultName(options.filePath),
+    seed,
+    data: data.spec,
+    network,
+    loss,
+    training: trainingSpec,
+    models,
+  };
+  if (shape && !ctx.diagnostics.some((d) => d.severity === 'error')) checkMemory(experiment, shape, options.host, ctx);
+  return experiment;
+}
+
+function defaultName(filePath: string): string {
+  return basename(filePath).replace(/(\.iwl)?\.(ya?ml|json)$/i, '') || 'experiment';
+}
+
+function describeData(d: Raw): string {
+  return d.source === 'synthetic' ? `synthetic ${String(d.kind)}` : d.source === 'csv' ? 'csv with task regression' : String(d.source);
+}
+
+function checkReadoutWidth(layers: Experiment['network']['layers'], outputs: number, ctx: CheckContext): void {
+  const index = layers.length - 1;
+  const last = layers[index];
+  if (last?.kind !== 'dense' || last.width === null || last.width === outputs) return;
+  const p = `network.layers[${index}].dense.width`;
+  ctx.error('readout-width-mismatch', p, `the readout has ${last.width} units but the data has ${outputs} output${outputs === 1 ? '' : 's'}; leave width out of the last dense layer`, ctx.rangeOf(p));
+}
+
+function checkTraining(t: Raw, shape: DataShape | null, ctx: CheckContext): TrainingSpec | null {
+  if (Object.values(t).includes(INVALID)) return null;
+  const spec: TrainingSpec = { steps: t.steps as number, learningRate: t.learningRate as number, batchSize: t.batchSize as BatchSize, logEvery: t.logEvery as number };
+  checkBatchSize(spec.batchSize, 'training.batchSize', shape, ctx);
+  if (spec.logEvery > spec.steps) warnLogEvery('training', spec, ctx);
+  return spec;
+}
+
+function checkBatchSize(batchSize: BatchSize, path: string, shape: DataShape | null, ctx: CheckContext): void {
+  if (typeof batchSize !== 'number' || !shape || batchSize <= shape.train) return;
+  ctx.error('batch-size-too-large', path, `${batchSize} is larger than the ${shape.train} training points; use at most ${shape.train}, or full`, ctx.rangeOf(path));
+}
+
+function warnLogEvery(path: string, spec: { steps: number; logEvery: number }, ctx: CheckContext): void {
+  const at = ctx.nodes.has(childPath(path, 'logEvery')) ? childPath(path, 'logEvery') : childPath(path, 'steps');
+  ctx.warn('log-every-exceeds-steps', childPath(path, 'logEvery'), `${spec.logEvery} is larger than steps ${spec.steps}: only the first and last points will be logged`, ctx.rangeOf(at));
+}
+
+interface ModelContext {
+  network: Experiment['network'] | null;
+  trainingSpec: TrainingSpec | null;
+  training: Raw;
+  shape: DataShape | null;
+  loss: LossName | typeof INVALID;
+  seed: number | typeof INVALID;
+}
+
+const optimizerDefaults = { momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+function buildModel(entry: NamedValue, mc: ModelContext, ctx: CheckContext): ModelSpec | null {
+  if (entry.value === INVALID) return null;
+  const m = entry.value as Raw;
+  const path = childPath('models', entry.name);
+  const given = (key: string): boolean => ctx.keyRanges.has(childPath(path, key));
+  const optimizer = buildOptimizer(m, path, given('optimizer'), ctx);
+
+  if (Object.values(m).includes(INVALID) || optimizer === null) return null;
+  let ok = true;
+  const t = mc.trainingSpec;
+  const override = <T>(key: string, inherited: T | undefined): T | undefined => (m[key] !== undefined ? (m[key] as T) : inherited);
+  const steps = override<number>('steps', t?.steps);
+  const logEvery = override<number>('logEvery', t?.logEvery);
+  const batchSize = override<BatchSize>('batchSize', t?.batchSize);
+  if (given('batchSize')) checkBatchSize(m.batchSize as BatchSize, childPath(path, 'batchSize'), mc.shape, ctx);
+  if ((given('steps') || given('logEvery')) && steps !== undefined && logEvery !== undefined && logEvery > steps) warnLogEvery(path, { steps, logEvery }, ctx);
+  if (optimizer?.learningRate != null && given('learningRate') && m.learningRate !== optimizer.learningRate) {
+    ctx.warn('conflicting-learning-rate', childPath(path, 'learningRate'), `${String(m.learningRate)} is overridden by optimizer.learningRate ${optimizer.learningRate}; set one of them`, ctx.rangeOf(childPath(path, 'learningRate')));
+  }
+  const learningRate = optimizer?.learningRate ?? override<number>('learningRate', t?.learningRate);
+  if (!t || steps === undefined || logEvery === undefined || batchSize === undefined || learningRate === undefined) return null;
+  const common = { name: entry.name, optimizer, steps, learningRate, batchSize, logEvery, range: entry.keyRange };
+
+  if (m.kind === 'finite') {
+    const widths = finiteWidths(m, path, mc.network, ctx);
+    if (!widths) return null;
+    const seeds = typeof m.seeds === 'number' ? Array.from({ length: m.seeds }, (_, i) => i) : (m.seeds as number[]);
+    if (seeds.includes(INVALID as never)) return null;
+    return { ...common, kind: 'finite', widths, seeds, trainable: m.trainable as 'all', centering: m.centering as boolean };
+  }
+
+  const method = m.method as InfiniteMethod;
+  if (mc.network?.parametrization === 'standard') {
+    ctx.error('infinite-needs-ntk-parametrization', path, `infinite-width models need network.parametrization ntk (the NTK of the standard parametrization grows without bound with width), got standard`, entry.keyRange);
+    ok = false;
+  }
+  if (given('optimizer')) ok = checkMethodOptimizer(method, optimizer.name, path, ctx) && ok;
+  if (method === 'gp' && mc.loss === 'crossEntropy') {
+    ctx.error('method-loss-mismatch', childPath(path, 'method'), `gp is the NNGP posterior mean, the solution for loss mse; with loss crossEntropy use method nngp or ntk`, ctx.rangeOf(childPath(path, 'method')));
+    ok = false;
+  }
+  for (const key of ['samples', 'seed'] as const) {
+    if (given(key) && method !== 'adam') {
+      ctx.warn('unused-key', childPath(path, key), `has no effect: only method adam uses Monte Carlo samples (this model's method is ${method})`, ctx.keyRangeOf(childPath(path, key)));
+    }
+  }
+  if (!ok || mc.seed === INVALID) return null;
+  const samples = m.samples as { backward: number; forward: number };
+  return { ...common, kind: 'infinite', method, diagReg: m.diagReg as number, samples: { backward: samples.backward, forward: samples.forward }, seed: (m.seed as number | undefined) ?? mc.seed };
+}
+
+/** The optimizer of a model with defaults filled; an absent one follows the method (adam and kernelAdam: adam). */
+function buildOptimizer(m: Raw, path: string, given: boolean, ctx: CheckContext): OptimizerSpec | null {
+  const o = m.optimizer;
+  if (o === INVALID) return null;
+  if (!given || typeof o === 'string') {
+    const name = (given ? o : m.kind === 'infinite' && (m.method === 'adam' || m.method === 'kernelAdam') ? 'adam' : 'sgd') as OptimizerName;
+    return { name, learningRate: null, ...optimizerDefaults };
+  }
+  const spec = o as Raw;
+  if (Object.values(spec).includes(INVALID)) return null;
+  const name = spec.name as OptimizerName;
+  const op = childPath(path, 'optimizer');
+  const unused = (key: string, who: string): void => {
+    if (ctx.keyRanges.has(childPath(op, key))) ctx.warn('unused-key', childPath(op, key), `has no effect with optimizer ${name} (only ${who} uses it)`, ctx.keyRangeOf(childPath(op, key)));
+  };
+  if (name !== 'momentum') unused('momentum', 'momentum');
+  if (name !== 'adam') for (const key of ['beta1', 'beta2', 'eps']) unused(key, 'adam');
+  return {
+    name,
+    learningRate: (spec.learningRate as number | undefined) ?? null,
+    momentum: spec.momentum as number,
+    beta1: spec.beta1 as number,
+    beta2: spec.beta2 as number,
+    eps: spec.eps as number,
+  };
+}
+
+function checkMethodOptimizer(method: InfiniteMethod, name: OptimizerName, path: string, ctx: CheckContext): boolean {
+  const op = childPath(path, 'optimizer');
+  const at = ctx.nodes.has(childPath(op, 'name')) ? childPath(op, 'name') : op;
+  const fail = (message: string): boolean => {
+    ctx.error('method-optimizer-mismatch', op, message, ctx.rangeOf(at));
+    return false;
+  };
+  if (method === 'gp') return fail(`method gp takes no optimizer (the posterior mean needs no training steps), got ${name}; remove optimizer`);
+  if ((method === 'adam' || method === 'kernelAdam') && name !== 'adam') return fail(`method ${method} needs optimizer adam, got ${name}`);
+  if ((method === 'ntk' || method === 'nngp') && name === 'adam') return fail(`method ${method} is the limit of sgd or momentum training, got adam; use method adam for the Adam limit`);
+  return true;
+}
+
+function finiteWidths(m: Raw, path: string, network: Experiment['network'] | null, ctx: CheckContext): number[] | null {
+  if (Array.isArray(m.widths)) return m.widths.includes(INVALID) ? null : (m.widths as number[]);
+  if (!network) return null;
+  const stated = statedHiddenWidth(network);
+  if (stated === undefined) return [1];
+  if (stated === null) {
+    ctx.error('missing-key', childPath(path, 'widths'), 'missing required key (the hidden dense layers do not all state one width, so the model must list its widths)', ctx.keyRangeOf(path));
+    return null;
+  }
+  return [stated];
+}
+
+function checkMemory(experiment: Experiment, shape: DataShape, host: ValidationHost, ctx: CheckContext): void {
+  const budget = typeof host.memoryBudgetBytes === 'number' && host.memoryBudgetBytes > 0 ? host.memoryBudgetBytes : defaultMemoryBudget();
+  const estimates = estimateMemory(experiment, shape.inputDim, { train: shape.train, test: shape.test, outputs: shape.outputs ?? 1 });
+  for (const estimate of estimates) {
+    if (estimate.bytes <= budget) continue;
+    const model = experiment.models.find((m) => m.name === estimate.model) as ModelSpec;
+    const top = estimate.breakdown[0];
+    ctx.error(
+      'memory-over-budget',
+      childPath('models', model.name),
+      `needs about ${formatBytes(estimate.bytes)}, over the memory budget of ${formatBytes(budget)}; most of it is ${top.label}: ${formatBytes(top.bytes)}. ${model.kind === 'infinite' ? 'Use fewer train/test points' : 'Use smaller widths, a smaller batchSize or fewer points'}`,
+      model.range,
+    );
+  }
+}
