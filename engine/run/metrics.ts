@@ -1,0 +1,81 @@
+/**
+ * Metrics computed from predictions, the same way for every model (finite or infinite), so that
+ * curves are comparable point by point. Shapes: predictions and targets are row-major [N, k].
+ * Losses follow SCIENCE.md section 4:
+ *   MSE:           L = (1/(N k)) sum 1/2 (f - y)^2
+ *   cross-entropy: L = (1/N) sum -log softmax(f)_y     (y one-hot)
+ */
+import type { LossName } from '../experiment/types';
+
+type Values = ArrayLike<number>;
+
+export function mseLoss(f: Values, y: Values): number {
+  let sum = 0;
+  for (let i = 0; i < f.length; i++) {
+    const r = f[i] - y[i];
+    sum += r * r;
+  }
+  return f.length === 0 ? 0 : (0.5 * sum) / f.length;
+}
+
+export function crossEntropyLoss(f: Values, y: Values, k: number): number {
+  const n = f.length / k;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    let max = -Infinity;
+    for (let j = 0; j < k; j++) max = Math.max(max, f[i * k + j]);
+    let z = 0;
+    for (let j = 0; j < k; j++) z += Math.exp(f[i * k + j] - max);
+    const logZ = max + Math.log(z);
+    for (let j = 0; j < k; j++) sum -= y[i * k + j] * (f[i * k + j] - logZ);
+  }
+  return n === 0 ? 0 : sum / n;
+}
+
+export function loss(name: LossName, f: Values, y: Values, k: number): number {
+  return name === 'mse' ? mseLoss(f, y) : crossEntropyLoss(f, y, k);
+}
+
+/** Fraction of rows whose arg-max prediction equals the label. */
+export function accuracy(f: Values, labels: ArrayLike<number>, k: number): number {
+  const n = labels.length;
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (f[i * k + j] > f[i * k + best]) best = j;
+    if (best === labels[i]) correct++;
+  }
+  return n === 0 ? 0 : correct / n;
+}
+
+/** Root mean square difference over all entries: the finite-vs-limit prediction gap. */
+export function rmse(a: Values, b: Values): number {
+  if (a.length !== b.length) throw new RangeError(`rmse: lengths differ (${a.length} vs ${b.length})`);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i] - b[i];
+    sum += d * d;
+  }
+  return a.length === 0 ? 0 : Math.sqrt(sum / a.length);
+}
+
+/**
+ * dL/df for the loss, row-major [N, k]: MSE chi = (f - y)/(N k); cross-entropy chi = (softmax(f) - y)/N.
+ * `out` may alias nothing else. Rows not in the batch are the caller's business (chi is zero there).
+ */
+export function lossGradient(name: LossName, f: Values, y: Values, k: number, out: Float64Array = new Float64Array(f.length)): Float64Array {
+  const n = f.length / k;
+  if (name === 'mse') {
+    const scale = 1 / (n * k);
+    for (let i = 0; i < f.length; i++) out[i] = (f[i] - y[i]) * scale;
+    return out;
+  }
+  for (let i = 0; i < n; i++) {
+    let max = -Infinity;
+    for (let j = 0; j < k; j++) max = Math.max(max, f[i * k + j]);
+    let z = 0;
+    for (let j = 0; j < k; j++) z += Math.exp(f[i * k + j] - max);
+    for (let j = 0; j < k; j++) out[i * k + j] = (Math.exp(f[i * k + j] - max) / z - y[i * k + j]) / n;
+  }
+  return out;
+}
