@@ -1,0 +1,145 @@
+/**
+ * NumPy's .npy format (version 1.0 written; 1.0, 2.0 and 3.0 read), so kernels and predictions
+ * move to and from Python: `np.load('nngp.npy')`.
+ *
+ * Layout: the magic "\x93NUMPY", major and minor version bytes, the header length (uint16 LE in
+ * 1.0, uint32 in 2.0/3.0), then an ASCII Python dict literal such as
+ * `{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }` padded with spaces and ending
+ * in '\n' so the data starts at a multiple of 64 bytes, then the raw little-endian values.
+ * The header is written exactly as numpy 2 writes it.
+ * Writes '<f8' (Float64Array) and '<f4' (Float32Array) in C order. Reads '<f8' and '<f4' into the
+ * same types, and little-endian integer and bool arrays converted to Float64Array; Fortran order
+ * is accepted for 1-D and 2-D arrays and returned in C order.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+
+export interface NpyArray {
+  data: Float64Array | Float32Array;
+  shape: number[];
+  /** The dtype as stored in the file, e.g. '<f8'. */
+  descr: string;
+}
+
+const GROWTH_AXIS_MAX_DIGITS = 21;
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+function shapeLiteral(shape: number[]): string {
+  if (shape.length === 1) return `(${shape[0]},)`;
+  return `(${shape.join(', ')})`;
+}
+
+/** The bytes of a .npy file (format 1.0) holding `data` with `shape` in C order. */
+export function encodeNpy(data: Float64Array | Float32Array, shape: number[]): Uint8Array {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (shape.some((s) => !Number.isInteger(s) || s < 0)) throw new RangeError(`npy: shape ${JSON.stringify(shape)} must hold non-negative integers`);
+  if (count !== data.length) throw new RangeError(`npy: shape ${shapeLiteral(shape)} holds ${count} values, the data has ${data.length}`);
+  const descr = data instanceof Float64Array ? '<f8' : '<f4';
+  // As numpy writes it (byte for byte): the dict, spare spaces so the first axis can grow to 21
+  // digits in place, then padding so the data starts at a multiple of 64.
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeLiteral(shape)}, }`;
+  if (shape.length > 0) header += ' '.repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - String(shape[0]).length));
+  const padding = 64 - ((MAGIC.length + 4 + header.length + 1) % 64);
+  header += ' '.repeat(padding) + '\n';
+  if (header.length > 0xffff) throw new RangeError('npy: header too long for format 1.0');
+  const offset = MAGIC.length + 4 + header.length;
+  const out = new Uint8Array(offset + data.byteLength);
+  out.set(MAGIC, 0);
+  out[6] = 1;
+  out[7] = 0;
+  out[8] = header.length & 0xff;
+  out[9] = header.length >> 8;
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  const view = new DataView(out.buffer, offset);
+  const width = data.BYTES_PER_ELEMENT;
+  for (let i = 0; i < data.length; i++) {
+    if (width === 8) view.setFloat64(i * 8, data[i], true);
+    else view.setFloat32(i * 4, data[i], true);
+  }
+  return out;
+}
+
+export function writeNpy(path: string, data: Float64Array | Float32Array, shape: number[]): void {
+  writeFileSync(path, encodeNpy(data, shape));
+}
+
+export class NpyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NpyError';
+  }
+}
+
+interface Dtype {
+  size: number;
+  read(view: DataView, offset: number): number;
+  float32?: boolean;
+}
+
+const DTYPES: Record<string, Dtype> = {
+  '<f8': { size: 8, read: (v, o) => v.getFloat64(o, true) },
+  '<f4': { size: 4, read: (v, o) => v.getFloat32(o, true), float32: true },
+  '<i8': { size: 8, read: (v, o) => Number(v.getBigInt64(o, true)) },
+  '<i4': { size: 4, read: (v, o) => v.getInt32(o, true) },
+  '<i2': { size: 2, read: (v, o) => v.getInt16(o, true) },
+  '|i1': { size: 1, read: (v, o) => v.getInt8(o) },
+  '<u8': { size: 8, read: (v, o) => Number(v.getBigUint64(o, true)) },
+  '<u4': { size: 4, read: (v, o) => v.getUint32(o, true) },
+  '<u2': { size: 2, read: (v, o) => v.getUint16(o, true) },
+  '|u1': { size: 1, read: (v, o) => v.getUint8(o) },
+  '|b1': { size: 1, read: (v, o) => v.getUint8(o) },
+};
+
+/** Parses .npy bytes; throws NpyError with a message naming what is wrong. */
+export function decodeNpy(input: ArrayBufferView): NpyArray {
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new NpyError('not a .npy file (no \\x93NUMPY magic)');
+  const major = bytes[6];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let headerLength: number;
+  let start: number;
+  if (major === 1) {
+    headerLength = view.getUint16(8, true);
+    start = 10;
+  } else if (major === 2 || major === 3) {
+    if (bytes.length < 12) throw new NpyError('truncated .npy header');
+    headerLength = view.getUint32(8, true);
+    start = 12;
+  } else throw new NpyError(`unsupported .npy format version ${major}.${bytes[7]}`);
+  if (start + headerLength > bytes.length) throw new NpyError('truncated .npy header');
+  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(start, start + headerLength));
+  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (descr === undefined || fortran === undefined || shapeText === undefined) throw new NpyError(`malformed .npy header: ${header.trim()}`);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim().replace(/L$/, ''))
+    .filter((s) => s !== '')
+    .map((s) => {
+      const v = Number(s);
+      if (!Number.isInteger(v) || v < 0) throw new NpyError(`malformed .npy shape (${shapeText})`);
+      return v;
+    });
+  const dtype = DTYPES[descr];
+  if (!dtype) throw new NpyError(`unsupported .npy dtype '${descr}' (supported: ${Object.keys(DTYPES).join(', ')})`);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const offset = start + headerLength;
+  if (bytes.length - offset < count * dtype.size) {
+    throw new NpyError(`truncated .npy data: shape (${shape.join(', ')}) needs ${count * dtype.size} bytes, the file has ${bytes.length - offset}`);
+  }
+  const data = dtype.float32 ? new Float32Array(count) : new Float64Array(count);
+  for (let i = 0; i < count; i++) data[i] = dtype.read(view, offset + i * dtype.size);
+  if (fortran === 'True' && shape.length > 1) {
+    if (shape.length > 2) throw new NpyError('Fortran-ordered .npy arrays with more than 2 dimensions are not supported');
+    const [rows, cols] = shape;
+    const c = dtype.float32 ? new Float32Array(count) : new Float64Array(count);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) c[i * cols + j] = data[j * rows + i];
+    return { data: c, shape, descr };
+  }
+  return { data, shape, descr };
+}
+
+export function readNpy(path: string): NpyArray {
+  const b = readFileSync(path);
+  return decodeNpy(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+}
