@@ -8,9 +8,10 @@ import { validateCommand } from './validateCommand';
 import { kernelCommand } from './kernelCommand';
 import { schemaCommand } from './schemaCommand';
 import { backendsCommand } from './backendsCommand';
+import { runCommand } from './runCommand';
 import { version } from '../version';
 
-const commands: CliCommand[] = [validateCommand, kernelCommand, schemaCommand, backendsCommand];
+const commands: CliCommand[] = [runCommand, validateCommand, kernelCommand, schemaCommand, backendsCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,126 @@
+/**
+ * `iwl run FILE --out DIR [--backend B] [--model NAME]... [--quiet]`: trains every model of an
+ * experiment, headless. Progress on stderr; results in DIR (see engine/run/runOutput.ts).
+ * Exit codes: 0 completed, 1 failed, 2 invalid file or arguments, 130 cancelled (Ctrl-C).
+ */
+import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { isBackendName, useBackend } from '../backend';
+import { runExperiment } from '../run/runExperiment';
+import { RunOutput } from '../run/runOutput';
+import { trainFinite } from '../train/finite';
+import { trainInfinite } from '../train/infinite';
+import { version } from '../version';
+import { errorMessage } from '../util/errors';
+import { CliCommand, ExitCode, parseArgs } from './io';
+import { createProgress, formatDuration } from './progress';
+import { formatDiagnostic, validateFile } from './experimentFile';
+
+const usage = `Usage: iwl run FILE --out DIR [--backend wasm|cpu|tensorflow|webgpu] [--model NAME]... [--quiet]
+
+Trains every model of the experiment FILE (or only the named models) and writes to DIR:
+  metrics.jsonl   one JSON object per logged step and run
+  summary.json    status, timing, backend, versions and each run's final figures
+  predictions/    final test predictions per run (.npy, [nTest, outputs])
+  a copy of FILE
+Progress goes to stderr. Ctrl-C stops within a second and keeps what was written (exit 130).`;
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'train the models of an experiment file, headless',
+  usage,
+  async run(args, io) {
+    const parsed = parseArgs(args, { values: ['out', 'backend', 'model'], switches: ['quiet'] });
+    const models = args.flatMap((a, i) => (a === '--model' ? [args[i + 1]] : a.startsWith('--model=') ? [a.slice(8)] : []));
+    const problems = [...parsed.unknown];
+    if (parsed.positional.length !== 1) problems.push('expected exactly one experiment FILE');
+    if (!parsed.values.has('out')) problems.push('--out DIR is required');
+    const backend = parsed.values.get('backend') ?? 'wasm';
+    if (!isBackendName(backend)) problems.push(`--backend must be one of wasm, cpu, tensorflow, webgpu; got '${backend}'`);
+    if (problems.length) {
+      io.stderr.write(problems.map((p) => `iwl run: ${p}`).join('\n') + `\n\n${usage}\n`);
+      return ExitCode.invalid;
+    }
+    const file = resolve(io.cwd, parsed.positional[0]);
+    const outDir = resolve(io.cwd, parsed.values.get('out')!);
+    const displayPath = parsed.positional[0];
+    const loaded = validateFile(displayPath, io.cwd);
+    for (const d of loaded.diagnostics) io.stderr.write(formatDiagnostic(displayPath, d) + '\n');
+    if (!loaded.experiment) return ExitCode.invalid;
+    const experiment = loaded.experiment;
+    const unknownModels = models.filter((m) => !experiment.models.some((x) => x.name === m));
+    if (unknownModels.length) {
+      io.stderr.write(`iwl run: no model named ${unknownModels.map((m) => `'${m}'`).join(', ')} in ${displayPath} (models: ${experiment.models.map((m) => m.name).join(', ')})\n`);
+      return ExitCode.invalid;
+    }
+
+    const progress = createProgress(io.stderr, { quiet: parsed.switches.has('quiet') });
+    const info = await useBackend(backend as Parameters<typeof useBackend>[0]);
+    progress.line(`iwl run: ${experiment.name} on backend ${info.name} (${info.detail})`);
+    const output = new RunOutput(outDir, experiment, file, info, { iwl: version, node: process.versions.node, tfjs: tf.version.tfjs });
+
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSigint = () => {
+      interrupts++;
+      if (interrupts === 1) {
+        progress.line('iwl run: stopping (Ctrl-C again to quit at once)');
+        controller.abort();
+      } else {
+        output.finish('cancelled', 'interrupted');
+        process.exit(ExitCode.cancelled);
+      }
+    };
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+    try {
+      const outcome = await runExperiment(experiment, {
+        signal: controller.signal,
+        trainers: { finite: trainFinite, infinite: trainInfinite },
+        onlyModels: models.length ? models : undefined,
+        onEvent(event) {
+          output.recordEvent(event);
+          switch (event.type) {
+            case 'planned':
+              progress.line(`data: ${event.dataset.description}`);
+              progress.line(`plan: ${event.plan.jobs.length} runs, ${event.plan.totalSteps} steps in all`);
+              break;
+            case 'jobStarted':
+              progress.line(`run ${event.job.id}: started`);
+              break;
+            case 'step':
+              progress.update(event.doneSteps, event.totalSteps, event.job.id);
+              break;
+            case 'jobFinished': {
+              const f = event.result.final;
+              const figures = f
+                ? `train loss ${f.trainLoss.toPrecision(4)}, test loss ${f.testLoss.toPrecision(4)}` +
+                  (f.testAccuracy !== undefined ? `, test accuracy ${(100 * f.testAccuracy).toFixed(1)}%` : '') +
+                  (f.rmseToLimit !== undefined ? `, gap to limit ${f.rmseToLimit.toPrecision(3)}` : '')
+                : 'no results';
+              const why = event.result.error ? `: ${event.result.error}` : '';
+              progress.line(`run ${event.result.job.id}: ${event.result.status}${why} (${figures}; ${formatDuration(event.result.seconds)})`);
+              break;
+            }
+            case 'log':
+              progress.line(event.message);
+              break;
+          }
+        },
+      });
+      progress.done();
+      output.finish(outcome.status, outcome.error);
+      const summary = `iwl run: ${outcome.status} in ${formatDuration(output.summary.seconds)}; results in ${outDir}`;
+      if (outcome.error) io.stderr.write(`iwl run: ${outcome.error}\n`);
+      io.stderr.write(summary + '\n');
+      return outcome.status === 'completed' ? ExitCode.ok : outcome.status === 'cancelled' ? ExitCode.cancelled : ExitCode.failed;
+    } catch (error) {
+      progress.done();
+      output.finish('failed', errorMessage(error));
+      throw error;
+    } finally {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+    }
+  },
+};

@@ -1,0 +1,162 @@
+/**
+ * A run's folder on disk, written as the run goes so that nothing computed is lost on cancel or crash:
+ *   metrics.jsonl        one whole JSON object per line, appended at every logged step
+ *   summary.json         rewritten atomically after every job (status "running" until the end)
+ *   predictions/<id>.npy final test predictions [nTest, outputs], float64
+ *   <experiment file>    a copy of the experiment as it was run
+ * The VS Code extension's run store uses the same layout.
+ */
+import { appendFileSync, copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { writeNpy } from '../util/npy';
+import type { Experiment } from '../experiment/types';
+import type { JobResult, MetricRecord, RunEvent } from './runExperiment';
+
+export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';
+
+export interface RunSummaryEntry {
+  id: string;
+  model: string;
+  kind: 'finite' | 'infinite';
+  method: string | null;
+  optimizer: string;
+  trainable: string | null;
+  width: number | null;
+  seed: number | null;
+  status: 'completed' | 'cancelled' | 'failed';
+  final: { step: number; trainLoss: number; testLoss: number; testAccuracy: number | null } | null;
+  rmseToLimit: number | null;
+  limit: string | null;
+  predictionsFile: string | null;
+  seconds: number;
+  info: Record<string, unknown>;
+  error?: string;
+}
+
+export interface RunSummary {
+  status: RunStatus;
+  experiment: string;
+  experimentFile: string;
+  startedAt: string;
+  finishedAt: string | null;
+  seconds: number;
+  backend: string;
+  backendDetail: string;
+  versions: Record<string, string>;
+  seed: number;
+  data: { task: string; train: number; test: number; inputDim: number; outputs: number; description: string } | null;
+  runs: RunSummaryEntry[];
+  error?: string;
+}
+
+/** A file name for a job id: model names are free text, ids contain '/'. */
+export function predictionsFileName(id: string): string {
+  return `${id.replace(/[^A-Za-z0-9._-]+/g, '_')}.npy`;
+}
+
+export class RunOutput {
+  readonly summary: RunSummary;
+  private readonly metricsPath: string;
+  private readonly started = Date.now();
+
+  constructor(
+    readonly dir: string,
+    experiment: Experiment,
+    experimentFile: string,
+    backend: { name: string; detail: string },
+    versions: Record<string, string>,
+  ) {
+    mkdirSync(join(dir, 'predictions'), { recursive: true });
+    this.metricsPath = join(dir, 'metrics.jsonl');
+    writeFileSync(this.metricsPath, '');
+    copyFileSync(experimentFile, join(dir, basename(experimentFile)));
+    this.summary = {
+      status: 'running',
+      experiment: experiment.name,
+      experimentFile: basename(experimentFile),
+      startedAt: new Date(this.started).toISOString(),
+      finishedAt: null,
+      seconds: 0,
+      backend: backend.name,
+      backendDetail: backend.detail,
+      versions,
+      seed: experiment.seed,
+      data: null,
+      runs: [],
+    };
+    this.writeSummary();
+  }
+
+  /** Writes what a run event means for the run folder (data, metrics, results); other events change nothing here. */
+  recordEvent(event: RunEvent): void {
+    switch (event.type) {
+      case 'planned': {
+        const d = event.dataset;
+        this.setData({ task: d.task, train: d.xTrain.rows, test: d.xTest.rows, inputDim: d.inputDim, outputs: d.outputs, description: d.description });
+        break;
+      }
+      case 'metrics':
+        this.appendMetrics([event.record]);
+        break;
+      case 'jobFinished':
+        this.addResult(event.result);
+        break;
+    }
+  }
+
+  setData(data: NonNullable<RunSummary['data']>): void {
+    this.summary.data = data;
+    this.writeSummary();
+  }
+
+  appendMetrics(records: MetricRecord[]): void {
+    if (records.length) appendFileSync(this.metricsPath, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  }
+
+  addResult(result: JobResult): void {
+    const { job } = result;
+    let predictionsFile: string | null = null;
+    if (result.predictions) {
+      predictionsFile = join('predictions', predictionsFileName(job.id));
+      const rows = result.predictions.length / result.outputs;
+      writeNpy(join(this.dir, predictionsFile), Float64Array.from(result.predictions), [rows, result.outputs]);
+    }
+    const final = result.final;
+    this.summary.runs.push({
+      id: job.id,
+      model: job.model.name,
+      kind: job.kind,
+      method: job.kind === 'infinite' ? job.model.method : null,
+      optimizer: job.model.optimizer.name,
+      trainable: job.kind === 'finite' ? job.model.trainable : null,
+      width: job.width,
+      seed: job.seed,
+      status: result.status,
+      final: final
+        ? { step: final.step, trainLoss: final.trainLoss, testLoss: final.testLoss, testAccuracy: final.testAccuracy ?? null }
+        : null,
+      rmseToLimit: final?.rmseToLimit ?? null,
+      limit: job.limitId,
+      predictionsFile,
+      seconds: result.seconds,
+      info: result.info,
+      ...(result.error ? { error: result.error } : {}),
+    });
+    this.writeSummary();
+  }
+
+  finish(status: Exclude<RunStatus, 'running'>, error?: string): void {
+    this.summary.status = status;
+    this.summary.finishedAt = new Date().toISOString();
+    if (error) this.summary.error = error;
+    this.writeSummary();
+  }
+
+  private writeSummary(): void {
+    this.summary.seconds = (Date.now() - this.started) / 1000;
+    const path = join(this.dir, 'summary.json');
+    const temp = `${path}.tmp-${process.pid}`;
+    writeFileSync(temp, JSON.stringify(this.summary, null, 2) + '\n');
+    renameSync(temp, path);
+  }
+}

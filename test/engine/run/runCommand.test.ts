@@ -1,0 +1,123 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, runIwl, tempDir } from '../../helpers';
+import { readNpy } from '../../../engine/util/npy';
+
+/** A small regression experiment: finite SGD at two widths next to its NTK limit, and a GP. */
+function tinyExperiment(dir: string, overrides: { steps?: number; widths?: string } = {}): string {
+  const file = join(dir, 'tiny.iwl.yaml');
+  writeFileSync(
+    file,
+    `name: tiny
+seed: 3
+data: { source: synthetic, kind: teacher, inputDim: 5, train: 40, test: 24, outputs: 2, noise: 0.0 }
+network:
+  layers:
+    - dense: { width: 64, wStd: 1.4, bStd: 0.1 }
+    - relu
+    - dense: { wStd: 1.4, bStd: 0.1 }
+training: { steps: ${overrides.steps ?? 30}, learningRate: 1.0, batchSize: full, logEvery: 10 }
+models:
+  sgd: { kind: finite, widths: ${overrides.widths ?? '[16, 64]'}, seeds: 1 }
+  ntk: { kind: infinite, method: ntk }
+  gp: { kind: infinite, method: gp }
+`,
+  );
+  return file;
+}
+
+test('iwl run writes metrics, a summary, predictions and a copy of the experiment', () => {
+  const dir = tempDir();
+  const file = tinyExperiment(dir);
+  const out = join(dir, 'out');
+  const result = runIwl(['run', file, '--out', out]);
+  assert.equal(result.status, 0, result.stderr);
+  assert.doesNotMatch(result.stderr, /at .*\.js:\d+/, 'no stack trace');
+  assert.match(result.stderr, /progress 100%/);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.equal(summary.status, 'completed');
+  assert.equal(summary.experiment, 'tiny');
+  assert.equal(summary.backend, 'wasm');
+  assert.ok(summary.versions.iwl && summary.versions.tfjs && summary.seconds > 0);
+  assert.deepEqual(summary.runs.map((r: { id: string }) => r.id).sort(), ['gp', 'ntk', 'sgd/w16/s0', 'sgd/w64/s0']);
+  for (const run of summary.runs) {
+    assert.equal(run.final.step, 30);
+    assert.ok(Number.isFinite(run.final.trainLoss) && Number.isFinite(run.final.testLoss));
+    assert.equal(run.final.testAccuracy, null, 'regression has no accuracy');
+    const predictions = readNpy(join(out, run.predictionsFile));
+    assert.deepEqual(predictions.shape, [24, 2]);
+    assert.equal(run.width, run.kind === 'finite' ? Number(run.id.split('/w')[1].split('/')[0]) : null);
+    assert.equal(run.kind === 'infinite' ? run.method : run.optimizer, run.kind === 'infinite' ? run.id : 'sgd');
+  }
+  const finite = summary.runs.find((r: { id: string }) => r.id === 'sgd/w64/s0');
+  assert.equal(finite.limit, 'ntk');
+  assert.ok(finite.rmseToLimit > 0);
+  const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  // 4 runs x logged steps 0, 10, 20, 30.
+  assert.equal(lines.length, 16);
+  for (const line of lines) {
+    for (const key of ['id', 'model', 'width', 'seed', 'step', 'trainLoss', 'testLoss']) assert.ok(key in line, `${key} in ${JSON.stringify(line)}`);
+  }
+  assert.ok(lines.filter((l) => l.id.startsWith('sgd')).every((l) => typeof l.rmseToLimit === 'number'));
+  assert.equal(readFileSync(join(out, 'tiny.iwl.yaml'), 'utf8'), readFileSync(file, 'utf8'));
+});
+
+test('iwl run is deterministic: the same file and seed give identical numbers', () => {
+  const dir = tempDir();
+  const file = tinyExperiment(dir, { steps: 20, widths: '[32]' });
+  const strip = (path: string) =>
+    readFileSync(path, 'utf8').trim().split('\n').map((l) => {
+      const { elapsedSeconds: _ignored, ...rest } = JSON.parse(l);
+      return rest;
+    });
+  assert.equal(runIwl(['run', file, '--out', join(dir, 'a'), '--quiet']).status, 0);
+  assert.equal(runIwl(['run', file, '--out', join(dir, 'b'), '--quiet']).status, 0);
+  assert.deepEqual(strip(join(dir, 'a', 'metrics.jsonl')), strip(join(dir, 'b', 'metrics.jsonl')));
+});
+
+test('iwl run exits 2 on an invalid file, with FILE:LINE:COL lines and nothing written', () => {
+  const dir = tempDir();
+  const file = join(dir, 'bad.iwl.yaml');
+  writeFileSync(file, 'name: bad\ndata: { source: mnist, train: 10, test: 10 }\nnetwork:\n  layers:\n    - dense: { width: -3 }\nmodels:\n  m: { kind: finite }\n');
+  const result = runIwl(['run', file, '--out', join(dir, 'out')]);
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /bad\.iwl\.yaml:5:\d+: error [a-z-]+: .*width/);
+  assert.equal(existsSync(join(dir, 'out')), false);
+  assert.equal(runIwl(['run', file]).status, 2, 'missing --out is a usage error');
+});
+
+test('iwl run on an unavailable backend fails with a clear message and no stack trace', () => {
+  const dir = tempDir();
+  const result = runIwl(['run', tinyExperiment(dir), '--out', join(dir, 'out'), '--backend', 'tensorflow']);
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /backend 'tensorflow' is not available/);
+  assert.doesNotMatch(result.stderr, /\n\s+at /);
+});
+
+test('Ctrl-C stops iwl run within a second, exits 130 and keeps what was written', async () => {
+  const dir = tempDir();
+  // Long enough that it is still training when interrupted.
+  const file = tinyExperiment(dir, { steps: 100000, widths: '[256]' });
+  const out = join(dir, 'out');
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'iwl.js'), 'run', file, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  // Wait until the finite run is training (the infinite ones come first and are quick).
+  const deadline = Date.now() + 60_000;
+  while (!stderr.includes('run sgd/w256/s0: started') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 500));
+  const sent = Date.now();
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  const stopMs = Date.now() - sent;
+  assert.equal(code, 130, stderr);
+  assert.ok(stopMs < 1000, `stopped ${stopMs} ms after Ctrl-C`);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.equal(summary.status, 'cancelled');
+  assert.deepEqual(summary.runs.map((r: { id: string; status: string }) => `${r.id}:${r.status}`), ['ntk:completed', 'gp:completed', 'sgd/w256/s0:cancelled']);
+  const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
+  assert.ok(metrics.some((l) => JSON.parse(l).id === 'sgd/w256/s0'), 'the cancelled run kept its logged steps');
+});
