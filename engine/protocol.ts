@@ -1,0 +1,155 @@
+/**
+ * The host <-> engine protocol, declared once: every request (method, params, result) and every
+ * notification (method, params). JSON-RPC 2.0 (vscode-jsonrpc) over Node's IPC channel; the VS Code
+ * host forks dist/engine.js and is the only client. Only plain data crosses: no class instances,
+ * no typed arrays (predictions stay on disk, in the run folder).
+ *
+ * Life of a run: `initialize` (once per engine: picks the backend) -> `startRun` (the engine
+ * validates the file, creates the run folder and answers at once) -> `runProgress` notifications,
+ * batched about every 100 ms -> `runFinished` (exactly once per started run). `cancelRun` asks the
+ * engine to stop; the host kills the engine if it has not finished within a second.
+ */
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+
+/** Bumped on any incompatible change; `initialize` fails when host and engine disagree. */
+export const protocolVersion = 1;
+
+/** Error codes the engine answers requests with (ResponseError.code), beside JSON-RPC's own. */
+export const EngineErrorCode = {
+  /** The experiment file has errors; `data` is `Diagnostic[]`-shaped (see engine/experiment/types.ts). */
+  invalidExperiment: -32001,
+  /** The backend named in `initialize` cannot start (message says why). */
+  backendUnavailable: -32002,
+  /** `startRun` while another run is in progress: the engine runs one experiment at a time. */
+  busy: -32003,
+  /** `initialize` with another protocol version, or a request before `initialize`. */
+  notInitialized: -32004,
+  /** The run folder cannot be created or written. */
+  outputFailed: -32005,
+} as const;
+
+// ------------------------------------------------------------------------------------- requests
+
+export interface InitializeParams {
+  protocolVersion: number;
+  /** 'wasm' | 'cpu' | 'tensorflow' | 'webgpu'. */
+  backend: string;
+}
+
+export interface InitializeResult {
+  protocolVersion: number;
+  /** The product version the engine was built from. */
+  engineVersion: string;
+  pid: number;
+  /** process.version of the engine's Node. */
+  node: string;
+  backend: { name: string; detail: string };
+  /** Versions that go into every run's summary and manifest (iwl, node, tfjs, ...). */
+  versions: Record<string, string>;
+  /** Milliseconds from process start to the end of backend initialization. */
+  startupMs: number;
+}
+
+export const initialize = new RequestType<InitializeParams, InitializeResult, void>('iwl/initialize');
+
+export interface StartRunParams {
+  /** Chosen by the host; echoed in every notification of the run. */
+  runId: string;
+  /** Absolute path of the experiment file (saved: the engine reads it from disk and copies it). */
+  experimentFile: string;
+  /** The run folder to create and write (RunOutput layout plus manifest.json). Must not exist yet. */
+  outDir: string;
+  /** Only these models (and the limits they compare against); all when absent. */
+  onlyModels?: string[];
+  /** Recorded in manifest.json: the experiment's path as the user sees it (workspace-relative). */
+  displayPath?: string;
+}
+
+export interface StartRunResult {
+  runId: string;
+  outDir: string;
+}
+
+export const startRun = new RequestType<StartRunParams, StartRunResult, void>('iwl/startRun');
+
+export interface CancelRunParams {
+  runId: string;
+}
+
+/** `found` is false when no such run is in progress (already finished, or never started). */
+export interface CancelRunResult {
+  found: boolean;
+}
+
+export const cancelRun = new RequestType<CancelRunParams, CancelRunResult, void>('iwl/cancelRun');
+
+/** Asks the engine to exit after cancelling any run; it answers, then exits. */
+export const shutdown = new RequestType0<void, void>('iwl/shutdown');
+
+// -------------------------------------------------------------------------------- notifications
+
+/** One planned job, as the host shows it (tree, lenses, progress). */
+export interface PlannedJob {
+  id: string;
+  model: string;
+  kind: 'finite' | 'infinite';
+  width: number | null;
+  seed: number | null;
+  steps: number;
+}
+
+/** One logged point of one job (the same object as a line of metrics.jsonl). */
+export interface MetricPoint {
+  id: string;
+  model: string;
+  width: number | null;
+  seed: number | null;
+  step: number;
+  trainLoss: number;
+  testLoss: number;
+  testAccuracy?: number;
+  rmseToLimit?: number;
+  elapsedSeconds: number;
+}
+
+export interface JobOutcome {
+  id: string;
+  model: string;
+  status: 'completed' | 'cancelled' | 'failed';
+  final: MetricPoint | null;
+  seconds: number;
+  error?: string;
+}
+
+/**
+ * Everything that happened in a run since the previous batch, in order within each list.
+ * `seq` starts at 0 per run and grows by one per batch, so the host can tell a gap.
+ */
+export interface RunProgressParams {
+  runId: string;
+  seq: number;
+  /** Sent once, in the first batch after the data is loaded and the plan is made. */
+  planned?: { jobs: PlannedJob[]; totalSteps: number; data: string };
+  jobsStarted: string[];
+  metrics: MetricPoint[];
+  jobsFinished: JobOutcome[];
+  /** The latest step position; null when no step happened in this batch. */
+  progress: { jobId: string; step: number; doneSteps: number; totalSteps: number } | null;
+  logs: string[];
+}
+
+export const runProgress = new NotificationType<RunProgressParams>('iwl/runProgress');
+
+export interface RunFinishedParams {
+  runId: string;
+  status: 'completed' | 'cancelled' | 'failed';
+  error?: string;
+  seconds: number;
+  outDir: string;
+}
+
+/** Exactly once per started run, after its summary.json holds the final status. */
+export const runFinished = new NotificationType<RunFinishedParams>('iwl/runFinished');
+
+/** A line for the log that belongs to no run (startup, backend, shutdown). */
+export const engineLog = new NotificationType<{ message: string }>('iwl/log');

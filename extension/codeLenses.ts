@@ -1,0 +1,128 @@
+/**
+ * Lenses on experiment files: at the top "Run experiment" (or the run's progress and "Stop") and
+ * the last run's outcome; above each model "Run model" (or "Stop") and its latest figures. They read
+ * the shared analysis (never a parse of their own), the run index and the run in progress, and
+ * refresh when any of those change.
+ */
+import * as vscode from 'vscode';
+import { resolve } from 'node:path';
+import { AnalysisCache, isExperimentFile } from './analysis';
+import { asAnalyzable } from './diagnostics';
+import { latestEntriesOf, latestRunOf } from './runStore';
+import { formatFigure, formatPercent, modelFiguresText, progressText, runOutcomeText } from './lensText';
+import type { RunIndex } from './runIndex';
+import type { ActiveRun, RunManager } from './runManager';
+import { commandIds } from './commandIds';
+
+const lensRefreshMs = 500;
+
+export class ExperimentCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<void>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private throttle: NodeJS.Timeout | null = null;
+  readonly onDidChangeCodeLenses = this.emitter.event;
+
+  constructor(
+    private readonly cache: AnalysisCache,
+    private readonly index: RunIndex,
+    private readonly runs: RunManager,
+  ) {
+    this.subscriptions.push(
+      this.emitter,
+      index.onDidChange(() => this.emitter.fire()),
+      runs.onDidChange((run) => (run && run.state === 'running' ? this.refreshSoon() : this.emitter.fire())),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.emitter.fire()),
+    );
+  }
+
+  /** While a run streams, lenses repaint at most every 500 ms. */
+  private refreshSoon(): void {
+    if (this.throttle) return;
+    this.throttle = setTimeout(() => {
+      this.throttle = null;
+      this.emitter.fire();
+    }, lensRefreshMs);
+  }
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    if (!isExperimentFile(document.fileName) || document.uri.scheme !== 'file') return [];
+    const analysis = this.cache.get(asAnalyzable(document));
+    const file = document.uri.fsPath;
+    const top = new vscode.Range(0, 0, 0, 0);
+    const lenses: vscode.CodeLens[] = [];
+    const active = this.runs.active && resolve(this.runs.active.experimentFile) === resolve(file) ? this.runs.active : null;
+    const trusted = vscode.workspace.isTrusted;
+
+    if (active) {
+      lenses.push(new vscode.CodeLens(top, { title: `$(sync~spin) ${activeTitle(active)}`, command: commandIds.showLog, tooltip: 'Show the Infinite Width Lab log' }));
+      lenses.push(new vscode.CodeLens(top, stopCommand(active)));
+    } else if (!trusted) {
+      lenses.push(new vscode.CodeLens(top, { title: '$(shield) Runs are disabled in Restricted Mode', command: 'workbench.trust.manage', tooltip: 'Running an experiment starts a process; trust this folder to run it. Validation works without trust.' }));
+    } else {
+      const problems = analysis.errorCount;
+      lenses.push(
+        new vscode.CodeLens(top, {
+          title: problems ? `$(play) Run experiment (${problems} problem${problems === 1 ? '' : 's'} to fix)` : '$(play) Run experiment',
+          command: commandIds.runExperiment,
+          arguments: [document.uri],
+          tooltip: 'Train every model of this file, side by side',
+        }),
+      );
+    }
+    const latest = latestRunOf(this.index.all, file);
+    if (latest && !(active && this.runs.isLive(latest.dir))) {
+      lenses.push(
+        new vscode.CodeLens(top, {
+          title: runOutcomeText(latest.status, latest.startedAt, latest.summary?.seconds ?? null),
+          command: commandIds.openResults,
+          arguments: [latest.dir],
+          tooltip: latest.error ?? latest.dir,
+        }),
+      );
+    }
+
+    for (const model of analysis.models) {
+      const range = new vscode.Range(model.range.start.line, model.range.start.character, model.range.end.line, model.range.end.character);
+      const inActive = active && active.jobs.some((j) => j.model === model.name);
+      if (inActive && active) {
+        lenses.push(new vscode.CodeLens(range, stopCommand(active)));
+        const live = liveFigures(active, model.name);
+        if (live) lenses.push(new vscode.CodeLens(range, { title: live, command: '' }));
+        continue;
+      }
+      if (trusted && !active) {
+        lenses.push(new vscode.CodeLens(range, { title: '$(play) Run model', command: commandIds.runModel, arguments: [document.uri, model.name], tooltip: `Train only ${model.name} (and the limit it is compared with)` }));
+      }
+      const past = latestEntriesOf(this.index.all, file, model.name);
+      const figures = past ? modelFiguresText(past.entries) : null;
+      if (past && figures) {
+        lenses.push(new vscode.CodeLens(range, { title: figures, command: commandIds.openResults, arguments: [past.run.dir], tooltip: `From the run of ${past.run.startedAt.toLocaleString()}` }));
+      }
+    }
+    return lenses;
+  }
+
+  dispose(): void {
+    if (this.throttle) clearTimeout(this.throttle);
+    for (const s of this.subscriptions) s.dispose();
+  }
+}
+
+function stopCommand(run: ActiveRun): vscode.Command {
+  return { title: run.state === 'stopping' ? '$(loading~spin) Stopping' : '$(debug-stop) Stop', command: commandIds.stopRun, tooltip: 'Stop this run (what was computed is kept)' };
+}
+
+function activeTitle(run: ActiveRun): string {
+  if (run.state === 'starting') return 'Starting the engine';
+  if (!run.totalSteps) return 'Loading data';
+  return `Running ${progressText({ doneSteps: run.doneSteps, totalSteps: run.totalSteps, jobId: run.currentJob, elapsedSeconds: (Date.now() - run.startedAt.getTime()) / 1000 })}`;
+}
+
+/** "step 120: test loss 0.0523, acc 84.0%" from the job of this model that logged last. */
+function liveFigures(run: ActiveRun, model: string): string | null {
+  const points = [...run.latest.values()].filter((p) => p.model === model);
+  const point = points.sort((a, b) => b.elapsedSeconds - a.elapsedSeconds)[0];
+  if (!point) return null;
+  const who = point.width !== null ? `w${point.width} ` : '';
+  return `${who}step ${point.step}: test loss ${formatFigure(point.testLoss)}${point.testAccuracy !== undefined ? `, acc ${formatPercent(point.testAccuracy)}` : ''}`;
+}

@@ -1,0 +1,18 @@
+/** Command ids, as package.json contributes them. */
+export const commandIds = {
+  runExperiment: 'infiniteWidthLab.runExperiment',
+  runModel: 'infiniteWidthLab.runModel',
+  stopRun: 'infiniteWidthLab.stopRun',
+  restartEngine: 'infiniteWidthLab.restartEngine',
+  openResults: 'infiniteWidthLab.openResults',
+  showRunHistory: 'infiniteWidthLab.showRunHistory',
+  compareRuns: 'infiniteWidthLab.compareRuns',
+  exportRun: 'infiniteWidthLab.exportRun',
+  selectBackend: 'infiniteWidthLab.selectBackend',
+  deleteRun: 'infiniteWidthLab.deleteRun',
+  revealRun: 'infiniteWidthLab.revealRun',
+  refreshRuns: 'infiniteWidthLab.refreshRuns',
+  showLog: 'infiniteWidthLab.showLog',
+} as const;
+
+export const runsViewId = 'infiniteWidthLab.runs';

@@ -1,0 +1,194 @@
+/**
+ * The run in progress, as the host knows it: started through the engine client, followed through
+ * its progress batches, ended exactly once. One run at a time (the engine trains on one thread).
+ * When the engine could not finish a run itself (it died, or was killed so that Stop takes effect
+ * within a second), the run's summary.json gets its final status here. Plain Node: no 'vscode'.
+ */
+import { Emitter, type Event } from 'vscode-jsonrpc/node';
+import { resolve } from 'node:path';
+import type { JobOutcome, MetricPoint, PlannedJob, RunProgressParams } from '../engine/protocol';
+import { EngineClient, EngineError, type RunEnd } from './engineClient';
+import { markRunEnded, newRunFolder } from './runStore';
+import { formatSeconds } from './lensText';
+
+export interface ActiveRun {
+  runId: string;
+  experimentFile: string;
+  outDir: string;
+  onlyModels: string[] | null;
+  startedAt: Date;
+  state: 'starting' | 'running' | 'stopping';
+  jobs: PlannedJob[];
+  totalSteps: number;
+  data: string | null;
+  doneSteps: number;
+  currentJob: string | null;
+  /** The last logged point of each job. */
+  latest: Map<string, MetricPoint>;
+  finishedJobs: JobOutcome[];
+  /** The last batch's sequence number (-1 before the first). */
+  lastSeq: number;
+  cancelRequestedAt: number | null;
+}
+
+export interface FinishedRun {
+  run: ActiveRun;
+  end: RunEnd;
+  /** Milliseconds from the Stop request to the end of the run, when there was one. */
+  cancelLatencyMs: number | null;
+}
+
+export interface StartRequest {
+  experimentFile: string;
+  /** `<workspace>/.iwl/runs`: the run goes to `<resultsRoot>/<file name>/<start time>/`. */
+  resultsRoot: string;
+  displayPath?: string;
+  onlyModels?: string[];
+}
+
+export class RunManager {
+  private current: ActiveRun | null = null;
+  private counter = 0;
+  private readonly changeEmitter = new Emitter<ActiveRun | null>();
+  private readonly finishEmitter = new Emitter<FinishedRun>();
+  private readonly metricsEmitter = new Emitter<{ run: ActiveRun; points: MetricPoint[] }>();
+  /** Fires when a run starts, progresses, is asked to stop or ends (null: nothing running). */
+  readonly onDidChange: Event<ActiveRun | null> = this.changeEmitter.event;
+  readonly onDidFinish: Event<FinishedRun> = this.finishEmitter.event;
+  /** The metric points of each batch, in order: what live charts consume. */
+  readonly onMetrics: Event<{ run: ActiveRun; points: MetricPoint[] }> = this.metricsEmitter.event;
+  private readonly subscription: { dispose(): void };
+
+  constructor(
+    readonly client: EngineClient,
+    private readonly log: (line: string) => void = () => undefined,
+  ) {
+    this.subscription = client.onProgress((batch) => this.apply(batch));
+  }
+
+  get active(): ActiveRun | null {
+    return this.current;
+  }
+
+  /** Whether the run writing `dir` is live in this session (the rest with status running were interrupted). */
+  isLive(dir: string): boolean {
+    return this.current !== null && resolve(this.current.outDir) === resolve(dir);
+  }
+
+  async start(request: StartRequest): Promise<ActiveRun> {
+    if (this.current) {
+      throw new EngineError('busy', `a run is in progress (${this.current.runId}); stop it before starting another`);
+    }
+    const startedAt = new Date();
+    const outDir = newRunFolder(request.resultsRoot, request.experimentFile, startedAt);
+    const runId = `run-${startedAt.getTime().toString(36)}-${++this.counter}`;
+    const run: ActiveRun = {
+      runId,
+      experimentFile: request.experimentFile,
+      outDir,
+      onlyModels: request.onlyModels ?? null,
+      startedAt,
+      state: 'starting',
+      jobs: [],
+      totalSteps: 0,
+      data: null,
+      doneSteps: 0,
+      currentJob: null,
+      latest: new Map(),
+      finishedJobs: [],
+      lastSeq: -1,
+      cancelRequestedAt: null,
+    };
+    this.current = run;
+    this.changeEmitter.fire(run);
+    const what = request.onlyModels?.length ? `model${request.onlyModels.length > 1 ? 's' : ''} ${request.onlyModels.join(', ')} of ` : '';
+    this.log(`run ${runId}: starting ${what}${request.displayPath ?? request.experimentFile} -> ${outDir}`);
+    try {
+      const handle = await this.client.startRun({
+        runId,
+        experimentFile: request.experimentFile,
+        outDir,
+        onlyModels: request.onlyModels,
+        displayPath: request.displayPath,
+      });
+      if (run.state === 'starting') run.state = 'running';
+      this.log(`run ${runId}: started in ${Date.now() - startedAt.getTime()} ms (engine pid ${this.client.pid}, ${this.client.info?.backend.detail ?? 'backend ?'})`);
+      this.changeEmitter.fire(run);
+      void handle.finished.then((end) => this.finish(run, end));
+      return run;
+    } catch (error) {
+      this.current = null;
+      this.changeEmitter.fire(null);
+      this.log(`run ${runId}: did not start: ${error instanceof Error ? error.message : String(error)}`);
+      throw error;
+    }
+  }
+
+  /** Stops the run in progress; resolves when it has ended. */
+  async stop(): Promise<'stopped' | 'killed' | 'not-running'> {
+    const run = this.current;
+    if (!run) return 'not-running';
+    if (run.cancelRequestedAt === null) {
+      run.cancelRequestedAt = Date.now();
+      run.state = 'stopping';
+      this.log(`run ${run.runId}: stop requested`);
+      this.changeEmitter.fire(run);
+    }
+    return this.client.cancelRun(run.runId);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changeEmitter.dispose();
+    this.finishEmitter.dispose();
+    this.metricsEmitter.dispose();
+  }
+
+  private apply(batch: RunProgressParams): void {
+    const run = this.current;
+    if (!run || batch.runId !== run.runId) return;
+    if (batch.seq !== run.lastSeq + 1) this.log(`run ${run.runId}: progress batch ${batch.seq} arrived after ${run.lastSeq} (some updates were lost)`);
+    run.lastSeq = batch.seq;
+    if (batch.planned) {
+      run.jobs = batch.planned.jobs;
+      run.totalSteps = batch.planned.totalSteps;
+      run.data = batch.planned.data;
+      this.log(`run ${run.runId}: ${batch.planned.jobs.length} job${batch.planned.jobs.length === 1 ? '' : 's'}, ${batch.planned.totalSteps} steps in all; data: ${batch.planned.data}`);
+    }
+    for (const id of batch.jobsStarted) {
+      run.currentJob = id;
+      this.log(`run ${run.runId}: ${id} started`);
+    }
+    for (const point of batch.metrics) run.latest.set(point.id, point);
+    if (batch.progress) {
+      run.doneSteps = batch.progress.doneSteps;
+      run.totalSteps = batch.progress.totalSteps;
+      run.currentJob = batch.progress.jobId;
+    }
+    for (const outcome of batch.jobsFinished) {
+      run.finishedJobs.push(outcome);
+      const f = outcome.final;
+      const figures = f ? `, step ${f.step}: test loss ${f.testLoss.toPrecision(4)}${f.testAccuracy !== undefined ? `, accuracy ${(f.testAccuracy * 100).toFixed(1)}%` : ''}` : '';
+      this.log(`run ${run.runId}: ${outcome.id} ${outcome.status} in ${formatSeconds(outcome.seconds)}${figures}${outcome.error ? `: ${outcome.error}` : ''}`);
+    }
+    for (const line of batch.logs) this.log(`run ${run.runId}: ${line}`);
+    if (batch.metrics.length) this.metricsEmitter.fire({ run, points: batch.metrics });
+    this.changeEmitter.fire(run);
+  }
+
+  private finish(run: ActiveRun, end: RunEnd): void {
+    if (end.engineExit) {
+      try {
+        markRunEnded(run.outDir, end.status === 'cancelled' ? 'cancelled' : 'failed', end.error ?? `the engine ${end.engineExit.reason}`);
+      } catch (error) {
+        this.log(`run ${run.runId}: could not record its end in ${run.outDir}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    const cancelLatencyMs = run.cancelRequestedAt === null ? null : Date.now() - run.cancelRequestedAt;
+    const latency = cancelLatencyMs === null ? '' : ` (${cancelLatencyMs} ms after Stop)`;
+    this.log(`run ${run.runId}: ${end.status} after ${formatSeconds(end.seconds)}${latency}${end.error ? `: ${end.error}` : ''}`);
+    if (this.current === run) this.current = null;
+    this.finishEmitter.fire({ run, end, cancelLatencyMs });
+    this.changeEmitter.fire(null);
+  }
+}

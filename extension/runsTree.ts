@@ -1,0 +1,148 @@
+/**
+ * The Runs view: experiments -> runs (newest first) -> jobs with their final figures. Read from
+ * disk through the run index; the run in progress shows its live jobs and progress.
+ */
+import * as vscode from 'vscode';
+import type { RunSummaryEntry } from '../engine/run/runOutput';
+import type { StoredRun } from './runStore';
+import type { IndexedExperiment, RunIndex } from './runIndex';
+import type { ActiveRun, RunManager } from './runManager';
+import { formatFigure, formatPercent, formatSeconds, progressText } from './lensText';
+import { commandIds } from './commandIds';
+
+export type RunsNode =
+  | { kind: 'experiment'; experiment: IndexedExperiment; showRoot: boolean }
+  | { kind: 'run'; run: StoredRun }
+  | { kind: 'job'; run: StoredRun; entry: RunSummaryEntry }
+  | { kind: 'liveJob'; run: StoredRun; id: string; figures: string };
+
+const statusIcons: Record<StoredRun['status'], [string, string?]> = {
+  running: ['sync~spin'],
+  completed: ['pass', 'testing.iconPassed'],
+  cancelled: ['circle-slash'],
+  failed: ['error', 'testing.iconFailed'],
+  interrupted: ['warning', 'list.warningForeground'],
+};
+
+function icon(name: string, color?: string): vscode.ThemeIcon {
+  return new vscode.ThemeIcon(name, color ? new vscode.ThemeColor(color) : undefined);
+}
+
+export function figuresOf(entry: { final: { testLoss: number; testAccuracy?: number | null } | null }): string {
+  const f = entry.final;
+  if (!f) return '';
+  const acc = f.testAccuracy !== null && f.testAccuracy !== undefined ? ` · acc ${formatPercent(f.testAccuracy)}` : '';
+  return `test loss ${formatFigure(f.testLoss)}${acc}`;
+}
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<RunsNode | undefined>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private throttle: NodeJS.Timeout | null = null;
+  readonly onDidChangeTreeData = this.emitter.event;
+
+  constructor(
+    private readonly index: RunIndex,
+    private readonly runs: RunManager,
+  ) {
+    this.subscriptions.push(
+      this.emitter,
+      index.onDidChange(() => this.emitter.fire(undefined)),
+      runs.onDidChange(() => {
+        if (this.throttle) return;
+        this.throttle = setTimeout(() => {
+          this.throttle = null;
+          this.emitter.fire(undefined);
+        }, 1000);
+      }),
+    );
+  }
+
+  getChildren(node?: RunsNode): RunsNode[] {
+    if (!node) {
+      const all = this.index.all;
+      const roots = new Set(all.map((e) => e.root));
+      return all.map((experiment) => ({ kind: 'experiment', experiment, showRoot: roots.size > 1 }));
+    }
+    if (node.kind === 'experiment') return node.experiment.runs.map((run) => ({ kind: 'run', run }));
+    if (node.kind === 'run') {
+      const active = this.liveRun(node.run);
+      if (active) return this.liveJobs(node.run, active);
+      return (node.run.summary?.runs ?? []).map((entry) => ({ kind: 'job', run: node.run, entry }));
+    }
+    return [];
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'experiment': {
+        const item = new vscode.TreeItem(node.experiment.key, vscode.TreeItemCollapsibleState.Expanded);
+        const n = node.experiment.runs.length;
+        item.description = `${n} run${n === 1 ? '' : 's'}${node.showRoot ? ` · ${node.experiment.root}` : ''}`;
+        item.iconPath = icon('beaker');
+        item.contextValue = 'experiment';
+        item.resourceUri = vscode.Uri.file(node.experiment.dir);
+        item.tooltip = node.experiment.dir;
+        return item;
+      }
+      case 'run': {
+        const run = node.run;
+        const item = new vscode.TreeItem(run.startedAt.toLocaleString(), vscode.TreeItemCollapsibleState.Collapsed);
+        const active = this.liveRun(run);
+        const seconds = run.summary?.seconds;
+        const parts: string[] = [run.status];
+        if (active && active.totalSteps) {
+          parts.push(progressText({ doneSteps: active.doneSteps, totalSteps: active.totalSteps, jobId: null, elapsedSeconds: (Date.now() - active.startedAt.getTime()) / 1000 }));
+        } else if (seconds !== undefined && run.status !== 'interrupted') parts.push(formatSeconds(seconds));
+        if (run.summary?.backend) parts.push(run.summary.backend);
+        if (run.manifest?.onlyModels?.length) parts.push(run.manifest.onlyModels.join(', '));
+        item.description = parts.join(' · ');
+        const [name, color] = statusIcons[run.status];
+        item.iconPath = icon(name, color);
+        item.contextValue = `run.${run.status}`;
+        const tip = new vscode.MarkdownString(undefined, true);
+        tip.appendMarkdown(`**${run.summary?.experiment ?? run.experimentKey}**, ${run.status}\n\n`);
+        if (run.error) tip.appendText(`${run.error}\n\n`);
+        if (run.manifest?.gitCommit) tip.appendText(`git ${run.manifest.gitCommit.slice(0, 10)}${run.manifest.gitDirty ? ' (uncommitted changes)' : ''}\n\n`);
+        tip.appendText(run.dir);
+        item.tooltip = tip;
+        item.command = { title: 'Open Results', command: commandIds.openResults, arguments: [run.dir] };
+        return item;
+      }
+      case 'job': {
+        const e = node.entry;
+        const item = new vscode.TreeItem(e.id, vscode.TreeItemCollapsibleState.None);
+        item.description = e.status === 'completed' ? figuresOf(e) : `${e.status}${e.final ? ` · ${figuresOf(e)}` : ''}`;
+        item.iconPath = icon(e.kind === 'infinite' ? 'symbol-constant' : 'symbol-variable');
+        item.tooltip = `${e.model}: ${e.kind === 'infinite' ? `method ${e.method}` : `width ${e.width}, seed ${e.seed}, ${e.optimizer}${e.trainable ? `, ${e.trainable}` : ''}`}${e.error ? `\n${e.error}` : ''}`;
+        item.contextValue = 'job';
+        return item;
+      }
+      case 'liveJob': {
+        const item = new vscode.TreeItem(node.id, vscode.TreeItemCollapsibleState.None);
+        item.description = node.figures;
+        item.iconPath = icon('pulse');
+        item.contextValue = 'job.live';
+        return item;
+      }
+    }
+  }
+
+  private liveRun(run: StoredRun): ActiveRun | null {
+    return this.runs.isLive(run.dir) ? this.runs.active : null;
+  }
+
+  private liveJobs(run: StoredRun, active: ActiveRun): RunsNode[] {
+    return active.jobs.map((job) => {
+      const done = active.finishedJobs.find((j) => j.id === job.id);
+      const point = active.latest.get(job.id);
+      const figures = done ? `${done.status}${done.final ? ` · ${figuresOf(done)}` : ''}` : point ? `step ${point.step}/${job.steps} · ${figuresOf({ final: point })}` : job.id === active.currentJob ? 'starting' : 'waiting';
+      return { kind: 'liveJob', run, id: job.id, figures };
+    });
+  }
+
+  dispose(): void {
+    if (this.throttle) clearTimeout(this.throttle);
+    for (const s of this.subscriptions) s.dispose();
+  }
+}

@@ -1,0 +1,41 @@
+/** The extension's settings (package.json contributes.configuration) and where runs go. */
+import * as vscode from 'vscode';
+import { dirname, isAbsolute, join } from 'node:path';
+
+export const section = 'infiniteWidthLab';
+
+export interface Settings {
+  backend: string;
+  nodePath: string;
+  resultsFolder: string;
+}
+
+export function readSettings(scope?: vscode.Uri): Settings {
+  const c = vscode.workspace.getConfiguration(section, scope);
+  return {
+    backend: c.get<string>('backend', 'wasm'),
+    nodePath: c.get<string>('nodePath', ''),
+    resultsFolder: c.get<string>('resultsFolder', '.iwl/runs') || '.iwl/runs',
+  };
+}
+
+/** `<workspace folder of the file>/<resultsFolder>`; a file outside the workspace keeps runs beside itself. */
+export function resultsRootFor(file: vscode.Uri): string {
+  const folder = vscode.workspace.getWorkspaceFolder(file);
+  const setting = readSettings(file).resultsFolder;
+  if (isAbsolute(setting)) return setting;
+  return join(folder ? folder.uri.fsPath : dirname(file.fsPath), setting);
+}
+
+/** Every workspace folder's results root (the Runs view lists them all). */
+export function resultsRoots(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).map((f) => {
+    const setting = readSettings(f.uri).resultsFolder;
+    return isAbsolute(setting) ? setting : join(f.uri.fsPath, setting);
+  });
+}
+
+/** The path shown to the user and recorded in the manifest: workspace-relative when possible. */
+export function displayPath(file: vscode.Uri): string {
+  return vscode.workspace.asRelativePath(file, (vscode.workspace.workspaceFolders?.length ?? 0) > 1);
+}

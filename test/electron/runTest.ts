@@ -1,0 +1,45 @@
+/**
+ * Downloads VS Code (once, into .vscode-test/) and runs test/electron/suite.ts in it with this
+ * folder as the extension under development. Needs the network to reach update.code.visualstudio.com
+ * and, on Linux, a display (xvfb-run) and VS Code's shared libraries. VS Code version: IWL_VSCODE_VERSION
+ * (default 'stable').
+ */
+import { runTests } from '@vscode/test-electron';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const tinyExperiment = `name: electron-tiny
+seed: 0
+data: { source: synthetic, kind: teacher, inputDim: 4, train: 32, test: 16, outputs: 1, noise: 0 }
+network:
+  layers:
+    - dense: { width: 64 }
+    - relu
+    - dense: {}
+loss: mse
+training: { steps: 40, learningRate: 0.5, batchSize: full, logEvery: 5 }
+models:
+  sgd: { kind: finite, widths: [64], seeds: 1, optimizer: sgd }
+  ntk: { kind: infinite, method: ntk, optimizer: sgd }
+`;
+
+async function main(): Promise<void> {
+  const repoRoot = resolve(__dirname, '..', '..');
+  const workspace = mkdtempSync(join(tmpdir(), 'iwl-electron-'));
+  mkdirSync(workspace, { recursive: true });
+  writeFileSync(join(workspace, 'tiny.iwl.yaml'), tinyExperiment);
+  writeFileSync(join(workspace, 'broken.iwl.yaml'), tinyExperiment.replace('loss: mse', 'loss: mse\nlearningrate: 3'));
+  await runTests({
+    version: process.env.IWL_VSCODE_VERSION ?? 'stable',
+    extensionDevelopmentPath: repoRoot,
+    extensionTestsPath: join(__dirname, 'suite.js'),
+    launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'],
+  });
+}
+
+main().catch((error) => {
+  console.error(`test:electron failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error('It needs to download VS Code (network) and, on Linux, a display: run it as `xvfb-run -a npm run test:electron`.');
+  process.exit(1);
+});

@@ -1,0 +1,65 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { AnalysisCache, isExperimentFile } from '../../extension/analysis';
+import { tempDir } from '../helpers';
+
+const valid = `name: tiny
+seed: 0
+data: { source: synthetic, kind: teacher, inputDim: 4, train: 32, test: 16, outputs: 1, noise: 0 }
+network:
+  layers:
+    - dense: { width: 64 }
+    - relu
+    - dense: {}
+loss: mse
+training: { steps: 20, learningRate: 0.5, batchSize: full, logEvery: 5 }
+models:
+  sgd: { kind: finite, widths: [64], seeds: 1, optimizer: sgd }
+  ntk: { kind: infinite, method: ntk, optimizer: sgd }
+`;
+
+describe('document analysis', () => {
+  const file = join(tempDir(), 'tiny.iwl.yaml');
+  const doc = (text: string, version: number) => ({ uri: `file://${file}`, version, fileName: file, getText: () => text });
+
+  test('one validation per document version, shared by every caller', () => {
+    const cache = new AnalysisCache();
+    const first = cache.get(doc(valid, 1));
+    assert.ok(first.experiment, JSON.stringify(first.diagnostics));
+    assert.equal(cache.get(doc(valid, 1)), first, 'the lens provider and the diagnostics get the same object');
+    assert.equal(cache.validations, 1);
+    cache.get(doc(valid + '\n', 2));
+    assert.equal(cache.validations, 2, 'a new version validates again');
+    assert.equal(cache.peek(`file://${file}`, 1), null, 'only the latest version is kept');
+  });
+
+  test('model keys come with their source ranges, also when the file is invalid', () => {
+    const cache = new AnalysisCache();
+    const ok = cache.get(doc(valid, 1));
+    assert.deepEqual(ok.models.map((m) => [m.name, m.range.start.line, m.range.start.character]), [['sgd', 11, 2], ['ntk', 12, 2]]);
+    const broken = valid.replace('loss: mse', 'loss: mse2').replace('seeds: 1', 'seeds: 1, widht: 3');
+    const bad = cache.get(doc(broken, 2));
+    assert.equal(bad.experiment, null);
+    assert.deepEqual(bad.models.map((m) => [m.name, m.range.start.line]), [['sgd', 11], ['ntk', 12]], 'the Run model lenses stay where the keys are');
+    const codes = bad.diagnostics.map((d) => `${d.code}@${d.range.start.line}`);
+    assert.ok(codes.includes('unknown-value@8'), codes.join(', '));
+    assert.ok(codes.includes('unknown-key@11'), codes.join(', '));
+    assert.equal(bad.errorCount, bad.diagnostics.filter((d) => d.severity === 'error').length);
+  });
+
+  test('a syntax error still gives a diagnostic with a range and no models', () => {
+    const cache = new AnalysisCache();
+    const a = cache.get(doc('models: [\n', 1));
+    assert.ok(a.diagnostics.some((d) => d.code === 'syntax-error'));
+    assert.deepEqual(a.models, []);
+  });
+
+  test('experiment files are recognized by their double extension only', () => {
+    assert.ok(isExperimentFile('/a/b/mnist.iwl.yaml'));
+    assert.ok(isExperimentFile('C:\\x\\y.IWL.JSON'));
+    assert.ok(isExperimentFile('z.iwl.yml'));
+    assert.ok(!isExperimentFile('z.yaml'));
+    assert.ok(!isExperimentFile('z.iwl.yaml.bak'));
+  });
+});
