@@ -92,12 +92,6 @@ export const kernelCommand: CliCommand = {
       io.stderr.write(`${specFile}:1:1: error matrix-shape-mismatch: x2 has ${x2.cols} columns but x1 has ${x1.cols}; both need the same input dimension\n`);
       return ExitCode.invalid;
     }
-    if (spec.network.parametrization !== 'ntk') {
-      const line = read.text.split(/\r\n|\r|\n/).findIndex((l) => /parametrization/.test(l));
-      const where = line < 0 ? '1:1' : `${line + 1}:${read.text.split(/\r\n|\r|\n/)[line].search(/parametrization/) + 1}`;
-      io.stderr.write(`${specFile}:${where}: error kernel-standard-parametrization: network.parametrization: the infinite-width NTK exists for 'ntk' only, got '${spec.network.parametrization}' (under 'standard' it grows with width)\n`);
-      return ExitCode.invalid;
-    }
 
     // 3. What it will cost.
     const n1 = x1.rows;

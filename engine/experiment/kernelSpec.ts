@@ -46,6 +46,14 @@ function validateUnguarded(text: string, options: { filePath: string; host: Vali
   if (raw === INVALID) return done(null, ctx.diagnostics);
   const r = raw as Record<string, unknown>;
   const network = buildNetwork(r.network, 'network', ctx);
+  if (network?.parametrization === 'standard') {
+    ctx.error(
+      'infinite-needs-ntk-parametrization',
+      'network.parametrization',
+      `the analytic NTK exists for parametrization 'ntk' only (under 'standard' it grows without bound with width), got 'standard'`,
+      ctx.rangeOf('network.parametrization'),
+    );
+  }
   const x1 = matrixSource(r.x1, 'x1', options, ctx);
   const x2 = r.x2 === undefined || r.x2 === null ? null : matrixSource(r.x2, 'x2', options, ctx);
   if (x1 && x2 && x1.kind === 'inline' && x2.kind === 'inline' && x1.rows[0].length !== x2.rows[0].length) {
