@@ -6,8 +6,10 @@
  *
  * - Infinite models (float64, 8 bytes): the NNGP and NTK matrices over all points, 2 M^2, plus
  *   solve/eigendecomposition work on the train block, 2 N^2 (methods ntk, nngp, kernelAdam, gp).
- *   Method adam instead holds the per-layer covariances L M^2 plus one factor M^2, and R backward
- *   and C forward Gaussian-process samples per layer, 4 L (R + C) M (h, phi(h), dh, x per sample).
+ *   Method adam instead holds, while it draws its samples (L >= 2 only), the per-layer kernels
+ *   (3 L + 3) M^2 and about 3 (L - 1) M^2 of covariances and their factors; then the samples:
+ *   L R k M backward values and 2 C M forward values per sampled matrix, and the Adam state of every
+ *   sampled entry: 3 R C per hidden-to-hidden matrix and 3 R d for the input matrix.
  *   Predictions and optimizer state on every point: 4 M k.
  * - Finite models (float32, 4 bytes), at the largest width n: P = d n + (L-1) n^2 + n k + L n + k
  *   parameters, held (1 + 1 + s) times (values, gradients, s optimizer slots: sgd 0, momentum 1,
@@ -54,7 +56,7 @@ export function estimateMemory(experiment: Experiment, inputDim: number, sizes?:
   if (!s) throw new RangeError('estimateMemory: csv data needs explicit sizes');
   const hiddenLayers = architectureOf(experiment.network).hidden.length;
   return experiment.models.map((model) => {
-    const parts = model.kind === 'infinite' ? infiniteParts(model, s, hiddenLayers) : finiteParts(model, s, hiddenLayers, inputDim);
+    const parts = model.kind === 'infinite' ? infiniteParts(model, s, hiddenLayers, inputDim) : finiteParts(model, s, hiddenLayers, inputDim);
     const all = [...parts, { label: `data (${s.train + s.test} x ${inputDim} inputs, float32 tensor and host copy)`, bytes: 8 * (s.train + s.test) * inputDim }]
       .filter((p) => p.bytes > 0)
       .sort((a, b) => b.bytes - a.bytes);
@@ -62,16 +64,19 @@ export function estimateMemory(experiment: Experiment, inputDim: number, sizes?:
   });
 }
 
-function infiniteParts(model: ModelSpec & { kind: 'infinite' }, s: DataSizes, hiddenLayers: number): MemoryPart[] {
+function infiniteParts(model: ModelSpec & { kind: 'infinite' }, s: DataSizes, hiddenLayers: number, d: number): MemoryPart[] {
   const m = s.train + s.test;
   const n = s.train;
   const state = { label: `predictions and optimizer state (4 x ${m} x ${s.outputs}, float64)`, bytes: 8 * 4 * m * s.outputs };
   if (model.method === 'adam') {
     const L = Math.max(1, hiddenLayers);
+    const k = s.outputs;
     const { backward: R, forward: C } = model.samples;
+    const setup = L >= 2 ? (3 * L + 3 + 3 * (L - 1)) * m * m : 0;
     return [
-      { label: `layer covariances (${L + 1} matrices of ${m} x ${m}, float64)`, bytes: 8 * (L + 1) * m * m },
-      { label: `Monte Carlo samples (4 x ${L} layers x (${R} + ${C}) samples x ${m} points, float64)`, bytes: 8 * 4 * L * (R + C) * m },
+      { label: `per-layer kernels and covariance factors while sampling (${setup / (m * m)} x ${m} x ${m}, float64)`, bytes: 8 * setup },
+      { label: `Monte Carlo samples (${L} x ${R} x ${k} x ${m} backward + ${L} x 2 x ${C} x ${m} forward, float64)`, bytes: 8 * (L * R * k * m + L * 2 * C * m) },
+      { label: `Adam state of the sampled entries (3 x (${L - 1} x ${R} x ${C} + ${R} x ${d}), float64)`, bytes: 8 * 3 * ((L - 1) * R * C + R * d) },
       state,
     ];
   }

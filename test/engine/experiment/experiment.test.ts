@@ -95,7 +95,7 @@ models:
     assert.equal(n.method, 'ntk');
     assert.deepEqual(n.optimizer, sgd);
     assert.equal(n.diagReg, 1e-6);
-    assert.deepEqual(n.samples, { backward: 64, forward: 64 });
+    assert.deepEqual(n.samples, { backward: 1024, forward: 1024 });
     assert.equal(n.seed, 0, 'Monte Carlo seed: the experiment seed');
     assert.equal(a.optimizer.name, 'adam', 'method adam defaults to optimizer adam');
     assert.equal(k.optimizer.name, 'adam', 'method kernelAdam defaults to optimizer adam');

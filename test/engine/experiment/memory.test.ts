@@ -21,7 +21,9 @@ describe('memory estimates', () => {
     const data = 8 * m * 10;
     assert.equal(ntk.bytes, 8 * 2 * m * m + 8 * 2 * 1000 * 1000 + 8 * 4 * m * 2 + data);
     assert.match(ntk.breakdown[0].label, /kernel matrices/);
-    assert.equal(adam.bytes, 8 * 3 * m * m + 8 * 4 * 2 * 12 * m + 8 * 4 * m * 2 + data);
+    // L = 2, R = 8, C = 4, k = 2, d = 10: setup (3L + 3 + 3(L - 1)) M^2, samples L R k M + 2 L C M,
+    // Adam state 3 ((L - 1) R C + R d), predictions and state 4 M k.
+    assert.equal(adam.bytes, 8 * 12 * m * m + 8 * (2 * 8 * 2 * m + 2 * 2 * 4 * m) + 8 * 3 * (1 * 8 * 4 + 8 * 10) + 8 * 4 * m * 2 + data);
     const params = 10 * 100 + 100 * 100 + 100 * 2 + 2 * 100 + 2;
     assert.equal(f.bytes, 4 * params * 4 + 4 * 4 * 100 * 100 * 2 + 4 * 2 * m * 100 + data, 'largest width, 4 copies for adam');
     for (const e of [ntk, adam, f]) assert.equal(e.breakdown.reduce((s, p) => s + p.bytes, 0), e.bytes);

@@ -1,0 +1,95 @@
+/**
+ * The infinite-width models (SCIENCE.md section 5) as trainers: each yields predictions on train and
+ * test points at every logged step, from f_0 = 0.
+ *   ntk        NTK gradient descent (sgd or momentum); MSE + full batch + sgd uses the closed form
+ *   nngp       the same dynamics on the NNGP kernel (the limit of readout-only training)
+ *   gp         the NNGP posterior mean (no time dependence: the same predictions at every logged step)
+ *   kernelAdam an ADAM-like heuristic on the NTK (not a proven limit; labelled as such)
+ *   adam       the Adam limit of Tensor Programs IVb, by Monte Carlo (engine/train/adamLimit.ts)
+ */
+import { CancelledError } from '../util/errors';
+import type { InfiniteModelSpec } from '../experiment/types';
+import type { Job } from '../run/plan';
+import { loggedSteps, type LogPoint, type TrainContext, type Trainer } from '../run/trainer';
+import { BatchSchedule } from './batches';
+import { KernelDynamics, type KernelProblem } from './kernelDynamics';
+import { closedFormMseGradientDescent, nngpPosterior } from './kernelClosedForms';
+import { trainAdamLimit } from './adamLimit';
+
+export const trainInfinite: Trainer = (job: Job, context: TrainContext) => {
+  if (job.kind !== 'infinite') throw new RangeError(`trainInfinite: job ${job.id} is not an infinite model`);
+  if (job.model.method === 'adam') return trainAdamLimit(job, context);
+  return kernelMethod(job.model, context);
+};
+
+function split(f: Float64Array, n: number, k: number, step: number): LogPoint {
+  return { step, train: f.slice(0, n * k), test: f.slice(n * k) };
+}
+
+async function* kernelMethod(model: InfiniteModelSpec, context: TrainContext): AsyncGenerator<LogPoint> {
+  const { dataset, experiment, signal } = context;
+  const kernels = await context.kernels();
+  const n = kernels.n;
+  const m = n + kernels.nTest;
+  const k = dataset.outputs;
+  const useNngp = model.method === 'nngp' || model.method === 'gp';
+  const problem: KernelProblem = {
+    kernel: useNngp ? kernels.nngp : kernels.ntk,
+    m,
+    n,
+    k,
+    y: dataset.yTrain.data,
+    loss: experiment.loss,
+  };
+  const steps = loggedSteps(model.steps, model.logEvery);
+  context.report({ kernel: useNngp ? 'nngp' : 'ntk' });
+
+  if (model.method === 'gp') {
+    const posterior = nngpPosterior(problem, model.diagReg);
+    context.report({ diagReg: posterior.diagReg, diagShift: posterior.diagShift, condition: posterior.condition });
+    context.log(`NNGP posterior: condition number ${posterior.condition.toExponential(2)}, diagReg ${posterior.diagReg}`);
+    for (const step of steps) {
+      if (signal.aborted) throw new CancelledError();
+      context.onStep(step);
+      yield split(posterior.mean, n, k, step);
+    }
+    return;
+  }
+
+  if (model.method === 'kernelAdam') {
+    context.report({ heuristic: true, note: 'kernel Adam is an ADAM-like heuristic, not a proven infinite-width limit' });
+  }
+  const schedule = new BatchSchedule(n, model.batchSize, experiment.seed);
+  const closedForm = experiment.loss === 'mse' && schedule.fullBatch && model.optimizer.name === 'sgd' && model.method !== 'kernelAdam';
+  if (closedForm) {
+    const solution = closedFormMseGradientDescent(problem, model.learningRate);
+    context.report({ dynamics: 'closed form (eigendecomposition)', condition: solution.condition, eigenvalueRange: solution.eigenvalueRange });
+    context.log(`closed-form MSE dynamics: condition number ${solution.condition.toExponential(2)}`);
+    for (const step of steps) {
+      if (signal.aborted) throw new CancelledError();
+      context.onStep(step);
+      yield split(solution.at(step), n, k, step);
+    }
+    return;
+  }
+
+  const optimizer = model.method === 'kernelAdam' ? { ...model.optimizer, name: 'adam' as const } : model.optimizer;
+  const dynamics = new KernelDynamics(problem, optimizer, model.learningRate, schedule);
+  context.report({ dynamics: 'step by step' });
+  let next = 0;
+  for (const step of steps) {
+    while (dynamics.step < step) {
+      if (signal.aborted) throw new CancelledError();
+      dynamics.advance();
+      next = dynamics.step;
+      context.onStep(next);
+      if ((next & 15) === 0) await yieldToEventLoop();
+    }
+    yield split(dynamics.f, n, k, step);
+  }
+}
+
+/** Lets cancellation (SIGINT, an engine request) arrive during long synchronous loops. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
