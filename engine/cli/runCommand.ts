@@ -61,15 +61,19 @@ export const runCommand: CliCommand = {
 
     const controller = new AbortController();
     let interrupts = 0;
+    const quitNow = () => {
+      output.finish('cancelled');
+      process.exit(ExitCode.cancelled);
+    };
     const onSigint = () => {
       interrupts++;
-      if (interrupts === 1) {
-        progress.line('iwl run: stopping (Ctrl-C again to quit at once)');
-        controller.abort();
-      } else {
-        output.finish('cancelled', 'interrupted');
-        process.exit(ExitCode.cancelled);
-      }
+      if (interrupts > 1) quitNow();
+      progress.line('iwl run: stopping (Ctrl-C again to quit at once)');
+      controller.abort();
+      // Training checks for cancellation every step, but one long synchronous computation (a large
+      // Cholesky or eigendecomposition) cannot be interrupted: whatever it is, stop within a second.
+      // Everything finished so far is already on disk; the run in progress ends as cancelled.
+      setTimeout(quitNow, 800).unref();
     };
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
