@@ -171,3 +171,31 @@ models:
     }
   });
 });
+
+describe('Adam limit sample defaults', () => {
+  const file = (hidden: string, adamWidths: string, samples = '') => `data: { source: synthetic, inputDim: 4, train: 20, test: 10, outputs: 1 }
+network: { layers: [${hidden} dense] }
+models:
+  adam: { kind: finite, widths: ${adamWidths}, optimizer: adam }
+  limit: { kind: infinite, method: adam${samples} }
+`;
+  const samplesOf = (text: string) => {
+    const { experiment, diagnostics } = validateIn(text);
+    assert.ok(experiment, show(diagnostics));
+    return (experiment.models[1] as InfiniteModelSpec).samples;
+  };
+
+  test('stay at 1024 for narrow sweeps and grow with the widest finite Adam model, within the cost caps', () => {
+    const one = 'dense: { width: 8 }, relu,';
+    const two = 'dense: { width: 8 }, relu, dense: { width: 8 }, relu,';
+    assert.deepEqual(samplesOf(file(one, '[64, 128]')), { backward: 1024, forward: 1024 });
+    assert.deepEqual(samplesOf(file(one, '[512, 1024]')), { backward: 4096, forward: 4096 }, 'one hidden layer: 4x the widest');
+    assert.deepEqual(samplesOf(file(one, '[4096]')), { backward: 8192, forward: 8192 }, 'capped at 8192');
+    assert.deepEqual(samplesOf(file(two, '[768]')), { backward: 1536, forward: 1536 }, 'deeper: 2x the widest');
+    assert.deepEqual(samplesOf(file(two, '[4096]')), { backward: 2048, forward: 2048 }, 'capped at 2048');
+  });
+
+  test('samples the file states are kept as they are', () => {
+    assert.deepEqual(samplesOf(file('dense: { width: 8 }, relu,', '[4096]', ', samples: { backward: 100, forward: 200 }')), { backward: 100, forward: 200 });
+  });
+});
