@@ -10,7 +10,9 @@
  * native state, so real work (and every backend test) runs one backend per process.
  */
 import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join, sep } from 'node:path';
 import { IwlError, errorMessage } from './util/errors';
 
 export const backendNames = ['wasm', 'cpu', 'tensorflow', 'webgpu'] as const;
@@ -84,6 +86,8 @@ async function register(name: BackendName): Promise<() => string> {
       return () => 'cpu (pure JavaScript, about 50x slower than wasm)';
     case 'wasm': {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      const shipped = bundledWasmFolder();
+      if (shipped) wasm.setWasmPaths(shipped);
       const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
       return () => {
         const threads = wasm.getThreadsCount();
@@ -99,6 +103,16 @@ async function register(name: BackendName): Promise<() => string> {
       return () => detail;
     }
   }
+}
+
+/**
+ * The packaged extension bundles tfjs-backend-wasm into dist/engine.js and ships its .wasm files in
+ * dist/wasm/ (scripts/build.mjs --production); emscripten would otherwise look next to the bundle.
+ * In development the package loads them from its own folder.
+ */
+function bundledWasmFolder(): string | null {
+  const folder = join(__dirname, 'wasm');
+  return existsSync(join(folder, 'tfjs-backend-wasm.wasm')) ? folder + sep : null;
 }
 
 /**

