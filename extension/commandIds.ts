@@ -13,6 +13,9 @@ export const commandIds = {
   revealRun: 'infiniteWidthLab.revealRun',
   refreshRuns: 'infiniteWidthLab.refreshRuns',
   showLog: 'infiniteWidthLab.showLog',
+  showRunPanel: 'infiniteWidthLab.showRunPanel',
+  showComparison: 'infiniteWidthLab.showComparison',
+  newExperimentFromExample: 'infiniteWidthLab.newExperimentFromExample',
 } as const;
 
 export const runsViewId = 'infiniteWidthLab.runs';

@@ -11,12 +11,14 @@ import type { EngineClient } from './engineClient';
 import type { RunManager } from './runManager';
 import type { RunIndex } from './runIndex';
 import type { ResultsDocuments } from './resultsView';
+import type { PanelHost } from './panels/panelManager';
 import type { RunsNode } from './runsTree';
 import { deleteRun, latestRunOf, metricsCsv, type StoredRun } from './runStore';
 import { displayPath, readSettings, resultsRootFor, section } from './settings';
 import { formatSeconds, progressText } from './lensText';
 import { runTitle } from './resultsText';
 import { commandIds } from './commandIds';
+import { newExperimentFromExample } from './newExperiment';
 
 export interface Services {
   output: vscode.LogOutputChannel;
@@ -26,6 +28,8 @@ export interface Services {
   runs: RunManager;
   index: RunIndex;
   results: ResultsDocuments;
+  /** The chart panels (run, comparison, overlay). */
+  panels: PanelHost;
 }
 
 const restrictedMessage =
@@ -86,12 +90,12 @@ export function registerCommands(s: Services): vscode.Disposable[] {
     }),
     register(commandIds.openResults, async (arg?: unknown) => {
       const dir = await runDirFrom(s, arg, 'Open the results of which run?');
-      if (dir) await s.results.showRun(dir);
+      if (dir) s.panels.showRun(dir);
     }),
     register(commandIds.showRunHistory, async () => {
       await s.index.refresh();
       const dir = await pickRun(s, 'Run history: open which run?');
-      if (dir) await s.results.showRun(dir);
+      if (dir) s.panels.showRun(dir);
     }),
     register(commandIds.compareRuns, async (arg?: unknown, selected?: unknown[]) => {
       let dirs = (selected ?? []).map((n) => nodeRunDir(n)).filter((d): d is string => !!d);
@@ -106,7 +110,22 @@ export function registerCommands(s: Services): vscode.Disposable[] {
         void vscode.window.showWarningMessage('Infinite Width Lab: pick at least two runs to compare.');
         return;
       }
-      await s.results.showComparison(dirs);
+      s.panels.showOverlay(dirs);
+    }),
+    register(commandIds.showRunPanel, async (arg?: unknown) => {
+      // The live run when it is this experiment's (or no experiment is open), else the file's latest run.
+      const active = s.runs.active;
+      const file = arg instanceof vscode.Uri ? arg.fsPath : vscode.window.activeTextEditor?.document.fileName;
+      if (active && (!file || !isExperimentFile(file) || active.experimentFile === file)) {
+        s.panels.showRun(active.outDir);
+        return;
+      }
+      const dir = await runDirFrom(s, arg, 'Show the run panel of which run?');
+      if (dir) s.panels.showRun(dir);
+    }),
+    register(commandIds.showComparison, async (arg?: unknown) => {
+      const dir = await runDirFrom(s, arg, 'Compare finite and infinite models of which run?');
+      if (dir) s.panels.showComparison(dir);
     }),
     register(commandIds.exportRun, async (arg?: unknown) => {
       const dir = await runDirFrom(s, arg, 'Export which run?');
@@ -154,6 +173,7 @@ export function registerCommands(s: Services): vscode.Disposable[] {
     }),
     register(commandIds.refreshRuns, () => s.index.refresh()),
     register(commandIds.showLog, () => s.output.show(true)),
+    register(commandIds.newExperimentFromExample, (example?: unknown) => newExperimentFromExample((line) => s.output.info(line), example)),
   ];
 }
 
@@ -212,6 +232,7 @@ async function startRun(s: Services, document: vscode.TextDocument, onlyModels?:
       return;
     }
     void s.index.refresh();
+    s.panels.showRun(run.outDir, { preserveFocus: true, beside: true });
     let reported = 0;
     const changes = s.runs.onDidChange((active) => {
       if (!active || active !== run) return;
@@ -240,14 +261,14 @@ async function startRun(s: Services, document: vscode.TextDocument, onlyModels?:
     const { end } = finished;
     const took = formatSeconds(end.seconds);
     if (end.status === 'completed') {
-      void vscode.window.showInformationMessage(`${title}: completed in ${took}.`, 'Open Results').then((a) => a && s.results.showRun(end.outDir));
+      void vscode.window.showInformationMessage(`${title}: completed in ${took}.`, 'Open Results').then((a) => a && s.panels.showRun(end.outDir));
     } else if (end.status === 'cancelled') {
-      void vscode.window.showInformationMessage(`${title}: stopped after ${took}; what was computed is kept.`, 'Open Results').then((a) => a && s.results.showRun(end.outDir));
+      void vscode.window.showInformationMessage(`${title}: stopped after ${took}; what was computed is kept.`, 'Open Results').then((a) => a && s.panels.showRun(end.outDir));
     } else {
       const firstLine = (end.error ?? 'see the log').split('\n')[0];
       void vscode.window.showErrorMessage(`${title}: failed after ${took}: ${firstLine}`, 'Show Log', 'Open Results').then((a) => {
         if (a === 'Show Log') s.output.show(true);
-        else if (a === 'Open Results') void s.results.showRun(end.outDir);
+        else if (a === 'Open Results') s.panels.showRun(end.outDir);
       });
     }
   });

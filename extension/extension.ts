@@ -13,6 +13,7 @@ import { RunIndex } from './runIndex';
 import { ExperimentCodeLensProvider } from './codeLenses';
 import { RunsTreeProvider } from './runsTree';
 import { ResultsDocuments } from './resultsView';
+import { PanelManager } from './panels/panelManager';
 import { EngineStatusBar } from './statusBar';
 import { registerCommands } from './commands';
 import { readSettings, section } from './settings';
@@ -24,6 +25,7 @@ export interface ExtensionApi {
   runs: RunManager;
   index: RunIndex;
   cache: AnalysisCache;
+  panels: PanelManager;
   activationMs: number;
 }
 
@@ -59,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const treeView = vscode.window.createTreeView(runsViewId, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   const results = new ResultsDocuments((dir) => runs.isLive(dir));
   const statusBar = new EngineStatusBar(client, runs);
+  const panels = new PanelManager(context.extensionUri, runs, output);
 
   context.subscriptions.push(
     output,
@@ -67,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     tree,
     treeView,
     results,
+    panels,
     statusBar,
     index,
     { dispose: () => runs.dispose() },
@@ -78,7 +82,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       ],
       lenses,
     ),
-    ...registerCommands({ output, cache, diagnostics, client, runs, index, results }),
+    ...registerCommands({ output, cache, diagnostics, client, runs, index, results, panels }),
     runs.onDidFinish(() => index.schedule(0)),
     runs.onDidChange((run) => void vscode.commands.executeCommand('setContext', 'infiniteWidthLab.running', run !== null)),
     client.onDidExit((exit) => {
@@ -101,7 +105,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const activationMs = performance.now() - started;
   output.info(`activated in ${activationMs.toFixed(1)} ms (Node ${process.versions.node}${process.versions.electron ? `, Electron ${process.versions.electron}` : ''}); engine: ${launch.execPath} (${launch.why}), backend ${settings.backend}`);
   if (!vscode.workspace.isTrusted) output.info('Restricted Mode: validation works; runs are disabled until the folder is trusted');
-  return { client, runs, index, cache, activationMs };
+  return { client, runs, index, cache, panels, activationMs };
 }
 
 export function deactivate(): void {

@@ -1,0 +1,56 @@
+/**
+ * A run folder as a panel receives it (webview/protocol.ts RunData): the status and title from
+ * the run store, every point of metrics.jsonl, the finished jobs of summary.json. Plain Node.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JobEntry, MetricPoint, RunData, RunProgress } from '../../webview/protocol';
+import { readRun } from '../runStore';
+import { runTitle } from '../resultsText';
+
+/** The points of metrics.jsonl; a line that is not whole JSON (a run writing it now) is skipped. */
+export function parseMetricsJsonl(text: string): MetricPoint[] {
+  const out: MetricPoint[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const p = JSON.parse(line) as MetricPoint;
+      if (p && typeof p.id === 'string' && typeof p.step === 'number') out.push(p);
+    } catch {
+      // The last line of a live run may be half written; the next snapshot or delta has it.
+    }
+  }
+  return out;
+}
+
+export async function readRunData(dir: string, isLive: (dir: string) => boolean, progress: RunProgress | null = null): Promise<RunData> {
+  const run = await readRun(dir, isLive);
+  const text = await readFile(join(dir, 'metrics.jsonl'), 'utf8').catch(() => '');
+  const records = parseMetricsJsonl(text);
+  const entries: JobEntry[] = (run.summary?.runs ?? []).map((e) => ({
+    id: e.id,
+    model: e.model,
+    kind: e.kind,
+    method: e.method,
+    optimizer: e.optimizer,
+    trainable: e.trainable,
+    width: e.width,
+    seed: e.seed,
+    status: e.status,
+    final: e.final,
+    rmseToLimit: e.rmseToLimit,
+    limit: e.limit,
+  }));
+  const data: RunData = {
+    dir,
+    title: runTitle(run),
+    status: run.status,
+    live: isLive(dir),
+    task: run.summary?.data?.task ?? null,
+    records,
+    entries,
+    progress: run.status === 'running' ? progress : null,
+  };
+  if (run.error) data.error = run.error;
+  return data;
+}

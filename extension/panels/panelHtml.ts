@@ -1,0 +1,56 @@
+/**
+ * The HTML of every panel, with its Content Security Policy. Plain: no 'vscode' import, so the
+ * browser tests build their page with this very function.
+ *
+ * CSP: nothing by default; scripts only with this page's nonce (no 'unsafe-eval', no inline
+ * code); styles from the extension's files, plus the nonce for the one probe <style> the toolkit
+ * (FAST) adds to test :focus-visible support, which it finds in <meta property="csp-nonce">
+ * (uPlot and the toolkit otherwise style through the CSSOM and constructable stylesheets, which
+ * style-src does not govern, so no 'unsafe-inline'); fonts from the extension; no images, frames
+ * or connections.
+ */
+import { randomBytes } from 'node:crypto';
+import type { PanelKind } from '../../webview/protocol';
+
+export interface PanelHtmlOptions {
+  kind: PanelKind;
+  title: string;
+  /** webview.cspSource: the origin the extension's files are served from. */
+  cspSource: string;
+  /** Webview URIs of dist/webview/panelMain.js and .css. */
+  scriptUri: string;
+  styleUri: string;
+  nonce: string;
+}
+
+/** A fresh nonce per page load: 128 random bits. */
+export function newNonce(): string {
+  return randomBytes(16).toString('base64').replace(/[+/=]/g, (c) => ({ '+': '-', '/': '_', '=': '' })[c]!);
+}
+
+export function panelCsp(cspSource: string, nonce: string): string {
+  return [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src ${cspSource} 'nonce-${nonce}'`, `font-src ${cspSource}`].join('; ');
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+export function panelHtml(o: PanelHtmlOptions): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${esc(panelCsp(o.cspSource, o.nonce))}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<meta property="csp-nonce" content="${esc(o.nonce)}">
+<link rel="stylesheet" href="${esc(o.styleUri)}">
+<title>${esc(o.title)}</title>
+</head>
+<body data-panel="${esc(o.kind)}">
+<main id="app" aria-busy="true"><p>Loading…</p></main>
+<script nonce="${esc(o.nonce)}" src="${esc(o.scriptUri)}"></script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,249 @@
+/**
+ * The chart panels in VS Code: one run panel per run folder (live while the run goes), one
+ * comparison panel per run, one overlay panel per set of runs. Each panel owns its webview, its
+ * feed (snapshot then deltas, nothing while hidden) and its listeners; closing it never touches
+ * the run. Panels come back after a window reload through the serializers, from the state the
+ * webview saved (the run folders and the UI state), without retainContextWhenHidden.
+ */
+import * as vscode from 'vscode';
+import { basename, dirname, resolve } from 'node:path';
+import { panelViewTypes, parseFromPanel, parsePanelState, type FromPanel, type PanelKind, type PanelUiState, type RunProgress } from '../../webview/protocol';
+import type { ActiveRun, RunManager } from '../runManager';
+import { PanelFeed } from './panelFeed';
+import { newNonce, panelHtml } from './panelHtml';
+import { readRunData } from './panelData';
+
+type ExportMessage = Extract<FromPanel, { type: 'export' }>;
+
+export interface PanelHost {
+  showRun(dir: string, options?: { preserveFocus?: boolean; beside?: boolean }): void;
+  showComparison(dir: string): void;
+  showOverlay(dirs: string[]): void;
+}
+
+function same(a: string, b: string): boolean {
+  return resolve(a) === resolve(b);
+}
+
+/** "quickstart 2026-11-29T17-38-05Z" from `<root>/quickstart.iwl.yaml/2026-11-29T17-38-05Z`. */
+export function runLabel(dir: string): string {
+  return `${basename(dirname(dir)).replace(/\.iwl\.(ya?ml|json)$/i, '')} ${basename(dir)}`;
+}
+
+export function panelTitle(kind: PanelKind, dirs: string[]): string {
+  if (kind === 'run') return `Run · ${runLabel(dirs[0])}`;
+  if (kind === 'comparison') return `Widths · ${runLabel(dirs[0])}`;
+  return `Compare ${dirs.length} runs`;
+}
+
+function progressOf(run: ActiveRun): RunProgress {
+  return { doneSteps: run.doneSteps, totalSteps: run.totalSteps, currentJob: run.currentJob };
+}
+
+class ManagedPanel {
+  readonly feed: PanelFeed;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private finishedJobs = -1;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly kind: PanelKind,
+    readonly dirs: string[],
+    ui: PanelUiState,
+    private readonly manager: PanelManager,
+  ) {
+    const webview = panel.webview;
+    const root = vscode.Uri.joinPath(manager.extensionUri, 'dist', 'webview');
+    webview.options = { enableScripts: true, localResourceRoots: [root] };
+    panel.title = panelTitle(kind, dirs);
+    this.feed = new PanelFeed({
+      kind,
+      post: (m) => webview.postMessage(m),
+      load: () => Promise.all(dirs.map((d) => readRunData(d, (x) => manager.runs.isLive(x), this.progressFor(d)))),
+      log: (line) => manager.log(line),
+    });
+    this.feed.ui = ui;
+    webview.html = panelHtml({
+      kind,
+      title: panel.title,
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'panelMain.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'panelMain.css')).toString(),
+      nonce: newNonce(),
+    });
+    this.subscriptions.push(
+      webview.onDidReceiveMessage((raw) => this.receive(raw)),
+      panel.onDidChangeViewState((e) => void this.feed.onVisibility(e.webviewPanel.visible)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  includes(dir: string): boolean {
+    return this.dirs.some((d) => same(d, dir));
+  }
+
+  private progressFor(dir: string): RunProgress | null {
+    const active = this.manager.runs.active;
+    return active && same(active.outDir, dir) ? progressOf(active) : null;
+  }
+
+  onPoints(run: ActiveRun, points: import('../../webview/protocol').MetricPoint[]): void {
+    if (this.kind === 'comparison') return;
+    this.feed.onPoints(this.dirs.find((d) => same(d, run.outDir))!, points, progressOf(run), 'running');
+  }
+
+  /** Comparison panels follow finished jobs (summary.json grows by one entry per job). */
+  onRunChange(run: ActiveRun): void {
+    if (this.kind !== 'comparison' || run.finishedJobs.length === this.finishedJobs) return;
+    this.finishedJobs = run.finishedJobs.length;
+    void this.feed.refresh();
+  }
+
+  private receive(raw: unknown): void {
+    const parsed = parseFromPanel(raw);
+    if (!parsed.ok) {
+      this.manager.log(`panel ${this.kind}: ignored a message: ${parsed.error}`);
+      return;
+    }
+    const m = parsed.message;
+    switch (m.type) {
+      case 'ready':
+        void this.feed.onReady();
+        break;
+      case 'resync':
+        this.manager.log(`panel ${this.kind}: the panel missed updates after ${m.lastSeq}; sending a fresh snapshot`);
+        void this.feed.onResync();
+        break;
+      case 'selection':
+        this.feed.ui = m.ui;
+        break;
+      case 'export':
+        void this.saveExport(m);
+        break;
+      case 'openComparison':
+        this.manager.showComparison(m.dir);
+        break;
+      case 'openRun':
+        this.manager.showRun(m.dir);
+        break;
+      case 'log':
+        this.manager.log(`panel ${this.kind}: ${m.message}`, m.level);
+        break;
+    }
+  }
+
+  private async saveExport(m: ExportMessage): Promise<void> {
+    const stem = this.kind === 'overlay' ? 'compare-runs' : runLabel(this.dirs[0]).replace(/\s+/g, '-');
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(this.dirs[0]);
+    const filters: Record<string, string[]> = { png: { 'PNG image': ['png'] }, svg: { 'SVG image': ['svg'] }, csv: { CSV: ['csv'] }, json: { JSON: ['json'] } }[m.format];
+    try {
+      const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(folder, `${stem}-${m.fileName}`), filters, title: `Export ${m.fileName}` });
+      if (!target) {
+        await this.panel.webview.postMessage({ type: 'exported', path: null });
+        return;
+      }
+      const bytes = m.encoding === 'base64' ? Buffer.from(m.data, 'base64') : Buffer.from(m.data, 'utf8');
+      await vscode.workspace.fs.writeFile(target, new Uint8Array(bytes));
+      this.manager.log(`exported ${m.fileName} (${bytes.length} bytes) -> ${target.fsPath}`);
+      await this.panel.webview.postMessage({ type: 'exported', path: target.fsPath });
+      void vscode.window.showInformationMessage(`Infinite Width Lab: wrote ${target.fsPath}.`);
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      this.manager.log(`export of ${m.fileName} failed: ${text}`, 'error');
+      void this.panel.webview.postMessage({ type: 'exported', path: null, error: text });
+      void vscode.window.showErrorMessage(`Infinite Width Lab: could not save ${m.fileName}: ${text}`);
+    }
+  }
+
+  dispose(): void {
+    this.feed.dispose();
+    for (const s of this.subscriptions) s.dispose();
+    this.manager.forget(this);
+  }
+}
+
+export class PanelManager implements PanelHost, vscode.Disposable {
+  private readonly panels = new Set<ManagedPanel>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    readonly extensionUri: vscode.Uri,
+    readonly runs: RunManager,
+    private readonly output: vscode.LogOutputChannel,
+  ) {
+    for (const kind of Object.keys(panelViewTypes) as PanelKind[]) {
+      this.subscriptions.push(
+        vscode.window.registerWebviewPanelSerializer(panelViewTypes[kind], {
+          deserializeWebviewPanel: async (panel, state) => {
+            const restored = parsePanelState(state, kind);
+            if (!restored) {
+              this.log(`panel ${kind}: nothing to restore (no saved run folder); closing it`);
+              panel.dispose();
+              return;
+            }
+            this.adopt(panel, kind, restored.dirs, restored.ui);
+          },
+        }),
+      );
+    }
+    this.subscriptions.push(
+      runs.onMetrics(({ run, points }) => {
+        for (const p of this.panels) if (p.includes(run.outDir)) p.onPoints(run, points);
+      }),
+      runs.onDidChange((run) => {
+        if (!run) return;
+        for (const p of this.panels) if (p.includes(run.outDir)) p.onRunChange(run);
+      }),
+      runs.onDidFinish(({ run }) => {
+        for (const p of this.panels) if (p.includes(run.outDir)) void p.feed.refresh();
+      }),
+    );
+  }
+
+  log(line: string, level: 'info' | 'error' = 'info'): void {
+    if (level === 'error') this.output.error(line);
+    else this.output.info(line);
+  }
+
+  /** Open panels, for the integration tests: kind and run folders. */
+  get open(): { kind: PanelKind; dirs: string[]; visible: boolean; lastSeq: number }[] {
+    return [...this.panels].map((p) => ({ kind: p.kind, dirs: p.dirs, visible: p.panel.visible, lastSeq: p.feed.lastSeq }));
+  }
+
+  showRun(dir: string, options: { preserveFocus?: boolean; beside?: boolean } = {}): void {
+    this.show('run', [dir], options);
+  }
+
+  showComparison(dir: string): void {
+    this.show('comparison', [dir]);
+  }
+
+  showOverlay(dirs: string[]): void {
+    this.show('overlay', dirs);
+  }
+
+  private show(kind: PanelKind, dirs: string[], options: { preserveFocus?: boolean; beside?: boolean } = {}): void {
+    const existing = [...this.panels].find((p) => p.kind === kind && p.dirs.length === dirs.length && p.dirs.every((d, i) => same(d, dirs[i])));
+    const column = options.beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+    if (existing) {
+      existing.panel.reveal(undefined, options.preserveFocus);
+      return;
+    }
+    // No retainContextWhenHidden: a hidden panel is torn down and rebuilt from a snapshot.
+    const panel = vscode.window.createWebviewPanel(panelViewTypes[kind], panelTitle(kind, dirs), { viewColumn: column, preserveFocus: options.preserveFocus }, { enableScripts: true });
+    this.adopt(panel, kind, dirs, {});
+  }
+
+  private adopt(panel: vscode.WebviewPanel, kind: PanelKind, dirs: string[], ui: PanelUiState): void {
+    this.panels.add(new ManagedPanel(panel, kind, dirs, ui, this));
+  }
+
+  forget(panel: ManagedPanel): void {
+    this.panels.delete(panel);
+  }
+
+  dispose(): void {
+    for (const p of [...this.panels]) p.panel.dispose();
+    for (const s of this.subscriptions) s.dispose();
+  }
+}

@@ -1,0 +1,487 @@
+/**
+ * Chart-data shaping for the run panel: pure functions and a plain store, no DOM, tested in Node.
+ *
+ *   metric points --MetricStore--> per-job series (steps ascending, growable typed arrays)
+ *     --shapeMetricChart--> one ChartModel per metric: every series aligned on the union of steps,
+ *       seeds of one model and width either drawn one by one or aggregated as a mean line with a
+ *       min/max band (the band is the full range over seeds, not a standard deviation: with 2-5
+ *       seeds a range hides nothing), an EMA-smoothed copy beside the raw values
+ *     --decimate (decimate.ts)--> at most two drawn points per pixel column (drawing only)
+ *
+ * Missing values are NaN inside the typed arrays (a step one seed has not logged yet, a metric a
+ * job does not log); they become gaps when drawn and empty cells when exported.
+ */
+import type { MetricName, MetricPoint } from './protocol';
+
+export const metricLabels: Record<MetricName, string> = {
+  trainLoss: 'Train loss',
+  testLoss: 'Test loss',
+  testAccuracy: 'Test accuracy',
+  rmseToLimit: 'Gap to the limit (test RMSE)',
+};
+
+/** A growable float64 column. */
+class Column {
+  data: Float64Array;
+  length = 0;
+  constructor(capacity = 64) {
+    this.data = new Float64Array(capacity);
+  }
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+  view(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+/** One job's logged points, in step order. */
+export class JobSeries {
+  readonly steps = new Column();
+  readonly values: Record<MetricName, Column> = { trainLoss: new Column(), testLoss: new Column(), testAccuracy: new Column(), rmseToLimit: new Column() };
+  constructor(
+    readonly id: string,
+    readonly model: string,
+    readonly width: number | null,
+    readonly seed: number | null,
+  ) {}
+  get length(): number {
+    return this.steps.length;
+  }
+  get lastStep(): number {
+    return this.steps.length ? this.steps.data[this.steps.length - 1] : -Infinity;
+  }
+  push(p: MetricPoint): void {
+    this.steps.push(p.step);
+    for (const m of Object.keys(this.values) as MetricName[]) {
+      const v = p[m];
+      this.values[m].push(typeof v === 'number' && Number.isFinite(v) ? v : NaN);
+    }
+  }
+}
+
+/**
+ * Every job's points of one run, appended as they stream. A point whose step is not after the
+ * job's last one is dropped: a snapshot read from disk and the deltas that follow may overlap.
+ * Also keeps the sorted union of all steps, the x axis every chart of the run shares.
+ */
+export class MetricStore {
+  readonly jobs = new Map<string, JobSeries>();
+  /** Sorted distinct steps over all jobs. */
+  private union = new Column();
+  private unionSet = new Set<number>();
+  private unionSorted = true;
+  /** Bumped when a step landed inside the union instead of after it: indices into it moved. */
+  unionEpoch = 0;
+  /** Which metrics some job has logged a finite value for. */
+  readonly present = new Set<MetricName>();
+  /** Bumped on every change, so views can skip work when nothing changed. */
+  version = 0;
+  points = 0;
+
+  /** Appends points; returns how many were new. */
+  append(points: readonly MetricPoint[]): number {
+    let added = 0;
+    for (const p of points) {
+      if (!p || typeof p.id !== 'string' || !Number.isFinite(p.step)) continue;
+      let job = this.jobs.get(p.id);
+      if (!job) {
+        job = new JobSeries(p.id, p.model, p.width ?? null, p.seed ?? null);
+        this.jobs.set(p.id, job);
+      }
+      if (p.step <= job.lastStep) continue;
+      job.push(p);
+      added++;
+      if (!this.unionSet.has(p.step)) {
+        if (this.union.length && p.step < this.union.data[this.union.length - 1]) this.unionSorted = false;
+        this.unionSet.add(p.step);
+        this.union.push(p.step);
+      }
+      if (Number.isFinite(p.trainLoss)) this.present.add('trainLoss');
+      if (Number.isFinite(p.testLoss)) this.present.add('testLoss');
+      if (typeof p.testAccuracy === 'number' && Number.isFinite(p.testAccuracy)) this.present.add('testAccuracy');
+      if (typeof p.rmseToLimit === 'number' && Number.isFinite(p.rmseToLimit)) this.present.add('rmseToLimit');
+    }
+    if (added) {
+      this.version++;
+      this.points += added;
+    }
+    return added;
+  }
+
+  /** The sorted union of steps (shared; do not modify). */
+  steps(): Float64Array {
+    if (!this.unionSorted) {
+      this.union.view().sort();
+      this.unionSorted = true;
+      this.unionEpoch++;
+    }
+    return this.union.view();
+  }
+}
+
+/** "sgd w64", "ntk (∞)": the legend key and label of one model at one width. */
+export function groupKey(model: string, width: number | null): string {
+  return `${model}|${width === null ? 'inf' : width}`;
+}
+
+export function groupLabel(model: string, width: number | null): string {
+  return width === null ? `${model} (∞)` : `${model} w${width}`;
+}
+
+export interface ChartSeries {
+  /** Legend key: a group key (band mode, overlay) or a job id (seeds mode). */
+  key: string;
+  label: string;
+  color: string;
+  /** Infinite-width models and reference lines are dashed. */
+  dash: boolean;
+  /** Stroke width in CSS pixels (the overlay's baseline is thicker). */
+  strokeWidth: number;
+  /** Draw a marker at every point (sparse series such as width sweeps). */
+  points: boolean;
+  /** Aligned with the chart's x; NaN where missing. Band mode: the mean over seeds. */
+  raw: Float64Array;
+  /** EMA of raw (equal to raw when smoothing is 0). */
+  smoothed: Float64Array;
+  /** Band mode with several seeds: min and max over seeds (raw). */
+  low?: Float64Array;
+  high?: Float64Array;
+  /** How many jobs (seeds) the series stands for. */
+  members: number;
+}
+
+export interface ChartModel {
+  id: string;
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  /** Log2 x axis (widths). */
+  logX: boolean;
+  x: Float64Array;
+  series: ChartSeries[];
+  /** The EMA weight that made `smoothed`. */
+  smoothing: number;
+}
+
+/**
+ * Exponential moving average with TensorBoard's debiasing: s_t = m_t / (1 - w^n), with
+ * m_t = w m_{t-1} + (1 - w) v_t over the n finite values so far. NaN values stay NaN and do not
+ * move the average. w = 0 returns a copy. w must lie in [0, 1).
+ */
+export function ema(values: ArrayLike<number>, weight: number): Float64Array {
+  const out = new Float64Array(values.length);
+  if (!(weight > 0)) {
+    for (let i = 0; i < values.length; i++) out[i] = values[i];
+    return out;
+  }
+  let m = 0;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isNaN(v)) {
+      out[i] = NaN;
+      continue;
+    }
+    m = weight * m + (1 - weight) * v;
+    n++;
+    out[i] = m / (1 - Math.pow(weight, n));
+  }
+  return out;
+}
+
+/** Mean, min and max over columns at each index, ignoring NaN (NaN where no column has a value). */
+export function aggregateColumns(columns: Float64Array[], length: number): { mean: Float64Array; min: Float64Array; max: Float64Array } {
+  const mean = new Float64Array(length);
+  const min = new Float64Array(length);
+  const max = new Float64Array(length);
+  aggregateInto(columns, 0, length, mean, min, max);
+  return { mean, min, max };
+}
+
+// Categorical palette (Tableau 10): readable on the dark and the light VS Code themes.
+const palette = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+
+export function modelColor(index: number): string {
+  return palette[((index % palette.length) + palette.length) % palette.length];
+}
+
+/**
+ * One hue per model; within a finite model, narrower widths lighter and the widest at full
+ * colour, so a sweep reads as approaching its (dashed) limit. `rank` in [0, 1], 1 the widest.
+ */
+export function shadeColor(hex: string, rank: number): string {
+  const mix = 0.55 * (1 - Math.min(1, Math.max(0, rank)));
+  const c = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  const toward = c.map((v) => Math.round(v + (200 - v) * mix));
+  return `#${toward.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** Models in order of first appearance; widths per model ascending. */
+function layout(jobs: Iterable<{ model: string; width: number | null }>): { models: string[]; widths: Map<string, number[]> } {
+  const models: string[] = [];
+  const widths = new Map<string, number[]>();
+  for (const j of jobs) {
+    if (!widths.has(j.model)) {
+      models.push(j.model);
+      widths.set(j.model, []);
+    }
+    const list = widths.get(j.model)!;
+    if (j.width !== null && !list.includes(j.width)) list.push(j.width);
+  }
+  for (const list of widths.values()) list.sort((a, b) => a - b);
+  return { models, widths };
+}
+
+export function colorFor(models: string[], widths: Map<string, number[]>, model: string, width: number | null): string {
+  const base = modelColor(Math.max(0, models.indexOf(model)));
+  if (width === null) return base;
+  const list = widths.get(model) ?? [];
+  const rank = list.length <= 1 ? 1 : list.indexOf(width) / (list.length - 1);
+  return shadeColor(base, rank);
+}
+
+export interface ShapeOptions {
+  seedMode: 'band' | 'seeds';
+  /** EMA weight in [0, 1). */
+  smoothing: number;
+}
+
+/** A growable NaN-filled column laid on the union of steps. */
+class AlignedColumn {
+  data = new Float64Array(0);
+  ensure(length: number): void {
+    if (length <= this.data.length) return;
+    const next = new Float64Array(Math.max(length, this.data.length * 2, 64)).fill(NaN);
+    next.set(this.data);
+    this.data = next;
+  }
+}
+
+interface JobCache {
+  column: AlignedColumn;
+  /** Job points already placed, and the union index of the last one. */
+  placed: number;
+  at: number;
+  /** Whether any placed value is finite (a job that never logs the metric has no series). */
+  any: boolean;
+}
+
+interface GroupCache {
+  mean: AlignedColumn;
+  min: AlignedColumn;
+  max: AlignedColumn;
+  /** Union indices from here on need their aggregate recomputed. */
+  dirtyFrom: number;
+  members: number;
+}
+
+/**
+ * One metric of one run as a chart, kept up to date incrementally: each job's values stay laid
+ * on the union of steps and each model/width group's mean, min and max over seeds stay computed;
+ * a call places only the points that arrived since the previous one and re-aggregates only the
+ * steps they touched. What it returns equals shaping from scratch (tested); the arrays are views
+ * that later calls may fill in further, so use a result before the next append.
+ */
+export class MetricShaper {
+  private epoch = -1;
+  private length = 0;
+  private jobs = new Map<string, JobCache>();
+  private groups = new Map<string, GroupCache>();
+
+  constructor(
+    private readonly store: MetricStore,
+    readonly metric: MetricName,
+  ) {}
+
+  private reset(): void {
+    this.jobs.clear();
+    this.groups.clear();
+    this.length = 0;
+  }
+
+  private update(): Float64Array {
+    const x = this.store.steps();
+    if (this.store.unionEpoch !== this.epoch) {
+      this.reset();
+      this.epoch = this.store.unionEpoch;
+    }
+    const grown = this.length;
+    this.length = x.length;
+    for (const job of this.store.jobs.values()) {
+      let cache = this.jobs.get(job.id);
+      if (!cache) {
+        cache = { column: new AlignedColumn(), placed: 0, at: 0, any: false };
+        this.jobs.set(job.id, cache);
+      }
+      cache.column.ensure(x.length);
+      const key = groupKey(job.model, job.width);
+      let group = this.groups.get(key);
+      if (!group) {
+        group = { mean: new AlignedColumn(), min: new AlignedColumn(), max: new AlignedColumn(), dirtyFrom: 0, members: 0 };
+        this.groups.set(key, group);
+      }
+      if (cache.placed === job.length) continue;
+      const values = job.values[this.metric].data;
+      const steps = job.steps.data;
+      let u = cache.at;
+      for (let i = cache.placed; i < job.length; i++) {
+        while (u < x.length && x[u] < steps[i]) u++;
+        if (i === cache.placed) group.dirtyFrom = Math.min(group.dirtyFrom, u);
+        cache.column.data[u] = values[i];
+        if (!Number.isNaN(values[i])) cache.any = true;
+      }
+      cache.placed = job.length;
+      cache.at = u;
+    }
+    for (const g of this.groups.values()) g.dirtyFrom = Math.min(g.dirtyFrom, grown);
+    return x;
+  }
+
+  shape(options: ShapeOptions, id: string = this.metric): ChartModel {
+    const x = this.update();
+    const n = x.length;
+    const metric = this.metric;
+    // Colours from every job of the run, so a model keeps its colour in every chart.
+    const { models, widths } = layout(this.store.jobs.values());
+    const jobs = [...this.store.jobs.values()].filter((j) => this.jobs.get(j.id)!.any);
+    const series: ChartSeries[] = [];
+    const smooth = (v: Float64Array) => (options.smoothing > 0 ? ema(v, options.smoothing) : v);
+    if (options.seedMode === 'seeds') {
+      for (const j of jobs) {
+        const raw = this.jobs.get(j.id)!.column.data.subarray(0, n);
+        series.push({
+          key: j.id,
+          label: j.width === null ? groupLabel(j.model, null) : `${groupLabel(j.model, j.width)} s${j.seed}`,
+          color: colorFor(models, widths, j.model, j.width),
+          dash: j.width === null,
+          strokeWidth: 1.5,
+          points: false,
+          raw,
+          smoothed: smooth(raw),
+          members: 1,
+        });
+      }
+    } else {
+      const members = new Map<string, JobSeries[]>();
+      for (const j of jobs) {
+        const k = groupKey(j.model, j.width);
+        if (!members.has(k)) members.set(k, []);
+        members.get(k)!.push(j);
+      }
+      for (const [key, list] of members) {
+        const first = list[0];
+        const g = this.groups.get(key)!;
+        const columns = list.map((j) => this.jobs.get(j.id)!.column.data);
+        if (list.length !== g.members) g.dirtyFrom = 0;
+        g.members = list.length;
+        let raw: Float64Array;
+        let low: Float64Array | undefined;
+        let high: Float64Array | undefined;
+        if (list.length === 1) raw = columns[0].subarray(0, n);
+        else {
+          for (const c of [g.mean, g.min, g.max]) c.ensure(n);
+          aggregateInto(columns, g.dirtyFrom, n, g.mean.data, g.min.data, g.max.data);
+          raw = g.mean.data.subarray(0, n);
+          low = g.min.data.subarray(0, n);
+          high = g.max.data.subarray(0, n);
+        }
+        g.dirtyFrom = n;
+        const s: ChartSeries = {
+          key,
+          label: groupLabel(first.model, first.width) + (list.length > 1 ? ` (mean of ${list.length} seeds)` : ''),
+          color: colorFor(models, widths, first.model, first.width),
+          dash: first.width === null,
+          strokeWidth: 1.5,
+          points: false,
+          raw,
+          smoothed: smooth(raw),
+          members: list.length,
+        };
+        if (low && high) {
+          s.low = low;
+          s.high = high;
+        }
+        series.push(s);
+      }
+    }
+    return { id, title: metricLabels[metric], xLabel: 'step', yLabel: metricLabels[metric], logX: false, x, series, smoothing: options.smoothing };
+  }
+}
+
+/** Mean, min and max over columns at indices [from, to), ignoring NaN (NaN where no column has a value). */
+function aggregateInto(columns: Float64Array[], from: number, to: number, mean: Float64Array, min: Float64Array, max: Float64Array): void {
+  for (let i = from; i < to; i++) {
+    let sum = 0;
+    let n = 0;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const c of columns) {
+      const v = c[i];
+      if (Number.isNaN(v)) continue;
+      sum += v;
+      n++;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    mean[i] = n ? sum / n : NaN;
+    min[i] = n ? lo : NaN;
+    max[i] = n ? hi : NaN;
+  }
+}
+
+/** One metric of one run as a chart, from scratch: a series per job (seeds mode) or per model and width (band mode). */
+export function shapeMetricChart(store: MetricStore, metric: MetricName, options: ShapeOptions, id: string = metric): ChartModel {
+  return new MetricShaper(store, metric).shape(options, id);
+}
+
+/**
+ * Values for a logarithmic axis: non-positive and non-finite values become NaN (a gap), counted
+ * so the panel can say how many points the log axis hides.
+ */
+export function forLogAxis(values: ArrayLike<number>): { values: Float64Array; dropped: number } {
+  const out = new Float64Array(values.length);
+  let dropped = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v > 0 && Number.isFinite(v)) out[i] = v;
+    else {
+      out[i] = NaN;
+      if (!Number.isNaN(v)) dropped++;
+    }
+  }
+  return { values: out, dropped };
+}
+
+/** Finite min and max of x, or null when empty. */
+export function extent(values: ArrayLike<number>): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isNaN(v) || !Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return lo <= hi ? [lo, hi] : null;
+}
+
+/** The last finite value of a series and its x, for the legend and the screen-reader summary. */
+export function lastValue(x: ArrayLike<number>, values: ArrayLike<number>): { x: number; value: number } | null {
+  for (let i = values.length - 1; i >= 0; i--) if (!Number.isNaN(values[i])) return { x: x[i], value: values[i] };
+  return null;
+}
+
+/** A figure as the panels print it: 4 significant digits, exponent form for the very small or large. */
+export function formatValue(v: number | null | undefined, percent = false): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return '—';
+  if (percent) return `${(v * 100).toFixed(1)}%`;
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
+  return Number(v.toPrecision(4)).toString();
+}

@@ -1,0 +1,2 @@
+// Stylesheets imported for esbuild to bundle into dist/webview/<entry>.css.
+declare module '*.css';
