@@ -10,6 +10,7 @@
  * engine to stop; the host kills the engine if it has not finished within a second.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { MetricRecord } from './run/records';
 
 /** Bumped on any incompatible change; `initialize` fails when host and engine disagree. */
 export const protocolVersion = 1;
@@ -99,18 +100,7 @@ export interface PlannedJob {
 }
 
 /** One logged point of one job (the same object as a line of metrics.jsonl). */
-export interface MetricPoint {
-  id: string;
-  model: string;
-  width: number | null;
-  seed: number | null;
-  step: number;
-  trainLoss: number;
-  testLoss: number;
-  testAccuracy?: number;
-  rmseToLimit?: number;
-  elapsedSeconds: number;
-}
+export type MetricPoint = MetricRecord;
 
 export interface JobOutcome {
   id: string;

@@ -8,8 +8,10 @@
  * A hidden panel receives nothing; when shown again it reloads, says `ready` and gets a fresh
  * snapshot. A panel that sees a gap in the numbers asks for one with `resync`.
  *
- * This file imports nothing: the host (extension/) and the webview (webview/) both compile it.
+ * Its only import is the run records' types (engine/run/records.ts, itself import-free): the host
+ * (extension/) and the webview (webview/) both compile it.
  */
+import type { JobSummary, MetricRecord } from '../engine/run/records';
 
 export const panelViewTypes = {
   run: 'infiniteWidthLab.runPanel',
@@ -19,35 +21,11 @@ export const panelViewTypes = {
 
 export type PanelKind = keyof typeof panelViewTypes;
 
-/** One logged point of one job: a line of metrics.jsonl (engine/run/runExperiment.ts MetricRecord). */
-export interface MetricPoint {
-  id: string;
-  model: string;
-  width: number | null;
-  seed: number | null;
-  step: number;
-  trainLoss: number;
-  testLoss: number;
-  testAccuracy?: number;
-  rmseToLimit?: number;
-  elapsedSeconds?: number;
-}
+/** One logged point of one job: a line of metrics.jsonl (recorded files may lack the timing). */
+export type MetricPoint = Omit<MetricRecord, 'elapsedSeconds'> & { elapsedSeconds?: number };
 
-/** A finished job's final figures: an entry of summary.json's runs[] (engine/run/runOutput.ts). */
-export interface JobEntry {
-  id: string;
-  model: string;
-  kind: 'finite' | 'infinite';
-  method: string | null;
-  optimizer: string;
-  trainable: string | null;
-  width: number | null;
-  seed: number | null;
-  status: 'completed' | 'cancelled' | 'failed';
-  final: { step: number; trainLoss: number; testLoss: number; testAccuracy: number | null } | null;
-  rmseToLimit: number | null;
-  limit: string | null;
-}
+/** A finished job's final figures: an entry of summary.json's runs[]. */
+export type JobEntry = JobSummary;
 
 export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
 

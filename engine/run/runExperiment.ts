@@ -11,20 +11,9 @@ import { CancelledError, errorMessage } from '../util/errors';
 import { accuracy, loss, rmse } from './metrics';
 import { planExperiment, type Job, type RunPlan } from './plan';
 import type { LogPoint, RunKernels, TrainContext, Trainer } from './trainer';
+import type { MetricRecord } from './records';
 
-export interface MetricRecord {
-  id: string;
-  model: string;
-  width: number | null;
-  seed: number | null;
-  step: number;
-  trainLoss: number;
-  testLoss: number;
-  testAccuracy?: number;
-  /** RMSE between this finite job's test predictions and its infinite limit's at the same step. */
-  rmseToLimit?: number;
-  elapsedSeconds: number;
-}
+export type { MetricRecord } from './records';
 
 export type JobStatus = 'completed' | 'cancelled' | 'failed';
 

@@ -10,23 +10,12 @@ import { appendFileSync, copyFileSync, mkdirSync, renameSync, writeFileSync } fr
 import { basename, join } from 'node:path';
 import { writeNpy } from '../util/npy';
 import type { Experiment } from '../experiment/types';
-import type { JobResult, MetricRecord, RunEvent } from './runExperiment';
+import type { JobResult, RunEvent } from './runExperiment';
+import type { JobSummary, MetricRecord } from './records';
 
 export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';
 
-export interface RunSummaryEntry {
-  id: string;
-  model: string;
-  kind: 'finite' | 'infinite';
-  method: string | null;
-  optimizer: string;
-  trainable: string | null;
-  width: number | null;
-  seed: number | null;
-  status: 'completed' | 'cancelled' | 'failed';
-  final: { step: number; trainLoss: number; testLoss: number; testAccuracy: number | null } | null;
-  rmseToLimit: number | null;
-  limit: string | null;
+export interface RunSummaryEntry extends JobSummary {
   predictionsFile: string | null;
   seconds: number;
   info: Record<string, unknown>;
