@@ -83,6 +83,7 @@ export class LineChart {
   private plotWidth = 0;
   private onScreen = true;
   private stale = false;
+  private pending = false;
   private readonly visibility: IntersectionObserver;
   /** Screen-reader table and latest values follow a stream at most a few times a second. */
   private readonly table$ = new Throttled(1000, () => this.updateTable());
@@ -128,7 +129,10 @@ export class LineChart {
     this.visibility = new IntersectionObserver(
       (entries) => {
         this.onScreen = entries[entries.length - 1].isIntersecting;
-        if (this.onScreen && this.stale && this.model && this.view) this.update(this.model, this.view);
+        if (this.onScreen && this.stale && this.model && this.view) {
+          this.update(this.model, this.view);
+          this.requestDraw();
+        }
       },
       { rootMargin: '200px' },
     );
@@ -157,6 +161,23 @@ export class LineChart {
       return;
     }
     this.stale = false;
+    // The first draw builds the plot at once; later ones wait for the chart set's next frame, which
+    // spreads the charts of a panel over frames instead of redrawing them all in one.
+    if (this.plot) this.pending = true;
+    else this.render();
+  }
+
+  /** True when update() stored a model that is not drawn yet. */
+  get needsRender(): boolean {
+    return this.pending;
+  }
+
+  /** Draws the stored model now. */
+  render(): void {
+    this.pending = false;
+    const model = this.model;
+    const view = this.view;
+    if (!model || !view) return;
     (this.element.querySelector('h3') as HTMLElement).textContent = model.title;
     this.plotHost.setAttribute('aria-label', `${model.title}: ${model.series.length} series over ${model.x.length} ${model.xLabel} values. Arrow keys step through the points.`);
     const signature = [model.series.map((s) => `${s.key}:${s.low ? 'b' : ''}:${s.label}:${s.color}:${s.dash}:${s.strokeWidth}:${s.points}`).join(','), view.logY, model.logX, !!view.percent, this.theme.key].join('#');
@@ -421,6 +442,7 @@ export class LineChart {
       this.onScreen = true;
       this.update(m, this.view);
     }
+    if (this.pending) this.render();
     const name = `${fileStem(m.title)}.${format}`;
     if (format === 'png') this.events.export(name, 'png', 'base64', this.pngBase64());
     else if (format === 'svg') this.events.export(name, 'svg', 'utf8', this.svg());
