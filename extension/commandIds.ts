@@ -5,6 +5,7 @@ export const commandIds = {
   stopRun: 'infiniteWidthLab.stopRun',
   restartEngine: 'infiniteWidthLab.restartEngine',
   openResults: 'infiniteWidthLab.openResults',
+  openResultsAsText: 'infiniteWidthLab.openResultsAsText',
   showRunHistory: 'infiniteWidthLab.showRunHistory',
   compareRuns: 'infiniteWidthLab.compareRuns',
   exportRun: 'infiniteWidthLab.exportRun',

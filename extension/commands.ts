@@ -92,6 +92,16 @@ export function registerCommands(s: Services): vscode.Disposable[] {
       const dir = await runDirFrom(s, arg, 'Open the results of which run?');
       if (dir) s.panels.showRun(dir);
     }),
+    register(commandIds.openResultsAsText, async (arg?: unknown, selected?: unknown[]) => {
+      // Markdown to copy figures from: one run, or a table of several runs selected in the Runs view.
+      const dirs = (selected ?? []).map((n) => nodeRunDir(n)).filter((d): d is string => !!d);
+      if (dirs.length >= 2) {
+        await s.results.showComparison(dirs);
+        return;
+      }
+      const dir = await runDirFrom(s, arg, 'Open the results of which run as text?');
+      if (dir) await s.results.showRun(dir);
+    }),
     register(commandIds.showRunHistory, async () => {
       await s.index.refresh();
       const dir = await pickRun(s, 'Run history: open which run?');

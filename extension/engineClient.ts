@@ -53,6 +53,8 @@ export interface EngineExit {
   stderrTail: string[];
   /** True when the host stopped it (stop, restart, a forced cancel). */
   expected: boolean;
+  /** True when runs were in progress: each of them ends failed (or cancelled) with this exit's reason. */
+  hadRuns: boolean;
 }
 
 export interface RunEnd extends protocol.RunFinishedParams {
@@ -336,7 +338,7 @@ export class EngineClient {
       : signal
         ? `was killed by ${signal}`
         : `exited with code ${code}`;
-    const exit: EngineExit = { code, signal, reason, stderrTail: [...this.stderrTail], expected };
+    const exit: EngineExit = { code, signal, reason, stderrTail: [...this.stderrTail], expected, hadRuns: this.child === child && this.runs.size > 0 };
     if (this.child !== child) return exit;
     this.child = null;
     this.connection?.dispose();
@@ -417,7 +419,8 @@ function forEachLine(stream: NodeJS.ReadableStream | null, onLine: (line: string
 }
 
 function tailText(lines: string[]): string {
-  return lines.length ? `; its last stderr lines:\n${lines.map((l) => `  ${l}`).join('\n')}` : '';
+  // The first line stays one sentence (notifications and the run panel show only it).
+  return lines.length ? `.\nIts last stderr lines:\n${lines.map((l) => `  ${l}`).join('\n')}` : '.';
 }
 
 function message(error: unknown): string {

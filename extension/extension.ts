@@ -86,7 +86,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     runs.onDidFinish(() => index.schedule(0)),
     runs.onDidChange((run) => void vscode.commands.executeCommand('setContext', 'infiniteWidthLab.running', run !== null)),
     client.onDidExit((exit) => {
-      if (exit.expected) return;
+      // A run in progress reports the crash itself (its failure notification names the reason).
+      if (exit.expected || exit.hadRuns) return;
       const tail = exit.stderrTail.length ? ` Last stderr line: ${exit.stderrTail[exit.stderrTail.length - 1]}` : '';
       void vscode.window
         .showErrorMessage(`Infinite Width Lab: the engine ${exit.reason}; its runs were marked failed.${tail} The next run starts a fresh engine.`, 'Show Log')

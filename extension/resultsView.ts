@@ -1,7 +1,7 @@
 /**
  * Read-only Markdown documents for a run's results and for a comparison of runs (scheme
- * `iwl-results`), rendered from the run folders each time they are opened. The chart panels of
- * issue 5 take over "Open Results" and "Compare Runs"; these stay as the text view.
+ * `iwl-results`), rendered from the run folders each time they are opened: "Open Results as Text",
+ * for copying figures into notes. "Open Results" and "Compare Runs" show the chart panels.
  */
 import * as vscode from 'vscode';
 import { readRun } from './runStore';

@@ -1,12 +1,14 @@
 // End-to-end tests in a real VS Code (code-server), outside the default `npm test`.
-// Usage: node scripts/e2e.mjs [--install-only] [--skip-build]
+// Usage: node scripts/e2e.mjs [--install-only] [--skip-build] [--update-screenshots]
 // 1. installs code-server 4.100.3 once into ~/.cache/iwl-code-server/4.100.3 (ENVIRONMENT.md's recipe:
 //    its ripgrep download and kerberos headers need the apt packages listed in test/e2e/apt-packages.sh),
 // 2. builds the project (dev build: the compiled e2e test) and packages the extension as a user gets it
 //    (scripts/package.mjs: production bundles, .vsix in out/e2e/), 3. runs dist-test/test/e2e/run.js
 //    (Playwright + Debian's chromium), which installs that .vsix into code-server (IWL_VSIX).
+// 4. with --update-screenshots, after a passing walk, copies its README crops (test-results/e2e/readme/*.png)
+//    into media/screenshots/, which README.md shows.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -67,4 +69,13 @@ const run = spawnSync(process.execPath, [join(root, 'dist-test', 'test', 'e2e', 
   stdio: 'inherit',
   env: { ...process.env, IWL_CODE_SERVER_ENTRY: entry, IWL_VSIX: vsix },
 });
+if (run.status === 0 && process.argv.includes('--update-screenshots')) {
+  const from = join(root, 'test-results', 'e2e', 'readme');
+  const to = join(root, 'media', 'screenshots');
+  mkdirSync(to, { recursive: true });
+  for (const name of readdirSync(from).filter((n) => n.endsWith('.png'))) {
+    copyFileSync(join(from, name), join(to, name));
+    console.log(`[e2e] ${join('media', 'screenshots', name)} (${Math.round(statSync(join(to, name)).size / 1024)} KB)`);
+  }
+}
 process.exit(run.status ?? 1);

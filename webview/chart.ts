@@ -182,6 +182,9 @@ export class LineChart {
     this.plotHost.setAttribute('aria-label', `${model.title}: ${model.series.length} series over ${model.x.length} ${model.xLabel} values. Arrow keys step through the points.`);
     const signature = [model.series.map((s) => `${s.key}:${s.low ? 'b' : ''}:${s.label}:${s.color}:${s.dash}:${s.strokeWidth}:${s.points}`).join(','), view.logY, model.logX, !!view.percent, this.theme.key].join('#');
     if (signature !== this.signature) this.build(model, view, signature);
+    // Same series, new arrays (a snapshot replaces the store; a column may be reallocated): the
+    // legend, the read-out and the exports read the slots, so they must hold this model's series.
+    else model.series.forEach((s, i) => (this.slots[i].series = s));
     this.fullRange = extent(model.x);
     const range = view.zoom ?? this.fullRange;
     // uPlot's column order: per series its line, then its band's low and high.

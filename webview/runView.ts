@@ -119,7 +119,10 @@ export class RunView {
       this.statusBadge.textContent = status;
       this.statusBadge.setAttribute('aria-label', `Status: ${status}`);
     }
-    const error = run.error && status !== 'running' ? ` ${run.error}` : '';
+    // An error's first line is its sentence; the rest (an engine's last stderr lines) is for the tooltip and the log.
+    const fullError = run.error && status !== 'running' ? run.error : '';
+    const error = fullError ? ` ${fullError.split('\n')[0]}` : '';
+    if (this.status.title !== fullError) this.status.title = fullError;
     const jobs = this.store.jobs.size;
     this.statusText.textContent = ` ${statusText(status, progress).replace(/^\w+/, '')}${error} · ${this.store.points.toLocaleString('en-US')} points from ${jobs} job${jobs === 1 ? '' : 's'}`;
   }

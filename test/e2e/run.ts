@@ -1,38 +1,57 @@
 /**
- * End-to-end, in a real VS Code (code-server) through Chromium: the extension activates on a
- * workspace with an experiment file, the "Run experiment" lens appears and runs it to a completed
- * summary.json under .iwl/runs, the lens then shows the outcome and opens the results, the Runs
- * view lists the run, and a broken file gets a diagnostic with its stable code. Then the same
- * workspace in Restricted Mode: diagnostics still work, runs are disabled with an explanation. Screenshots of each step go to test-results/e2e/.
- * Run with `npm run test:e2e` (scripts/e2e.mjs installs code-server once and builds first).
+ * End-to-end, in a real VS Code (code-server) through Chromium, with the packaged extension:
+ *  1. the "Run experiment" lens appears on an experiment file; a run completes, its outcome lens
+ *     reopens the run panel, and "Open Results as Text" shows its figures;
+ *  2. a run shows progress (status bar, notification) and a run panel whose curves grow;
+ *  3. its summary.json lands under .iwl/runs, completed;
+ *  4. Stop mid-run ends the run cancelled;
+ *  5. killing the engine process mid-run marks the run failed (and the status bar says so), and
+ *     the next run works;
+ *  6. a broken file shows diagnostics;
+ *  7. the Runs view lists every run, and a past run reopens from it with its curves;
+ *  8. the comparison panel shows the width sweep (its charts, fitted slope and table);
+ *  9. the walkthrough, then Restricted Mode (validation works, runs are disabled and say why).
+ * Screenshots of each step go to test-results/e2e/, crops for the README to test-results/e2e/readme/;
+ * on failure also the extension's log, the code-server output and the text on screen.
+ * Run with `npm run test:e2e` (scripts/e2e.mjs installs code-server once and packages the extension first).
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, tempDir } from '../helpers';
 import { extensionLog, installExtensionFolder, startCodeServer, type CodeServer } from './codeServer';
+import { workspaceFiles } from './experiments';
+import { describePanel, pointsOf, readPanels, waitForPanel, type PanelReading } from './panels';
+import { endedRun, enginePids, newRun, runDirs, type RunOnDisk } from './runFolders';
+import { createQuickstartFromWalkthrough, openWalkthrough } from './walkthrough';
+import {
+  clearNotifications,
+  closeAllEditors,
+  childrenOf,
+  lens,
+  openFile,
+  parkMouse,
+  runCommandFromPalette,
+  runsView,
+  runsViewRows,
+  setExpanded,
+  treeRow,
+  type TreeRow,
+  widenSideBar,
+  waitForStatusBar,
+  waitFor,
+} from './workbench';
 
 const artifacts = join(repoRoot, 'test-results', 'e2e');
+const readmeShots = join(artifacts, 'readme');
 const chromiumPath = process.env.IWL_CHROMIUM ?? '/usr/bin/chromium';
 const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const viewport = { width: 1400, height: 900 };
 
-const tinyExperiment = `# A tiny experiment: an NTK and its finite SGD network on a synthetic teacher.
-name: e2e-tiny
-seed: 0
-data: { source: synthetic, kind: teacher, inputDim: 4, train: 32, test: 16, outputs: 1, noise: 0 }
-network:
-  layers:
-    - dense: { width: 64 }
-    - relu
-    - dense: {}
-loss: mse
-training: { steps: 40, learningRate: 0.5, batchSize: full, logEvery: 5 }
-models:
-  sgd: { kind: finite, widths: [64], seeds: 1, optimizer: sgd }
-  ntk: { kind: infinite, method: ntk, optimizer: sgd }
-`;
-
-const brokenExperiment = tinyExperiment.replace('name: e2e-tiny', 'name: e2e-broken').replace('loss: mse', 'loss: mse\nlearningrate: 3');
+/** How long a run may take end to end on a loaded 2-core CI machine: about 10x what the files take alone. */
+const runTimeoutMs = 120_000;
+/** Stop must end a run within a second (issue 4); the file system and the view add a little. */
+const stopTimeoutMs = 15_000;
 
 interface Step {
   name: string;
@@ -42,6 +61,10 @@ interface Step {
 const steps: Step[] = [];
 let shot = 0;
 
+function fileName(name: string): string {
+  return name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '');
+}
+
 async function step<T>(page: Page, name: string, fn: () => Promise<T>): Promise<T> {
   const started = Date.now();
   process.stdout.write(`e2e: ${name} ... `);
@@ -50,53 +73,48 @@ async function step<T>(page: Page, name: string, fn: () => Promise<T>): Promise<
     const ms = Date.now() - started;
     steps.push({ name, ms });
     process.stdout.write(`ok (${ms} ms)\n`);
-    await page.screenshot({ path: join(artifacts, `${String(++shot).padStart(2, '0')}-${name.replace(/[^a-z0-9]+/gi, '-')}.png`) });
+    await page.screenshot({ path: join(artifacts, `${String(++shot).padStart(2, '0')}-${fileName(name)}.png`) });
     return result;
   } catch (error) {
     process.stdout.write('FAILED\n');
-    await page.screenshot({ path: join(artifacts, `${String(++shot).padStart(2, '0')}-FAILED-${name.replace(/[^a-z0-9]+/gi, '-')}.png`) }).catch(() => undefined);
+    await page.screenshot({ path: join(artifacts, `${String(++shot).padStart(2, '0')}-FAILED-${fileName(name)}.png`) }).catch(() => undefined);
     throw error;
   }
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | null | undefined | Promise<T | null | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+/** A crop of the screen for the README: the union of the parts' boxes. */
+async function keepForReadme(page: Page, name: string, parts: Locator[], options: { park?: boolean } = {}): Promise<void> {
+  const boxes = (await Promise.all(parts.map((l) => l.first().boundingBox()))).filter((b): b is NonNullable<typeof b> => !!b);
+  if (!boxes.length) throw new Error(`nothing on screen to crop for ${name}`);
+  const x = Math.max(0, Math.min(...boxes.map((b) => b.x)));
+  const y = Math.max(0, Math.min(...boxes.map((b) => b.y)));
+  const right = Math.min(viewport.width, Math.max(...boxes.map((b) => b.x + b.width)));
+  const bottom = Math.min(viewport.height, Math.max(...boxes.map((b) => b.y + b.height)));
+  if (options.park ?? true) await parkMouse(page);
+  await page.screenshot({ path: join(readmeShots, `${name}.png`), clip: { x, y, width: right - x, height: bottom - y } });
 }
 
-/** Opens a file of the workspace's top folder from the Explorer (double click: a pinned editor). */
-async function openFile(page: Page, name: string): Promise<void> {
-  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
-  await row.waitFor({ timeout: 30_000 });
-  await row.dblclick();
-  await page.locator(`.tab[aria-label*="${name}"]`).first().waitFor({ timeout: 15_000 });
+function jobsOf(run: RunOnDisk): string {
+  return (run.summary?.runs ?? []).map((r) => r.id).sort().join(',');
 }
 
-function completedSummary(workspace: string): { dir: string; summary: { status: string; runs: { id: string }[] } } | null {
-  const root = join(workspace, '.iwl', 'runs', 'tiny.iwl.yaml');
-  if (!existsSync(root)) return null;
-  for (const run of readdirSync(root)) {
-    const path = join(root, run, 'summary.json');
-    if (!existsSync(path)) continue;
-    try {
-      const summary = JSON.parse(readFileSync(path, 'utf8'));
-      if (summary.status !== 'running') return { dir: join(root, run), summary };
-    } catch {
-      // being rewritten
-    }
-  }
-  return null;
+/** Clicks the "Run experiment" lens, waits for the run folder the click made, and returns the folders that existed before. */
+async function clickRun(page: Page, workspace: string, file: string): Promise<Set<string>> {
+  const before = runDirs(workspace, file);
+  await lens(page, 'Run experiment').click();
+  await waitFor(`a new run folder under .iwl/runs/${file}`, 30_000, () => newRun(workspace, file, before));
+  return before;
+}
+
+async function waitForEnd(workspace: string, file: string, before: Set<string>, status: string, timeoutMs: number): Promise<RunOnDisk> {
+  const run = await waitFor(`the run of ${file} to end (summary.json)`, timeoutMs, () => endedRun(workspace, file, before));
+  if (run.summary?.status !== status) throw new Error(`the run of ${file} ended ${run.summary?.status}, expected ${status}: ${JSON.stringify(run.summary).slice(0, 1500)}`);
+  return run;
 }
 
 /** Milliseconds from the extension host's "activating infinite-width-lab" line to our "activated in" line. */
-function activationSpanMs(userDataDir: string, extensionLogText: string): number | null {
+function activationSpanMs(hostLog: string, extensionLogText: string): number | null {
   const stamp = (line: string | undefined) => (line ? Date.parse(line.slice(0, 23).replace(' ', 'T')) : NaN);
-  const hostLog = hostLogText(userDataDir);
   const began = stamp(hostLog.split('\n').find((l) => l.includes('_doActivateExtension infinite-width-lab.infinite-width-lab')));
   const ended = stamp(extensionLogText.split('\n').find((l) => l.includes('activated in')));
   return Number.isFinite(began) && Number.isFinite(ended) ? ended - began : null;
@@ -112,14 +130,253 @@ function hostLogText(userDataDir: string): string {
   return out.join('\n');
 }
 
+async function walk(p: Page, s: CodeServer, workspace: string, extensionsDir: string): Promise<void> {
+  await step(p, 'workbench loads', async () => {
+    await p.goto(`${s.url}/?folder=${encodeURIComponent(workspace)}`);
+    await p.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await p.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: 60_000 });
+  });
+
+  // 1. Lenses on an experiment file; a quick run; its outcome lens; the results as text.
+  await step(p, 'code lenses appear on an experiment file', async () => {
+    await openFile(p, 'tiny.iwl.yaml');
+    await lens(p, 'Run experiment').waitFor({ timeout: 90_000 });
+    await lens(p, 'Run model').waitFor({ timeout: 10_000 });
+  });
+
+  await step(p, 'run experiment completes (tiny)', async () => {
+    const clicked = Date.now();
+    const before = await clickRun(p, workspace, 'tiny.iwl.yaml');
+    const run = await waitForEnd(workspace, 'tiny.iwl.yaml', before, 'completed', runTimeoutMs);
+    console.log(`e2e:   tiny finished ${Date.now() - clicked} ms after the click: ${run.dir}`);
+    if (!existsSync(join(run.dir, 'manifest.json'))) throw new Error(`${run.dir} has no manifest.json`);
+    if (jobsOf(run) !== 'ntk,sgd/w64/s0') throw new Error(`unexpected jobs in summary.json: ${jobsOf(run)}`);
+    return run;
+  });
+
+  await step(p, 'outcome lens reopens the run panel', async () => {
+    const outcome = lens(p, /completed .* open results/);
+    await outcome.waitFor({ timeout: 30_000 });
+    await closeAllEditors(p);
+    await openFile(p, 'tiny.iwl.yaml');
+    await outcome.click();
+    await p.locator('.tab[aria-label*="Run · tiny"]').first().waitFor({ timeout: 15_000 });
+    const panel = await waitForPanel(p, 'run', 'tiny', 'completed, with curves', (x) => x.status.startsWith('completed') && pointsOf(x) > 0);
+    console.log(`e2e:   ${describePanel(panel)}`);
+  });
+
+  await step(p, 'Open Results as Text shows the figures', async () => {
+    await p.locator('.tab[aria-label*="tiny.iwl.yaml"]').first().click();
+    await runCommandFromPalette(p, 'Infinite Width Lab: Open Results as Text');
+    await p.locator('.tab[aria-label*="results.md"]').first().waitFor({ timeout: 15_000 });
+    await p.locator('.monaco-editor', { hasText: 'Final figures' }).first().waitFor({ timeout: 15_000 });
+    await p.locator('.monaco-editor', { hasText: 'sgd/w64/s0' }).first().waitFor({ timeout: 5_000 });
+  });
+
+  // 2-3. Progress, live curves that grow, a completed summary.json.
+  await closeAllEditors(p);
+  await clearNotifications(p);
+  await openFile(p, 'live.iwl.yaml');
+  await lens(p, 'Run experiment').waitFor({ timeout: 30_000 });
+  const liveBefore = await step(p, 'run shows progress (status bar and notification)', async () => {
+    const before = await clickRun(p, workspace, 'live.iwl.yaml');
+    const bar = await waitForStatusBar(p, /IWL .*\d+%/, 'the status bar to show the run progress', 30_000);
+    await p.locator('.notification-toast', { hasText: 'live.iwl.yaml' }).first().waitFor({ timeout: 10_000 });
+    console.log(`e2e:   status bar: "${bar}"`);
+    return before;
+  });
+
+  await step(p, 'run panel curves grow while the run streams', async () => {
+    const first = await waitForPanel(p, 'run', 'live', 'running with points', (x) => x.status.startsWith('running') && pointsOf(x, 'trainLoss') > 0);
+    const n1 = pointsOf(first, 'trainLoss');
+    const second = await waitForPanel(p, 'run', 'live', `running with more than ${n1} points`, (x) => x.status.startsWith('running') && pointsOf(x, 'trainLoss') > n1, 20_000);
+    console.log(`e2e:   train loss points drawn ${n1} -> ${pointsOf(second, 'trainLoss')} while running (${second.status})`);
+  });
+
+  await step(p, 'summary.json lands under .iwl/runs, completed', async () => {
+    const run = await waitForEnd(workspace, 'live.iwl.yaml', liveBefore, 'completed', runTimeoutMs);
+    if (jobsOf(run) !== 'sgd/w1024/s0') throw new Error(`unexpected jobs in summary.json: ${jobsOf(run)}`);
+    const panel = await waitForPanel(p, 'run', 'live', 'completed', (x) => x.status.startsWith('completed'));
+    console.log(`e2e:   ${run.dir}; panel ${describePanel(panel)}`);
+  });
+
+  // 8. The width sweep: run panel, then its comparison panel.
+  await closeAllEditors(p);
+  await clearNotifications(p);
+  await openFile(p, 'width-sweep.iwl.yaml');
+  await lens(p, 'Run experiment').waitFor({ timeout: 30_000 });
+  const sweepPanel = await step(p, 'width sweep runs to completion', async () => {
+    const clicked = Date.now();
+    const before = await clickRun(p, workspace, 'width-sweep.iwl.yaml');
+    const run = await waitForEnd(workspace, 'width-sweep.iwl.yaml', before, 'completed', runTimeoutMs);
+    if (jobsOf(run) !== 'ntk,sgd/w128/s0,sgd/w32/s0,sgd/w512/s0') throw new Error(`unexpected jobs in summary.json: ${jobsOf(run)}`);
+    console.log(`e2e:   sweep finished ${Date.now() - clicked} ms after the click`);
+    const panel = await waitForPanel(p, 'run', 'width-sweep', 'completed with four models', (x) => x.status.startsWith('completed') && x.charts.some((c) => c.id === 'testLoss' && c.series >= 4));
+    // The legend's latest values are the final figures of summary.json (4 significant digits, as the panel prints them).
+    const expected = new Map((run.summary?.runs ?? []).map((r) => [r.id.replace(/\/s\d+$/, '').replace('/', ' '), r.final ? String(Number(r.final.trainLoss.toPrecision(4))) : '—']));
+    await waitForPanel(p, 'run', 'width-sweep', 'showing the final train losses in its legend', (x) => {
+      const chart = x.charts.find((c) => c.id === 'trainLoss');
+      const shown = chart?.legend.map((e) => `${e.label.replace(/ \(∞\)$/, '')}=${e.value}`).sort().join(', ');
+      const want = [...expected].map(([k, v]) => `${k}=${v}`).sort().join(', ');
+      if (shown !== want) console.log(`e2e:   legend ${chart?.legendHead}: ${shown}; summary.json: ${want}`);
+      return chart?.legendHead === 'Latest values' && shown === want;
+    }, 3_000);
+    await lens(p, /w512: test loss/).waitFor({ timeout: 15_000 });
+    await clearNotifications(p);
+    await keepForReadme(p, 'run-panel', [p.locator('.part.editor')]);
+    return panel;
+  });
+
+  await step(p, 'comparison panel shows the width sweep', async () => {
+    await sweepPanel.frame.locator('vscode-button', { hasText: 'Compare widths' }).click();
+    await p.locator('.tab[aria-label*="Widths · width-sweep"]').first().waitFor({ timeout: 15_000 });
+    const panel = await waitForPanel(p, 'comparison', 'width-sweep', 'with its charts, slope and table', (x) => {
+      const gap = x.charts.find((c) => c.id === 'gap');
+      return !!gap && gap.points >= 3 && x.fits.some((f) => /gap ∝ width\^-?\d/.test(f)) && x.rows.length >= 2;
+    });
+    const sweep = panel.charts.find((c) => c.id.startsWith('sweep-'));
+    if (!sweep || sweep.points < 3) throw new Error(`the width sweep chart does not show three widths: ${describePanel(panel)}`);
+    const models = panel.rows.map((r) => r[0]);
+    for (const model of ['sgd', 'ntk']) if (!models.includes(model)) throw new Error(`the comparison table has no row for ${model}: ${models.join(', ')}`);
+    console.log(`e2e:   ${describePanel(panel)}`);
+    console.log(`e2e:   ${panel.fits.join(' | ')}`);
+    console.log(`e2e:   table: ${panel.rows.map((r) => r.join(' / ')).join(' | ')}`);
+    // The picture for the README: the comparison alone in the editor area.
+    await runCommandFromPalette(p, 'View: Close Editors in Other Groups');
+    await waitFor('one editor group', 10_000, async () => (await p.locator('.part.editor .editor-group-container').count()) === 1);
+    await waitForPanel(p, 'comparison', 'width-sweep', 'redrawn', (x) => x.charts.some((c) => c.id === 'gap' && c.points >= 3));
+    await keepForReadme(p, 'comparison-panel', [p.locator('.part.editor')]);
+  });
+
+  // 4. Stop mid-run.
+  await closeAllEditors(p);
+  await clearNotifications(p);
+  await openFile(p, 'long.iwl.yaml');
+  await lens(p, 'Run experiment').waitFor({ timeout: 30_000 });
+  await step(p, 'Stop mid-run ends the run cancelled', async () => {
+    const before = await clickRun(p, workspace, 'long.iwl.yaml');
+    await waitForPanel(p, 'run', 'long', 'streaming points', (x) => x.status.startsWith('running') && pointsOf(x) > 0);
+    const stop = lens(p, /^\W*Stop$/);
+    await stop.waitFor({ timeout: 10_000 });
+    const clicked = Date.now();
+    await stop.click();
+    const run = await waitForEnd(workspace, 'long.iwl.yaml', before, 'cancelled', stopTimeoutMs);
+    console.log(`e2e:   summary.json cancelled ${Date.now() - clicked} ms after the click: ${run.dir}`);
+    await waitForPanel(p, 'run', 'long', 'cancelled', (x) => x.status.startsWith('cancelled'), 15_000);
+    await lens(p, 'Run experiment').waitFor({ timeout: 15_000 });
+  });
+
+  // 5. Kill the engine mid-run; then run again.
+  await clearNotifications(p);
+  await step(p, 'killing the engine mid-run marks the run failed', async () => {
+    const before = await clickRun(p, workspace, 'long.iwl.yaml');
+    await waitForPanel(p, 'run', 'long', 'streaming points', (x) => x.status.startsWith('running') && pointsOf(x) > 0, 30_000);
+    const pids = enginePids(extensionsDir);
+    if (pids.length !== 1) throw new Error(`expected one engine process under ${extensionsDir}, found ${pids.length}: ${pids.join(', ')}`);
+    process.kill(pids[0], 'SIGKILL');
+    const run = await waitForEnd(workspace, 'long.iwl.yaml', before, 'failed', 20_000);
+    console.log(`e2e:   killed engine pid ${pids[0]}; summary.json: failed: ${run.summary?.error ?? ''}`);
+    const bar = await waitForStatusBar(p, /engine crashed/, 'the status bar to say the engine crashed', 15_000);
+    await p.locator('.notification-toast', { hasText: 'marked failed' }).first().waitFor({ timeout: 10_000 });
+    await lens(p, /failed .* open results/).waitFor({ timeout: 15_000 });
+    const panel = await waitForPanel(p, 'run', 'long', 'failed', (x) => x.status.startsWith('failed'), 15_000);
+    if (!/killed by SIGKILL/.test(panel.status) || /stderr/.test(panel.status)) throw new Error(`the run panel should say why in one line: ${panel.status}`);
+    console.log(`e2e:   status bar: "${bar}"; panel: "${panel.status}"`);
+  });
+
+  await step(p, 'the next run works after the crash', async () => {
+    await openFile(p, 'tiny.iwl.yaml');
+    await lens(p, 'Run experiment').waitFor({ timeout: 15_000 });
+    const before = await clickRun(p, workspace, 'tiny.iwl.yaml');
+    await waitForEnd(workspace, 'tiny.iwl.yaml', before, 'completed', runTimeoutMs);
+    const bar = await waitForStatusBar(p, /IWL wasm/, 'the status bar to show a ready engine', 15_000);
+    console.log(`e2e:   status bar: "${bar}", engine pid ${enginePids(extensionsDir).join(', ')}`);
+  });
+
+  // 6. Diagnostics.
+  await closeAllEditors(p);
+  await clearNotifications(p);
+  await step(p, 'broken file shows a diagnostic', async () => {
+    await openFile(p, 'broken.iwl.yaml');
+    await p.locator('.squiggly-error').first().waitFor({ timeout: 30_000 });
+    await lens(p, /Run experiment \(1 problem to fix\)/).waitFor({ timeout: 15_000 });
+    await p.keyboard.press('Control+Shift+M');
+    await p.locator('.markers-panel', { hasText: 'unknown-key' }).first().waitFor({ timeout: 15_000 });
+    const problem = p.locator('.markers-panel .monaco-list-row', { hasText: 'unknown-key' }).first();
+    await p.locator('.view-lines span', { hasText: /^learningrate$/ }).first().hover();
+    await p.locator('.monaco-hover', { hasText: 'unknown key' }).first().waitFor({ timeout: 10_000 });
+    await keepForReadme(p, 'diagnostics', [p.locator('.part.editor'), problem], { park: false });
+    await parkMouse(p);
+  });
+
+  // 7. The Runs view; a past run reopens from it.
+  await step(p, 'Runs view lists every run', async () => {
+    await p.keyboard.press('Control+Shift+M'); // the Problems panel closes again
+    const pane = await runsView(p);
+    const expected: Record<string, string> = { 'live.iwl.yaml': '1 run', 'long.iwl.yaml': '2 runs', 'width-sweep.iwl.yaml': '1 run', 'tiny.iwl.yaml': '2 runs' };
+    const experiments = await waitFor('the Runs view to list every experiment with its runs', 15_000, async () => {
+      const seen = (await runsViewRows(pane)).filter((r) => r.level === 1);
+      return Object.entries(expected).every(([key, count]) => seen.some((r) => r.text.includes(key) && r.text.includes(count))) && seen;
+    });
+    console.log(`e2e:   ${experiments.map((r) => r.text).join(' | ')}`);
+    for (const e of experiments) await setExpanded(pane, e.index, true);
+    const statuses = (key: string, rows: TreeRow[]) => childrenOf(rows, key).filter((r) => r.level === 2).map((r) => /(completed|cancelled|failed|interrupted|running)/.exec(r.text)?.[1] ?? r.text);
+    const rows = await waitFor('every run to show under its experiment', 10_000, async () => {
+      const all = await runsViewRows(pane);
+      return statuses('long.iwl.yaml', all).join(',') === 'failed,cancelled' && statuses('tiny.iwl.yaml', all).join(',') === 'completed,completed' && all;
+    });
+    // The sweep's run, opened on its jobs and their final figures.
+    const sweepRun = childrenOf(rows, 'width-sweep.iwl.yaml').find((r) => r.level === 2);
+    if (!sweepRun || !sweepRun.text.includes('completed')) throw new Error(`the sweep's run is not listed as completed: ${sweepRun?.text ?? 'no row'}`);
+    await setExpanded(pane, sweepRun.index, true);
+    const jobs = await waitFor('the sweep run to list its jobs with figures', 10_000, async () => {
+      const all = childrenOf(await runsViewRows(pane), 'width-sweep.iwl.yaml').filter((r) => r.level === 3);
+      return all.length === 4 && all.every((j) => j.text.includes('test loss')) && all;
+    });
+    console.log(`e2e:   sweep jobs: ${jobs.map((j) => j.text).join(' | ')}`);
+    await widenSideBar(p, 260);
+    const last = (await runsViewRows(pane)).pop()!;
+    await keepForReadme(p, 'runs-view', [pane.locator('.pane-header'), treeRow(pane, last.index)]);
+  });
+
+  await step(p, 'a past run reopens from the Runs view', async () => {
+    await closeAllEditors(p);
+    const pane = await runsView(p);
+    const sweepRun = childrenOf(await runsViewRows(pane), 'width-sweep.iwl.yaml').find((r) => r.level === 2);
+    if (!sweepRun) throw new Error('the Runs view no longer lists the sweep run');
+    await treeRow(pane, sweepRun.index).locator('.label-name').click();
+    await p.locator('.tab[aria-label*="Run · width-sweep"]').first().waitFor({ timeout: 15_000 });
+    const panel = await waitForPanel(p, 'run', 'width-sweep', 'completed with its curves', (x) => x.status.startsWith('completed') && pointsOf(x, 'trainLoss') > 0);
+    console.log(`e2e:   ${describePanel(panel)}`);
+  });
+
+  // 9. The walkthrough.
+  await step(p, 'walkthrough shows in the Welcome page', () => openWalkthrough(p));
+  await step(p, 'walkthrough creates the quickstart', () => createQuickstartFromWalkthrough(p, workspace));
+}
+
+async function restricted(r: Page, rs: CodeServer, workspace: string): Promise<void> {
+  await step(r, 'restricted mode: workbench loads', async () => {
+    await r.goto(`${rs.url}/?folder=${encodeURIComponent(workspace)}`);
+    await r.locator('.explorer-folders-view').first().waitFor({ timeout: 60_000 });
+  });
+  await step(r, 'restricted mode: diagnostics work, runs are disabled with an explanation', async () => {
+    await openFile(r, 'broken.iwl.yaml');
+    await r.locator('.squiggly-error').first().waitFor({ timeout: 30_000 });
+    await openFile(r, 'tiny.iwl.yaml');
+    await lens(r, 'Runs are disabled in Restricted Mode').waitFor({ timeout: 60_000 });
+    if (await r.locator('.codelens-decoration a', { hasText: 'Run model' }).count()) throw new Error('a Run model lens is offered in Restricted Mode');
+  });
+}
+
 async function main(): Promise<void> {
+  const started = Date.now();
   rmSync(artifacts, { recursive: true, force: true });
-  mkdirSync(artifacts, { recursive: true });
+  mkdirSync(readmeShots, { recursive: true });
   const base = tempDir('iwl-e2e-');
   const workspace = join(base, 'workspace');
   mkdirSync(workspace);
-  writeFileSync(join(workspace, 'tiny.iwl.yaml'), tinyExperiment);
-  writeFileSync(join(workspace, 'broken.iwl.yaml'), brokenExperiment);
+  for (const [name, text] of Object.entries(workspaceFiles)) writeFileSync(join(workspace, name), text);
   const extensionsDir = join(base, 'extensions');
   installExtensionFolder(repoRoot, extensionsDir);
 
@@ -132,90 +389,29 @@ async function main(): Promise<void> {
     server = await startCodeServer({ userDataDir: join(base, 'user-data'), extensionsDir, workspace });
     console.log(`e2e: code-server up on ${server.url} in ${Date.now() - startedServer} ms`);
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const p = page;
+    page = await browser.newPage({ viewport });
     const s = server;
-
-    await step(p, 'workbench loads', async () => {
-      await p.goto(`${s.url}/?folder=${encodeURIComponent(workspace)}`);
-      await p.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-      await p.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: 60_000 });
-    });
-
-    await step(p, 'open the experiment file', () => openFile(p, 'tiny.iwl.yaml'));
-
-    const runLens = p.locator('.codelens-decoration a', { hasText: 'Run experiment' });
-    await step(p, 'run experiment lens appears', async () => {
-      await runLens.first().waitFor({ timeout: 90_000 });
-      await p.locator('.codelens-decoration a', { hasText: 'Run model' }).first().waitFor({ timeout: 10_000 });
-    });
-
-    const clicked = Date.now();
-    await step(p, 'click run experiment', () => runLens.first().click());
-
-    const result = await step(p, 'summary.json completed', async () => {
-      const found = await waitFor('a finished summary.json under .iwl/runs/tiny.iwl.yaml', 180_000, () => completedSummary(workspace));
-      if (found.summary.status !== 'completed') throw new Error(`the run ended ${found.summary.status}: ${JSON.stringify(found.summary).slice(0, 2000)}`);
-      return found;
-    });
-    console.log(`e2e: run finished ${Date.now() - clicked} ms after the click: ${result.dir}`);
-    if (!existsSync(join(result.dir, 'manifest.json'))) throw new Error('the run folder has no manifest.json');
-    const jobs = result.summary.runs.map((r) => r.id).sort();
-    if (jobs.join(',') !== 'ntk,sgd/w64/s0') throw new Error(`unexpected jobs in summary.json: ${jobs.join(', ')}`);
-
-    await step(p, 'outcome lens shows the completed run', () =>
-      p.locator('.codelens-decoration a', { hasText: /completed .* open results/ }).first().waitFor({ timeout: 30_000 }),
-    );
-
-    await step(p, 'outcome lens opens the results', async () => {
-      await p.locator('.codelens-decoration a', { hasText: /completed .* open results/ }).first().click();
-      await p.locator('.tab[aria-label*="results.md"]').first().waitFor({ timeout: 15_000 });
-      await p.locator('.monaco-editor', { hasText: 'Final figures' }).first().waitFor({ timeout: 15_000 });
-    });
-
-    await step(p, 'Runs view lists the run', async () => {
-      const header = p.locator('.pane-header', { hasText: 'Infinite Width Lab Runs' }).first();
-      if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
-      await p.locator('.monaco-list-row', { hasText: 'tiny.iwl.yaml' }).filter({ hasText: '1 run' }).first().waitFor({ timeout: 15_000 });
-      await p.locator('.monaco-list-row', { hasText: 'completed' }).first().waitFor({ timeout: 15_000 });
-    });
-
-    await step(p, 'broken file shows a diagnostic', async () => {
-      await openFile(p, 'broken.iwl.yaml');
-      await p.locator('.squiggly-error').first().waitFor({ timeout: 30_000 });
-      await p.keyboard.press('Control+Shift+M');
-      await p.locator('.markers-panel', { hasText: 'unknown-key' }).first().waitFor({ timeout: 15_000 });
-    });
-
+    await walk(page, s, workspace, extensionsDir);
+    const log = extensionLog(s.userDataDir);
     await browser.close();
     browser = null;
     await server.stop();
     server = null;
 
-    // Restricted Mode: the same workspace, untrusted. Validation works; runs are disabled, and say why.
+    // Restricted Mode: the same workspace, untrusted.
     server = await startCodeServer({ userDataDir: join(base, 'user-data-restricted'), extensionsDir, workspace, trusted: false });
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const r = page;
-    const rs = server;
-    await step(r, 'restricted mode: workbench loads', async () => {
-      await r.goto(`${rs.url}/?folder=${encodeURIComponent(workspace)}`);
-      await r.locator('.explorer-folders-view').first().waitFor({ timeout: 60_000 });
-    });
-    await step(r, 'restricted mode: diagnostics work, runs are disabled with an explanation', async () => {
-      await openFile(r, 'broken.iwl.yaml');
-      await r.locator('.squiggly-error').first().waitFor({ timeout: 30_000 });
-      await openFile(r, 'tiny.iwl.yaml');
-      await r.locator('.codelens-decoration a', { hasText: 'Runs are disabled in Restricted Mode' }).first().waitFor({ timeout: 60_000 });
-      if (await r.locator('.codelens-decoration a', { hasText: 'Run model' }).count()) throw new Error('a Run model lens is offered in Restricted Mode');
-    });
+    page = await browser.newPage({ viewport });
+    await restricted(page, server, workspace);
 
-    const log = extensionLog(s.userDataDir);
     const activation = /activated in ([\d.]+) ms/.exec(log)?.[1];
     const engineReady = /engine ready in (\d+) ms/.exec(log)?.[1];
-    console.log(`e2e: measured: activate() ${activation ?? '?'} ms, from VS Code's activation event to the end of activate() ${activationSpanMs(s.userDataDir, log) ?? '?'} ms (bundle load included), engine start ${engineReady ?? '?'} ms`);
-    console.log(`e2e: steps: ${steps.map((x) => `${x.name} ${x.ms} ms`).join('; ')}`);
-    console.log(`e2e: all checks passed; screenshots in ${artifacts}`);
+    const stopLatency = /\((\d+) ms after Stop\)/.exec(log)?.[1];
+    console.log(
+      `e2e: measured: activate() ${activation ?? '?'} ms, from VS Code's activation event to the end of activate() ${activationSpanMs(hostLogText(s.userDataDir), log) ?? '?'} ms (bundle load included), engine start ${engineReady ?? '?'} ms, run ended ${stopLatency ?? '?'} ms after Stop`,
+    );
+    console.log(`e2e: steps: ${steps.map((x) => `${x.name} ${(x.ms / 1000).toFixed(1)} s`).join('; ')}`);
+    console.log(`e2e: all checks passed in ${((Date.now() - started) / 1000).toFixed(0)} s; screenshots in ${artifacts}`);
   } catch (error) {
     failed = true;
     console.error(`e2e: FAILED: ${error instanceof Error ? error.message : String(error)}`);
@@ -228,8 +424,10 @@ async function main(): Promise<void> {
     }
     if (page) {
       const text = await page.locator('.monaco-workbench').innerText().catch(() => '');
-      writeFileSync(join(artifacts, 'screen-text.txt'), text);
-      console.error(`--- on screen (start) ---\n${text.slice(0, 1500)}`);
+      const panels: PanelReading[] = [...(await readPanels(page, 'run').catch(() => [])), ...(await readPanels(page, 'comparison').catch(() => []))];
+      const panelText = panels.map(describePanel).join('\n');
+      writeFileSync(join(artifacts, 'screen-text.txt'), `${text}\n--- panels ---\n${panelText}\n`);
+      console.error(`--- on screen (start) ---\n${text.slice(0, 1500)}\n--- panels ---\n${panelText || '(none)'}`);
     }
   } finally {
     await browser?.close().catch(() => undefined);

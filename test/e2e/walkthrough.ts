@@ -6,6 +6,7 @@
 import type { Page } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { runCommandFromPalette } from './workbench';
 
 export const walkthroughTitle = 'Get Started with Infinite Width Lab';
 export const walkthroughStepTitles = [
@@ -16,16 +17,6 @@ export const walkthroughStepTitles = [
   'Finite Adam vs the Adam limit',
   'The width sweep',
 ];
-
-/** Runs a command through the palette (F1), picking the entry whose label contains `label`. */
-export async function runCommandFromPalette(page: Page, label: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 10_000 });
-  await input.fill(`>${label}`);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first().waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
-}
 
 /** Opens the walkthrough from the palette and checks its steps; returns once the Welcome page shows them. */
 export async function openWalkthrough(page: Page): Promise<void> {
