@@ -4,23 +4,10 @@
  * tiny takes 0.2 s, live about 3.5 s, sweep about 6 s; long would take about 3 minutes, and is only
  * ever stopped or killed a few seconds in.
  */
+import { tinyExperimentText } from '../fixtures/tinyExperiment';
 
 /** An NTK and its finite SGD network on a synthetic teacher: the quickest complete run. */
-export const tinyExperiment = `# A tiny experiment: an NTK and its finite SGD network on a synthetic teacher.
-name: tiny
-seed: 0
-data: { source: synthetic, kind: teacher, inputDim: 4, train: 32, test: 16, outputs: 1, noise: 0 }
-network:
-  layers:
-    - dense: { width: 64 }
-    - relu
-    - dense: {}
-loss: mse
-training: { steps: 40, learningRate: 0.5, batchSize: full, logEvery: 5 }
-models:
-  sgd: { kind: finite, widths: [64], seeds: 1, optimizer: sgd }
-  ntk: { kind: infinite, method: ntk, optimizer: sgd }
-`;
+export const tinyExperiment = `# A tiny experiment: an NTK and its finite SGD network on a synthetic teacher.\n${tinyExperimentText()}`;
 
 /** tiny with an unknown key: the validator's iwl(unknown-key) diagnostic. */
 export const brokenExperiment = tinyExperiment.replace('name: tiny', 'name: broken').replace('loss: mse', 'loss: mse\nlearningrate: 3');

@@ -8,21 +8,9 @@ import { runTests } from '@vscode/test-electron';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { tinyExperimentText } from '../fixtures/tinyExperiment';
 
-export const tinyExperiment = `name: electron-tiny
-seed: 0
-data: { source: synthetic, kind: teacher, inputDim: 4, train: 32, test: 16, outputs: 1, noise: 0 }
-network:
-  layers:
-    - dense: { width: 64 }
-    - relu
-    - dense: {}
-loss: mse
-training: { steps: 40, learningRate: 0.5, batchSize: full, logEvery: 5 }
-models:
-  sgd: { kind: finite, widths: [64], seeds: 1, optimizer: sgd }
-  ntk: { kind: infinite, method: ntk, optimizer: sgd }
-`;
+export const tinyExperiment = tinyExperimentText({ name: 'electron-tiny' });
 
 async function main(): Promise<void> {
   const repoRoot = resolve(__dirname, '..', '..');

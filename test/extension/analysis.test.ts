@@ -3,21 +3,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { AnalysisCache, isExperimentFile } from '../../extension/analysis';
 import { tempDir } from '../helpers';
+import { tinyExperimentText } from '../fixtures/tinyExperiment';
 
-const valid = `name: tiny
-seed: 0
-data: { source: synthetic, kind: teacher, inputDim: 4, train: 32, test: 16, outputs: 1, noise: 0 }
-network:
-  layers:
-    - dense: { width: 64 }
-    - relu
-    - dense: {}
-loss: mse
-training: { steps: 20, learningRate: 0.5, batchSize: full, logEvery: 5 }
-models:
-  sgd: { kind: finite, widths: [64], seeds: 1, optimizer: sgd }
-  ntk: { kind: infinite, method: ntk, optimizer: sgd }
-`;
+const valid = tinyExperimentText({ steps: 20 });
 
 describe('document analysis', () => {
   const file = join(tempDir(), 'tiny.iwl.yaml');

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, tempDir } from '../helpers';
+import { tinyExperimentText } from '../fixtures/tinyExperiment';
 import { EngineClient, EngineError } from '../../extension/engineClient';
 import { RunManager, type FinishedRun } from '../../extension/runManager';
 import { readRun } from '../../extension/runStore';
@@ -22,22 +23,7 @@ const enginePath = join(repoRoot, 'dist', 'engine.js');
 
 function experiment(name: string, models: string, steps: number, logEvery: number): string {
   const file = join(workspace, `${name}.iwl.yaml`);
-  writeFileSync(
-    file,
-    `name: ${name}
-seed: 0
-data: { source: synthetic, kind: teacher, inputDim: 4, train: 32, test: 16, outputs: 1, noise: 0 }
-network:
-  layers:
-    - dense: { width: 64 }
-    - relu
-    - dense: {}
-loss: mse
-training: { steps: ${steps}, learningRate: 0.5, batchSize: full, logEvery: ${logEvery} }
-models:
-${models}
-`,
-  );
+  writeFileSync(file, tinyExperimentText({ name, models, steps, logEvery }));
   return file;
 }
 
