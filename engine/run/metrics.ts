@@ -79,3 +79,22 @@ export function lossGradient(name: LossName, f: Values, y: Values, k: number, ou
   }
   return out;
 }
+
+/**
+ * chi on one batch: the loss gradient of the batch's own loss (its mean over the |B| rows) at the
+ * rows `batch` of f [*, k] against the same rows of the training targets y [N, k]; returns [|B|, k].
+ */
+export function batchLossGradient(name: LossName, f: Values, y: Values, batch: ArrayLike<number>, k: number): Float64Array {
+  const b = batch.length;
+  const fb = new Float64Array(b * k);
+  const yb = new Float64Array(b * k);
+  for (let i = 0; i < b; i++) {
+    const row = batch[i];
+    if (!(row >= 0 && (row + 1) * k <= y.length)) throw new RangeError(`batchLossGradient: batch index ${row} is not a training point (N = ${y.length / k})`);
+    for (let j = 0; j < k; j++) {
+      fb[i * k + j] = f[row * k + j];
+      yb[i * k + j] = y[row * k + j];
+    }
+  }
+  return lossGradient(name, fb, yb, k);
+}

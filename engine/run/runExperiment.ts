@@ -168,11 +168,12 @@ function metricRecord(
   return record;
 }
 
-async function computeRunKernels(
+/** The analytic NNGP and NTK over all points of the dataset, train rows first (what TrainContext.kernels gives). */
+export async function computeRunKernels(
   experiment: Experiment,
   dataset: Dataset,
-  signal: AbortSignal,
-  log: (message: string) => void,
+  signal?: AbortSignal,
+  log: (message: string) => void = () => {},
 ): Promise<RunKernels> {
   const n = dataset.xTrain.rows;
   const nTest = dataset.xTest.rows;

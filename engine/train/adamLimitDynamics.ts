@@ -21,7 +21,7 @@
  * products run on float64 JavaScript or tfjs (adamLimitProducts.ts).
  */
 import type { LossName, OptimizerSpec } from '../experiment/types';
-import { lossGradient } from '../run/metrics';
+import { batchLossGradient } from '../run/metrics';
 import type { BatchSchedule } from './batches';
 import type { AdamLimitSamples, FeatureBlock } from './adamLimitSamples';
 import { blockProducts, type BlockProducts, type ProductPath } from './adamLimitProducts';
@@ -130,21 +130,11 @@ export class AdamLimitDynamics {
 
   /** One optimization step on the batch the schedule gives for this step. */
   advance(): void {
-    const { samples, y, loss, n } = this.problem;
+    const { samples, y, loss } = this.problem;
     const { m, k } = this;
     const batch = this.schedule.batch(this.t);
     const b = batch.length;
-    const fb = new Float64Array(b * k);
-    const yb = new Float64Array(b * k);
-    for (let i = 0; i < b; i++) {
-      const row = batch[i];
-      if (row >= n) throw new RangeError(`AdamLimitDynamics: batch index ${row} is not a training point (N = ${n})`);
-      for (let j = 0; j < k; j++) {
-        fb[i * k + j] = this.f[row * k + j];
-        yb[i * k + j] = y[row * k + j];
-      }
-    }
-    const chi = lossGradient(loss, fb, yb, k);
+    const chi = batchLossGradient(loss, this.f, y, batch, k);
     this.t++;
     const fullBatch = this.schedule.fullBatch && isIdentity(batch);
     const delta = new Float64Array(m * k);

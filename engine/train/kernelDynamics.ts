@@ -10,7 +10,7 @@
  * K is the NTK for the limit of SGD on all layers and the NNGP for readout-only training.
  */
 import type { LossName, OptimizerSpec } from '../experiment/types';
-import { lossGradient } from '../run/metrics';
+import { batchLossGradient } from '../run/metrics';
 import type { BatchSchedule } from './batches';
 
 export interface KernelProblem {
@@ -54,16 +54,7 @@ export class KernelDynamics {
     const { kernel, m, n, k, y, loss } = this.problem;
     const batch = this.schedule.batch(this.t);
     const b = batch.length;
-    const fb = new Float64Array(b * k);
-    const yb = new Float64Array(b * k);
-    for (let i = 0; i < b; i++) {
-      const row = batch[i];
-      for (let j = 0; j < k; j++) {
-        fb[i * k + j] = this.f[row * k + j];
-        yb[i * k + j] = y[row * k + j];
-      }
-    }
-    const chi = lossGradient(loss, fb, yb, k);
+    const chi = batchLossGradient(loss, this.f, y, batch, k);
     // The direction that multiplies the kernel, per training row (zero off the batch unless a state carries it).
     let rows: Int32Array;
     let direction: Float64Array;

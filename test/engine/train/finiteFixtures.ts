@@ -16,10 +16,9 @@ import type {
 } from '../../../engine/experiment/types';
 import type { Dataset } from '../../../engine/data/dataset';
 import { loadDataset } from '../../../engine/data/dataset';
-import { computeKernels } from '../../../engine/kernels/analytic';
+import { computeRunKernels } from '../../../engine/run/runExperiment';
 import type { FiniteJob } from '../../../engine/run/plan';
 import type { LogPoint, RunKernels, TrainContext } from '../../../engine/run/trainer';
-import { matrix } from '../../../engine/util/matrix';
 
 const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
@@ -115,16 +114,7 @@ export function recordingContext(experiment: Experiment, dataset: Dataset, onSte
     },
     log() {},
     kernels() {
-      kernels ??= (async () => {
-        const n = dataset.xTrain.rows;
-        const nTest = dataset.xTest.rows;
-        const d = dataset.inputDim;
-        const all = new Float64Array((n + nTest) * d);
-        all.set(dataset.xTrain.data, 0);
-        all.set(dataset.xTest.data, n * d);
-        const result = await computeKernels(experiment.network, matrix(n + nTest, d, all), null);
-        return { nngp: result.nngp, ntk: result.ntk, n, nTest };
-      })();
+      kernels ??= computeRunKernels(experiment, dataset);
       return kernels;
     },
   };
