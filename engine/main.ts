@@ -103,6 +103,7 @@ connection.onRequest(protocol.startRun, async (params) => {
     experiment,
     output,
     trainers: { finite: trainFinite, infinite: trainInfinite },
+    backend: backend.name,
     sendProgress: (batch) => void connection.sendNotification(protocol.runProgress, batch),
     sendFinished: (finished) => {
       note(`run ${finished.runId} ${finished.status} after ${finished.seconds.toFixed(1)} s${finished.error ? `: ${finished.error}` : ''}`);

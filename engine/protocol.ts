@@ -64,6 +64,8 @@ export interface StartRunParams {
   onlyModels?: string[];
   /** Recorded in manifest.json: the experiment's path as the user sees it (workspace-relative). */
   displayPath?: string;
+  /** Jobs run side by side on this many worker processes; absent: the engine machine's available parallelism. */
+  workers?: number;
 }
 
 export interface StartRunResult {

@@ -236,7 +236,7 @@ async function startRun(s: Services, document: vscode.TextDocument, onlyModels?:
     token.onCancellationRequested(() => void s.runs.stop());
     let run;
     try {
-      run = await s.runs.start({ experimentFile: document.uri.fsPath, resultsRoot: resultsRootFor(document.uri), displayPath: displayPath(document.uri), onlyModels });
+      run = await s.runs.start({ experimentFile: document.uri.fsPath, resultsRoot: resultsRootFor(document.uri), displayPath: displayPath(document.uri), onlyModels, workers: readSettings(document.uri).workers || undefined });
     } catch (error) {
       void vscode.window.showErrorMessage(`Infinite Width Lab: ${name} did not start: ${message(error)}`, 'Show Log').then((a) => a && s.output.show(true));
       return;

@@ -44,6 +44,8 @@ export interface StartRequest {
   resultsRoot: string;
   displayPath?: string;
   onlyModels?: string[];
+  /** Worker processes for the run's jobs (the infiniteWidthLab.workers setting); absent: the engine's default. */
+  workers?: number;
 }
 
 export class RunManager {
@@ -110,6 +112,7 @@ export class RunManager {
         outDir,
         onlyModels: request.onlyModels,
         displayPath: request.displayPath,
+        ...(request.workers ? { workers: request.workers } : {}),
       });
       if (run.state === 'starting') run.state = 'running';
       this.log(`run ${runId}: started in ${Date.now() - startedAt.getTime()} ms (engine pid ${this.client.pid}, ${this.client.info?.backend.detail ?? 'backend ?'})`);

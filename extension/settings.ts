@@ -8,6 +8,8 @@ export interface Settings {
   backend: string;
   nodePath: string;
   resultsFolder: string;
+  /** Worker processes per run; 0: every core of the machine. */
+  workers: number;
 }
 
 export function readSettings(scope?: vscode.Uri): Settings {
@@ -16,6 +18,7 @@ export function readSettings(scope?: vscode.Uri): Settings {
     backend: c.get<string>('backend', 'wasm'),
     nodePath: c.get<string>('nodePath', ''),
     resultsFolder: c.get<string>('resultsFolder', '.iwl/runs') || '.iwl/runs',
+    workers: Math.max(0, Math.floor(c.get<number>('workers', 0) || 0)),
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * `iwl run FILE --out DIR [--backend B] [--model NAME]... [--quiet]`: trains every model of an
+ * `iwl run FILE --out DIR [--backend B] [--workers N] [--model NAME]... [--quiet]`: trains every model of an
  * experiment, headless. Progress on stderr; results in DIR (see engine/run/runOutput.ts).
  * Exit codes: 0 completed, 1 failed, 2 invalid file or arguments, 130 cancelled (Ctrl-C).
  */
@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { isBackendName, useBackend } from '../backend';
 import { runExperiment } from '../run/runExperiment';
+import { defaultWorkers } from '../run/pool';
 import { RunOutput } from '../run/runOutput';
 import { trainFinite } from '../train/finite';
 import { trainInfinite } from '../train/infinite';
@@ -16,13 +17,16 @@ import { CliCommand, ExitCode, parseArgs } from './io';
 import { createProgress, formatDuration } from './progress';
 import { formatDiagnostic, validateFile } from './experimentFile';
 
-const usage = `Usage: iwl run FILE --out DIR [--backend wasm|cpu|tensorflow|webgpu] [--model NAME]... [--quiet]
+const usage = `Usage: iwl run FILE --out DIR [--backend wasm|cpu|tensorflow|webgpu] [--workers N] [--model NAME]... [--quiet]
 
 Trains every model of the experiment FILE (or only the named models) and writes to DIR:
   metrics.jsonl   one JSON object per logged step and run
   summary.json    status, timing, backend, versions and each run's final figures
   predictions/    final test predictions per run (.npy, [nTest, outputs])
   a copy of FILE
+--workers N runs that many jobs (finite widths x seeds, infinite models) side by side, each in its
+own worker process, with the same numbers as --workers 1 (default: every core, here ${defaultWorkers()};
+fewer when they would not fit in memory together).
 Progress goes to stderr. Ctrl-C stops within a second and keeps what was written (exit 130).`;
 
 export const runCommand: CliCommand = {
@@ -30,13 +34,16 @@ export const runCommand: CliCommand = {
   summary: 'train the models of an experiment file, headless',
   usage,
   async run(args, io) {
-    const parsed = parseArgs(args, { values: ['out', 'backend', 'model'], switches: ['quiet'] });
+    const parsed = parseArgs(args, { values: ['out', 'backend', 'model', 'workers'], switches: ['quiet'] });
     const models = args.flatMap((a, i) => (a === '--model' ? [args[i + 1]] : a.startsWith('--model=') ? [a.slice(8)] : []));
     const problems = [...parsed.unknown];
     if (parsed.positional.length !== 1) problems.push('expected exactly one experiment FILE');
     if (!parsed.values.has('out')) problems.push('--out DIR is required');
     const backend = parsed.values.get('backend') ?? 'wasm';
     if (!isBackendName(backend)) problems.push(`--backend must be one of wasm, cpu, tensorflow, webgpu; got '${backend}'`);
+    const workersText = parsed.values.get('workers');
+    const workers = workersText === undefined ? defaultWorkers() : Number(workersText);
+    if (!Number.isInteger(workers) || workers < 1) problems.push(`--workers must be a whole number of at least 1; got '${workersText}'`);
     if (problems.length) {
       io.stderr.write(problems.map((p) => `iwl run: ${p}`).join('\n') + `\n\n${usage}\n`);
       return ExitCode.invalid;
@@ -82,6 +89,8 @@ export const runCommand: CliCommand = {
         signal: controller.signal,
         trainers: { finite: trainFinite, infinite: trainInfinite },
         onlyModels: models.length ? models : undefined,
+        workers,
+        backend: info.name,
         onEvent(event) {
           output.recordEvent(event);
           switch (event.type) {
@@ -90,7 +99,7 @@ export const runCommand: CliCommand = {
               progress.line(`plan: ${event.plan.jobs.length} runs, ${event.plan.totalSteps} steps in all`);
               break;
             case 'jobStarted':
-              progress.line(`run ${event.job.id}: started`);
+              progress.line(`run ${event.job.id}: started${event.worker !== undefined ? ` (worker ${event.worker})` : ''}`);
               break;
             case 'step':
               progress.update(event.doneSteps, event.totalSteps, event.job.id);

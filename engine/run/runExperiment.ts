@@ -1,7 +1,9 @@
 /**
  * Runs a validated experiment: loads the data once, runs every job of the plan (infinite models
  * first), turns each trainer's predictions into metrics, and streams them to a RunOutput and to
- * listeners. Cancellation (the AbortSignal) stops within a step; whatever was written stays.
+ * listeners. With `workers` > 1 the jobs run side by side on worker processes (engine/run/pool.ts)
+ * and give the same numbers as in one process. Cancellation (the AbortSignal) stops within a step,
+ * or at once for jobs on workers (they are killed); whatever was written stays.
  */
 import type { Experiment } from '../experiment/types';
 import { loadDataset, type Dataset } from '../data/dataset';
@@ -12,6 +14,9 @@ import { accuracy, loss, rmse } from './metrics';
 import { planExperiment, type Job, type RunPlan } from './plan';
 import type { LogPoint, RunKernels, TrainContext, Trainer } from './trainer';
 import type { MetricRecord } from './records';
+import { activeBackend, defaultBackend, type BackendName } from '../backend';
+import { formatBytes } from '../experiment/memory';
+import { jobMemory, poolSize, workerScript, WorkerProcess, type JobHooks } from './pool';
 
 export type { MetricRecord } from './records';
 
@@ -30,7 +35,8 @@ export interface JobResult {
 
 export type RunEvent =
   | { type: 'planned'; plan: RunPlan; dataset: Dataset }
-  | { type: 'jobStarted'; job: Job }
+  /** worker: the pid of the pool process running the job (none when it runs in the run's own process). */
+  | { type: 'jobStarted'; job: Job; worker?: number }
   | { type: 'metrics'; record: MetricRecord }
   | { type: 'step'; job: Job; step: number; doneSteps: number; totalSteps: number }
   | { type: 'jobFinished'; result: JobResult }
@@ -40,6 +46,12 @@ export interface RunOptions {
   signal: AbortSignal;
   trainers: { finite: Trainer; infinite: Trainer };
   onlyModels?: string[];
+  /** Jobs run side by side on this many worker processes (engine/run/pool.ts); 1 or absent: in this process. */
+  workers?: number;
+  /** The backend the workers start (default: the active one). */
+  backend?: BackendName;
+  /** The worker bundle (default: dist/worker.js, found by workerScript()). */
+  workerScript?: string;
   onEvent?(event: RunEvent): void | Promise<void>;
 }
 
@@ -73,30 +85,26 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
 
   // Test predictions of each infinite job at each logged step, for the finite-vs-limit gap.
   const limitPredictions = new Map<string, Map<number, Float32Array | Float64Array>>();
+  // Steps done per job: progress sums them, so it counts every job in flight.
+  const stepsDone = new Map<string, number>();
   let doneSteps = 0;
-  let status: JobStatus = 'completed';
+  const setSteps = (job: Job, step: number) => {
+    doneSteps += step - (stepsDone.get(job.id) ?? 0);
+    stepsDone.set(job.id, step);
+  };
 
-  for (const job of plan.jobs) {
-    if (options.signal.aborted) {
-      status = 'cancelled';
-      break;
-    }
-    await emit({ type: 'jobStarted', job });
+  /** Runs one job from its stream of logged predictions: metrics, events, its result. */
+  const runJob = async (job: Job, points: (hooks: JobHooks) => AsyncIterable<LogPoint>, worker?: number): Promise<JobResult> => {
+    await emit({ type: 'jobStarted', job, ...(worker !== undefined ? { worker } : {}) });
     const started = Date.now();
     const info: Record<string, unknown> = {};
-    const trainer = job.kind === 'finite' ? options.trainers.finite : options.trainers.infinite;
-    const stepBase = doneSteps;
-    const context: TrainContext = {
-      experiment,
-      dataset,
-      signal: options.signal,
+    const hooks: JobHooks = {
       onStep: (step) => {
-        doneSteps = stepBase + step;
+        setSteps(job, step);
         void emit({ type: 'step', job, step, doneSteps, totalSteps: plan.totalSteps });
       },
       report: (facts) => Object.assign(info, facts),
       log: (message) => void emit({ type: 'log', message: `${job.id}: ${message}` }),
-      kernels: sharedKernels,
     };
     const ownPredictions = job.kind === 'infinite' ? new Map<number, Float32Array | Float64Array>() : null;
     if (ownPredictions) limitPredictions.set(job.id, ownPredictions);
@@ -106,10 +114,10 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
     let jobStatus: JobStatus = 'completed';
     let error: string | undefined;
     try {
-      for await (const point of trainer(job, context)) {
+      for await (const point of points(hooks)) {
         last = point;
         ownPredictions?.set(point.step, point.test);
-        final = metricRecord(experiment, dataset, job, point, limit?.get(point.step), (Date.now() - started) / 1000);
+        final = metricRecord(experiment, dataset!, job, point, limit?.get(point.step), (Date.now() - started) / 1000);
         await emit({ type: 'metrics', record: final });
         if (options.signal.aborted) throw new CancelledError();
       }
@@ -122,26 +130,94 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
         await emit({ type: 'log', message: `${job.id}: failed: ${error}` });
       }
     }
-    doneSteps = stepBase + job.model.steps;
+    setSteps(job, job.model.steps);
     const result: JobResult = {
       job,
       status: jobStatus,
       final,
       predictions: last?.test ?? null,
-      outputs: dataset.outputs,
+      outputs: dataset!.outputs,
       info,
       error,
       seconds: (Date.now() - started) / 1000,
     };
-    results.push(result);
     await emit({ type: 'jobFinished', result });
-    if (jobStatus === 'cancelled') {
-      status = 'cancelled';
-      break;
+    return result;
+  };
+
+  const local = (job: Job) => (hooks: JobHooks) => {
+    const trainer = job.kind === 'finite' ? options.trainers.finite : options.trainers.infinite;
+    const context: TrainContext = { experiment, dataset: dataset!, signal: options.signal, ...hooks, kernels: sharedKernels };
+    return trainer(job, context);
+  };
+
+  const size = poolSize(jobMemory(experiment, dataset!, plan.jobs), options.workers ?? 1);
+  if (size.limitedBy) await emit({ type: 'log', message: `using ${size.workers} worker${size.workers === 1 ? '' : 's'}: ${size.limitedBy}` });
+  const useWorkers = size.workers > 1 && plan.jobs.length > 1;
+  if (useWorkers) {
+    await emit({ type: 'log', message: `running ${plan.jobs.length} jobs on ${size.workers} worker processes (estimated peak ${formatBytes(size.peakBytes)})` });
+    results.push(...(await runOnPool(plan.jobs, size.workers, experiment, dataset!, options, runJob)));
+  } else {
+    for (const job of plan.jobs) {
+      if (options.signal.aborted) break;
+      const result = await runJob(job, local(job));
+      results.push(result);
+      if (result.status === 'cancelled') break;
     }
-    if (jobStatus === 'failed') status = 'failed';
   }
+  const status: JobStatus = options.signal.aborted || results.some((r) => r.status === 'cancelled')
+    ? 'cancelled'
+    : results.some((r) => r.status === 'failed') ? 'failed' : 'completed';
   return { status, results, dataset };
+}
+
+/**
+ * The jobs on a pool of worker processes: the infinite jobs first, then the finite ones (each
+ * compared with its limit's predictions at every logged step), each phase with every worker busy.
+ * A worker that dies fails its job and is replaced for the next one. Results keep the plan's order.
+ */
+async function runOnPool(
+  jobs: Job[],
+  workers: number,
+  experiment: Experiment,
+  dataset: Dataset,
+  options: RunOptions,
+  runJob: (job: Job, points: (hooks: JobHooks) => AsyncIterable<LogPoint>, worker?: number) => Promise<JobResult>,
+): Promise<JobResult[]> {
+  const script = options.workerScript ?? workerScript();
+  const backend = options.backend ?? activeBackend()?.name ?? defaultBackend;
+  const byId = new Map<string, JobResult>();
+  const live = new Set<WorkerProcess>();
+  const stopAll = () => live.forEach((w) => w.kill());
+  options.signal.addEventListener('abort', stopAll);
+  const lane = async (queue: Job[]) => {
+    let worker: WorkerProcess | null = null;
+    while (queue.length && !options.signal.aborted) {
+      const job = queue.shift()!;
+      if (!worker?.alive) {
+        worker = new WorkerProcess(script);
+        live.add(worker);
+        const spawned = worker;
+        void spawned.whenExited().then(() => live.delete(spawned));
+        spawned.start(experiment, dataset, backend).catch(() => {});
+      }
+      const w = worker;
+      byId.set(job.id, await runJob(job, (hooks) => w.run(job, hooks, options.signal), w.pid));
+    }
+    worker?.kill();
+  };
+  try {
+    for (const phase of [jobs.filter((j) => j.kind === 'infinite'), jobs.filter((j) => j.kind === 'finite')]) {
+      if (options.signal.aborted) break;
+      const queue = [...phase];
+      await Promise.all(Array.from({ length: Math.min(workers, phase.length) }, () => lane(queue)));
+    }
+  } finally {
+    options.signal.removeEventListener('abort', stopAll);
+    stopAll();
+    await Promise.all([...live].map((w) => w.whenExited()));
+  }
+  return jobs.flatMap((j) => (byId.has(j.id) ? [byId.get(j.id)!] : []));
 }
 
 function metricRecord(

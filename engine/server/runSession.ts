@@ -9,12 +9,16 @@ import { RunOutput } from '../run/runOutput';
 import { errorMessage } from '../util/errors';
 import type { JobOutcome, RunFinishedParams, RunProgressParams, StartRunParams } from '../protocol';
 import { ProgressBatcher } from './progressBatcher';
+import { defaultWorkers } from '../run/pool';
+import type { BackendName } from '../backend';
 
 export interface RunSessionOptions {
   params: StartRunParams;
   experiment: Experiment;
   output: RunOutput;
   trainers: RunOptions['trainers'];
+  /** The backend the pool's workers start: the engine's own. */
+  backend?: BackendName;
   sendProgress(batch: RunProgressParams): void;
   sendFinished(finished: RunFinishedParams): void;
   batchIntervalMs?: number;
@@ -52,6 +56,8 @@ export class RunSession {
         signal: this.controller.signal,
         trainers: this.options.trainers,
         onlyModels: params.onlyModels,
+        workers: params.workers ?? defaultWorkers(),
+        backend: this.options.backend,
         onEvent: (event) => this.onEvent(event),
       });
       status = outcome.status;

@@ -78,6 +78,7 @@ describe('the .vsix', () => {
       'extension/dist/extension.js',
       'extension/dist/engine.js',
       'extension/dist/iwl.js',
+      'extension/dist/worker.js',
       'extension/bin/iwl.js',
       'extension/dist/wasm/tfjs-backend-wasm.wasm',
       'extension/dist/wasm/tfjs-backend-wasm-simd.wasm',

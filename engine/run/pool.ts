@@ -1,0 +1,252 @@
+/**
+ * The compute pool: child processes (dist/worker.js, engine/run/poolWorker.ts), each with its own
+ * tfjs backend and its own wasm heap, that run the independent jobs of a run side by side.
+ *
+ * Why processes and not worker_threads: a wasm heap that overflows aborts its whole process
+ * (ENVIRONMENT.md), and a worker that dies must fail only its own job, with the reason and the tail
+ * of its stderr, while the run goes on and keeps what it has. A killed process also ends at once,
+ * which is what Stop needs while a worker is inside one long synchronous computation.
+ *
+ * A worker computes exactly what the run's own process would: the same trainer on the same job,
+ * the same dataset (sent once, structured-cloned: no reloading, no reshuffling), the same kernels
+ * computed by the same code. Only the predictions come back; metrics are made in the run's process,
+ * so parallel and sequential runs give the same numbers bit for bit.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Dataset } from '../data/dataset';
+import type { Experiment } from '../experiment/types';
+import type { BackendName } from '../backend';
+import { estimateMemory, formatBytes, type ModelMemory } from '../experiment/memory';
+import { CancelledError, IwlError } from '../util/errors';
+import type { Job } from './plan';
+import type { LogPoint } from './trainer';
+
+/** What the run's process sends a worker: once at start, then one job at a time. */
+export type ToWorker =
+  | { type: 'init'; experiment: Experiment; dataset: Dataset; backend: BackendName }
+  | { type: 'job'; job: Job };
+
+/** What a worker sends back while it runs a job. */
+export type FromWorker =
+  | { type: 'ready'; detail: string }
+  | { type: 'initFailed'; error: string }
+  | { type: 'step'; step: number }
+  | { type: 'point'; point: LogPoint }
+  | { type: 'report'; facts: Record<string, unknown> }
+  | { type: 'log'; message: string }
+  | { type: 'done'; error?: string };
+
+export interface JobHooks {
+  onStep(step: number): void;
+  report(facts: Record<string, unknown>): void;
+  log(message: string): void;
+}
+
+/** The default pool size: every core the process may use. */
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** Lines of a dead worker's stderr kept for its job's error. */
+const STDERR_TAIL_LINES = 12;
+
+/**
+ * The bundled worker script: next to the running bundle (dist/), or, for the compiled tests in
+ * dist-test/, in the dist/ folder of the checkout above them.
+ */
+export function workerScript(): string {
+  const beside = join(__dirname, 'worker.js');
+  if (existsSync(beside)) return beside;
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'dist', 'worker.js');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) break;
+  }
+  throw new IwlError('WORKER_MISSING', `the engine's worker script (dist/worker.js) is missing next to ${__dirname}: rebuild with npm run build`);
+}
+
+/** Every worker still running: killed when this process exits, however it exits, so none outlives it. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => running.forEach((child) => child.kill('SIGKILL')));
+
+/** One worker process. It runs one job at a time; after a crash it is dead and a new one is started. */
+export class WorkerProcess {
+  private readonly child: ChildProcess;
+  private readonly stderrLines: string[] = [];
+  private partialLine = '';
+  private readonly exited: Promise<void>;
+  private exitReason: string | null = null;
+  private onMessage: ((message: FromWorker) => void) | null = null;
+  private ready: Promise<void>;
+  private killed = false;
+
+  constructor(private readonly script: string) {
+    this.child = fork(script, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] });
+    running.add(this.child);
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (chunk: string) => this.keepStderr(chunk));
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        running.delete(this.child);
+        this.exitReason = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        resolve();
+      });
+      this.child.once('error', (error) => {
+        this.exitReason ??= `could not run: ${error.message}`;
+        resolve();
+      });
+    });
+    this.child.on('message', (message: FromWorker) => this.onMessage?.(message));
+    this.ready = Promise.resolve();
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get alive(): boolean {
+    return this.exitReason === null && !this.killed;
+  }
+
+  /** Sends the run's experiment and data; resolves when the worker's backend is up. */
+  start(experiment: Experiment, dataset: Dataset, backend: BackendName): Promise<void> {
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.onMessage = (message) => {
+        if (message.type === 'ready') resolve();
+        else if (message.type === 'initFailed') reject(new IwlError('WORKER_FAILED', message.error));
+      };
+      void this.exited.then(() => reject(new IwlError('WORKER_FAILED', this.deathMessage('while starting'))));
+      this.send({ type: 'init', experiment, dataset, backend });
+    });
+    return this.ready;
+  }
+
+  /**
+   * Runs one job; yields its logged predictions as they arrive. Throws CancelledError when the
+   * signal fires (the worker is killed), and an IwlError with the stderr tail if the worker dies.
+   */
+  async *run(job: Job, hooks: JobHooks, signal: AbortSignal): AsyncGenerator<LogPoint> {
+    await this.ready;
+    const queue: FromWorker[] = [];
+    let wake: (() => void) | null = null;
+    const notify = () => {
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+    this.onMessage = (message) => {
+      queue.push(message);
+      notify();
+    };
+    let dead = false;
+    void this.exited.then(() => {
+      dead = true;
+      notify();
+    });
+    const onAbort = () => {
+      this.kill();
+      notify();
+    };
+    signal.addEventListener('abort', onAbort);
+    try {
+      this.send({ type: 'job', job });
+      for (;;) {
+        if (signal.aborted) throw new CancelledError();
+        const message = queue.shift();
+        if (!message) {
+          if (dead) throw new IwlError('WORKER_FAILED', this.deathMessage(`while running ${job.id}`));
+          await new Promise<void>((resolve) => (wake = resolve));
+          continue;
+        }
+        switch (message.type) {
+          case 'step':
+            hooks.onStep(message.step);
+            break;
+          case 'point':
+            yield message.point;
+            break;
+          case 'report':
+            hooks.report(message.facts);
+            break;
+          case 'log':
+            hooks.log(message.message);
+            break;
+          case 'done':
+            if (message.error !== undefined) throw new IwlError('JOB_FAILED', message.error);
+            return;
+        }
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.onMessage = null;
+    }
+  }
+
+  /** Ends the process at once (SIGKILL): Stop must not wait for a long synchronous computation. */
+  kill(): void {
+    this.killed = true;
+    if (this.exitReason === null) this.child.kill('SIGKILL');
+  }
+
+  /** Resolves once the process is gone. */
+  whenExited(): Promise<void> {
+    return this.exited;
+  }
+
+  private send(message: ToWorker): void {
+    if (!this.child.connected) return;
+    this.child.send(message);
+  }
+
+  private keepStderr(chunk: string): void {
+    const lines = (this.partialLine + chunk).split('\n');
+    this.partialLine = lines.pop() ?? '';
+    this.stderrLines.push(...lines.filter((l) => l.trim()));
+    if (this.stderrLines.length > STDERR_TAIL_LINES) this.stderrLines.splice(0, this.stderrLines.length - STDERR_TAIL_LINES);
+  }
+
+  private deathMessage(when: string): string {
+    const tail = [...this.stderrLines, ...(this.partialLine.trim() ? [this.partialLine] : [])].slice(-STDERR_TAIL_LINES);
+    const reason = this.exitReason ?? 'stopped answering';
+    return `worker process ${this.child.pid ?? '?'} ${reason} ${when}` + (tail.length ? `; its last stderr lines:\n  ${tail.join('\n  ')}` : '; it wrote nothing to stderr');
+  }
+}
+
+export interface PoolSize {
+  /** Workers the run uses. */
+  workers: number;
+  /** Why fewer than asked, for the log; null when as asked. */
+  limitedBy: string | null;
+  /** Estimated peak bytes with that many jobs at once. */
+  peakBytes: number;
+}
+
+/** The memory budget of all workers together: half the machine's memory, as for one model. */
+export function machineMemoryBudget(): number {
+  return totalmem() / 2;
+}
+
+/**
+ * How many workers a run can use: no more than asked, than it has jobs, or than fit in memory
+ * together. Each worker holds its own job's peak (its own data copy, kernels and state, in its own
+ * wasm heap capped near 4 GiB), so k workers need the sum of the k largest job estimates.
+ */
+export function poolSize(estimates: readonly number[], requested: number, budgetBytes = machineMemoryBudget()): PoolSize {
+  const sorted = [...estimates].sort((a, b) => b - a);
+  const asked = Math.max(1, Math.min(Math.floor(requested), sorted.length || 1));
+  let workers = asked;
+  const peakOf = (w: number) => sorted.slice(0, w).reduce((s, b) => s + b, 0);
+  while (workers > 1 && peakOf(workers) > budgetBytes) workers--;
+  const limitedBy =
+    workers < asked ? `${asked} workers would need about ${formatBytes(peakOf(asked))} at once, over the memory budget of ${formatBytes(budgetBytes)}` : null;
+  return { workers, limitedBy, peakBytes: peakOf(workers) };
+}
+
+/** Per-job memory estimates of a plan, from the per-model estimates (jobs of one model share one). */
+export function jobMemory(experiment: Experiment, dataset: Dataset, jobs: readonly Job[]): number[] {
+  const perModel: ModelMemory[] = estimateMemory(experiment, dataset.inputDim, { train: dataset.xTrain.rows, test: dataset.xTest.rows, outputs: dataset.outputs });
+  return jobs.map((job) => perModel.find((m) => m.model === job.model.name)?.bytes ?? 0);
+}
