@@ -50,6 +50,8 @@ export interface RunOptions {
   workers?: number;
   /** The backend the workers start (default: the active one). */
   backend?: BackendName;
+  /** The memory all workers may hold at once (default: half the machine's memory). */
+  memoryBudgetBytes?: number;
   /** The worker bundle (default: dist/worker.js, found by workerScript()). */
   workerScript?: string;
   onEvent?(event: RunEvent): void | Promise<void>;
@@ -151,7 +153,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
     return trainer(job, context);
   };
 
-  const size = poolSize(jobMemory(experiment, dataset!, plan.jobs), options.workers ?? 1);
+  const size = poolSize(jobMemory(experiment, dataset!, plan.jobs), options.workers ?? 1, options.memoryBudgetBytes);
   if (size.limitedBy) await emit({ type: 'log', message: `using ${size.workers} worker${size.workers === 1 ? '' : 's'}: ${size.limitedBy}` });
   const useWorkers = size.workers > 1 && plan.jobs.length > 1;
   if (useWorkers) {
@@ -190,12 +192,15 @@ async function runOnPool(
   const live = new Set<WorkerProcess>();
   const stopAll = () => live.forEach((w) => w.kill());
   options.signal.addEventListener('abort', stopAll);
-  const lane = async (queue: Job[]) => {
-    let worker: WorkerProcess | null = null;
+  // Each lane keeps its worker from phase to phase (one start-up per worker), and starts a new one after a crash.
+  const lanes: (WorkerProcess | null)[] = Array.from({ length: workers }, () => null);
+  const lane = async (index: number, queue: Job[]) => {
     while (queue.length && !options.signal.aborted) {
       const job = queue.shift()!;
+      let worker = lanes[index];
       if (!worker?.alive) {
         worker = new WorkerProcess(script);
+        lanes[index] = worker;
         live.add(worker);
         const spawned = worker;
         void spawned.whenExited().then(() => live.delete(spawned));
@@ -204,13 +209,12 @@ async function runOnPool(
       const w = worker;
       byId.set(job.id, await runJob(job, (hooks) => w.run(job, hooks, options.signal), w.pid));
     }
-    worker?.kill();
   };
   try {
     for (const phase of [jobs.filter((j) => j.kind === 'infinite'), jobs.filter((j) => j.kind === 'finite')]) {
       if (options.signal.aborted) break;
       const queue = [...phase];
-      await Promise.all(Array.from({ length: Math.min(workers, phase.length) }, () => lane(queue)));
+      await Promise.all(Array.from({ length: Math.min(workers, phase.length) }, (_, i) => lane(i, queue)));
     }
   } finally {
     options.signal.removeEventListener('abort', stopAll);

@@ -1,6 +1,7 @@
 /**
  * A run's folder on disk, written as the run goes so that nothing computed is lost on cancel or crash:
- *   metrics.jsonl        one whole JSON object per line, appended at every logged step
+ *   metrics.jsonl        one whole JSON object per line, appended at every logged step (lines of jobs
+ *                        running side by side on the compute pool interleave; each names its run and step)
  *   summary.json         rewritten atomically after every job (status "running" until the end)
  *   predictions/<id>.npy final test predictions [nTest, outputs], float64
  *   <experiment file>    a copy of the experiment as it was run
@@ -47,6 +48,8 @@ export class RunOutput {
   readonly summary: RunSummary;
   private readonly metricsPath: string;
   private readonly started = Date.now();
+  /** Each job's place in the plan: summary.runs keep that order though parallel jobs finish in any order. */
+  private readonly planOrder = new Map<string, number>();
 
   constructor(
     readonly dir: string,
@@ -80,6 +83,7 @@ export class RunOutput {
   recordEvent(event: RunEvent): void {
     switch (event.type) {
       case 'planned': {
+        event.plan.jobs.forEach((job, i) => this.planOrder.set(job.id, i));
         const d = event.dataset;
         this.setData({ task: d.task, train: d.xTrain.rows, test: d.xTest.rows, inputDim: d.inputDim, outputs: d.outputs, description: d.description });
         break;
@@ -131,6 +135,8 @@ export class RunOutput {
       info: result.info,
       ...(result.error ? { error: result.error } : {}),
     });
+    const place = (id: string) => this.planOrder.get(id) ?? Number.MAX_SAFE_INTEGER;
+    this.summary.runs.sort((a, b) => place(a.id) - place(b.id));
     this.writeSummary();
   }
 

@@ -65,17 +65,42 @@ test('iwl run writes metrics, a summary, predictions and a copy of the experimen
   assert.equal(readFileSync(join(out, 'tiny.iwl.yaml'), 'utf8'), readFileSync(file, 'utf8'));
 });
 
+/** metrics.jsonl without wall-clock times, by run and step (lines of jobs running side by side interleave). */
+function metricLines(path: string): Record<string, unknown>[] {
+  return readFileSync(path, 'utf8').trim().split('\n').map((l) => {
+    const { elapsedSeconds: _ignored, ...rest } = JSON.parse(l);
+    return rest;
+  }).sort((a, b) => `${a.id}@${String(a.step).padStart(6)}`.localeCompare(`${b.id}@${String(b.step).padStart(6)}`));
+}
+
 test('iwl run is deterministic: the same file and seed give identical numbers', () => {
   const dir = tempDir();
   const file = tinyExperiment(dir, { steps: 20, widths: '[32]' });
-  const strip = (path: string) =>
-    readFileSync(path, 'utf8').trim().split('\n').map((l) => {
-      const { elapsedSeconds: _ignored, ...rest } = JSON.parse(l);
-      return rest;
-    });
+  const strip = metricLines;
   assert.equal(runIwl(['run', file, '--out', join(dir, 'a'), '--quiet']).status, 0);
   assert.equal(runIwl(['run', file, '--out', join(dir, 'b'), '--quiet']).status, 0);
   assert.deepEqual(strip(join(dir, 'a', 'metrics.jsonl')), strip(join(dir, 'b', 'metrics.jsonl')));
+});
+
+test('iwl run --workers: 2 workers give the numbers of 1, and a bad count is a usage error', () => {
+  const dir = tempDir();
+  const file = tinyExperiment(dir, { steps: 20, widths: '[16, 32]' });
+  const strip = metricLines;
+  const one = runIwl(['run', file, '--out', join(dir, 'one'), '--workers', '1']);
+  const two = runIwl(['run', file, '--out', join(dir, 'two'), '--workers', '2']);
+  assert.equal(one.status, 0, one.stderr);
+  assert.equal(two.status, 0, two.stderr);
+  assert.match(two.stderr, /running 4 jobs on 2 worker processes/);
+  assert.match(two.stderr, /run sgd\/w16\/s0: started \(worker \d+\)/);
+  assert.doesNotMatch(one.stderr, /worker/);
+  assert.deepEqual(strip(join(dir, 'two', 'metrics.jsonl')), strip(join(dir, 'one', 'metrics.jsonl')));
+  const runs = (name: string) => JSON.parse(readFileSync(join(dir, name, 'summary.json'), 'utf8')).runs.map((r: { id: string; final: unknown }) => [r.id, r.final]);
+  assert.deepEqual(runs('two'), runs('one'), 'summary.json lists the runs in plan order with the same figures');
+  for (const bad of ['0', '1.5', 'many']) {
+    const result = runIwl(['run', file, '--out', join(dir, `bad-${bad}`), '--workers', bad]);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, new RegExp(`--workers must be a whole number of at least 1; got '${bad}'`));
+  }
 });
 
 test('iwl run exits 2 on an invalid file, with FILE:LINE:COL lines and nothing written', () => {
