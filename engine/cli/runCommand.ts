@@ -84,6 +84,8 @@ export const runCommand: CliCommand = {
     };
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
+    // Jobs running now (several on the pool): the progress line names one and counts the others.
+    const inFlight = new Set<string>();
     try {
       const outcome = await runExperiment(experiment, {
         signal: controller.signal,
@@ -99,12 +101,14 @@ export const runCommand: CliCommand = {
               progress.line(`plan: ${event.plan.jobs.length} runs, ${event.plan.totalSteps} steps in all`);
               break;
             case 'jobStarted':
+              inFlight.add(event.job.id);
               progress.line(`run ${event.job.id}: started${event.worker !== undefined ? ` (worker ${event.worker})` : ''}`);
               break;
             case 'step':
-              progress.update(event.doneSteps, event.totalSteps, event.job.id);
+              progress.update(event.doneSteps, event.totalSteps, inFlight.size > 1 ? `${event.job.id} and ${inFlight.size - 1} more running` : event.job.id);
               break;
             case 'jobFinished': {
+              inFlight.delete(event.result.job.id);
               const f = event.result.final;
               const figures = f
                 ? `train loss ${f.trainLoss.toPrecision(4)}, test loss ${f.testLoss.toPrecision(4)}` +
