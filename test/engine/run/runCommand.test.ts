@@ -103,6 +103,22 @@ test('iwl run --workers: 2 workers give the numbers of 1, and a bad count is a u
   }
 });
 
+test('iwl run --workers 2 on webgpu (software here) gives the numbers of --workers 1', (t) => {
+  const dir = tempDir();
+  const file = tinyExperiment(dir, { steps: 20, widths: '[16, 32]' });
+  const one = runIwl(['run', file, '--out', join(dir, 'one'), '--workers', '1', '--backend', 'webgpu']);
+  if (one.status !== 0 && /is not available/.test(one.stderr) && process.env.CI !== 'true') {
+    // Without Mesa's EGL/GLES libraries webgpu cannot start; CI installs them, so there it must run.
+    t.skip(`webgpu is unavailable here: ${one.stderr.trim()}`);
+    return;
+  }
+  const two = runIwl(['run', file, '--out', join(dir, 'two'), '--workers', '2', '--backend', 'webgpu']);
+  assert.equal(one.status, 0, one.stderr);
+  assert.equal(two.status, 0, two.stderr);
+  assert.match(two.stderr, /on backend webgpu[\s\S]*running 4 jobs on 2 worker processes/);
+  assert.deepEqual(metricLines(join(dir, 'two', 'metrics.jsonl')), metricLines(join(dir, 'one', 'metrics.jsonl')));
+});
+
 test('iwl run exits 2 on an invalid file, with FILE:LINE:COL lines and nothing written', () => {
   const dir = tempDir();
   const file = join(dir, 'bad.iwl.yaml');
