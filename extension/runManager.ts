@@ -23,6 +23,8 @@ export interface ActiveRun {
   data: string | null;
   doneSteps: number;
   currentJob: string | null;
+  /** Jobs started so far (several run at once on the engine's compute pool). */
+  startedJobs: Set<string>;
   /** The last logged point of each job. */
   latest: Map<string, MetricPoint>;
   finishedJobs: JobOutcome[];
@@ -96,6 +98,7 @@ export class RunManager {
       data: null,
       doneSteps: 0,
       currentJob: null,
+      startedJobs: new Set(),
       latest: new Map(),
       finishedJobs: [],
       lastSeq: -1,
@@ -160,6 +163,7 @@ export class RunManager {
     }
     for (const id of batch.jobsStarted) {
       run.currentJob = id;
+      run.startedJobs.add(id);
       this.log(`run ${run.runId}: ${id} started`);
     }
     for (const point of batch.metrics) run.latest.set(point.id, point);

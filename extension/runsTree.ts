@@ -136,7 +136,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     return active.jobs.map((job) => {
       const done = active.finishedJobs.find((j) => j.id === job.id);
       const point = active.latest.get(job.id);
-      const figures = done ? `${done.status}${done.final ? ` · ${figuresOf(done)}` : ''}` : point ? `step ${point.step}/${job.steps} · ${figuresOf({ final: point })}` : job.id === active.currentJob ? 'starting' : 'waiting';
+      const figures = done ? `${done.status}${done.final ? ` · ${figuresOf(done)}` : ''}` : point ? `step ${point.step}/${job.steps} · ${figuresOf({ final: point })}` : active.startedJobs.has(job.id) ? 'starting' : 'waiting';
       return { kind: 'liveJob', run, id: job.id, figures };
     });
   }
