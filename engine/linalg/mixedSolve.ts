@@ -130,6 +130,11 @@ function normInf(a: Float64Array, n: number, shift: number): number {
   return max;
 }
 
+/** Largest normwise backward error over the k columns of a solve of (A + s I) X = B with residual R. */
+export function normwiseBackwardError(a: Float64Array, n: number, shift: number, r: Float64Array, x: Float64Array, b: Float64Array, k: number): number {
+  return backwardError(r, x, b, n, k, normInf(a, n, shift));
+}
+
 function backwardError(r: Float64Array, x: Float64Array, b: Float64Array, n: number, k: number, aNorm: number): number {
   let worst = 0;
   for (let c = 0; c < k; c++) {

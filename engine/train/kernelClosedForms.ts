@@ -14,7 +14,7 @@
  */
 import {
   eighSymmetric, eigenCoordinates, fromEigenCoordinates, conditionFromEigenvalues, solveSpd, choleskyConditionEstimate, matmul,
-  solveSpdMixed,
+  normwiseBackwardError, solveSpdMixed,
 } from '../linalg';
 import type { MixedSpdSolution } from '../linalg';
 import type { KernelProblem } from './kernelDynamics';
@@ -150,11 +150,15 @@ function float64Solution(a: Float64Array, n: number, b: Float64Array, k: number,
   const ax = matmul(a, s.x, n, n, k);
   const residual = new Float64Array(n * k);
   for (let i = 0; i < n * k; i++) residual[i] = b[i] - ax[i] - s.diagShift * s.x[i];
-  let rn = 0, bn = 0;
-  for (let i = 0; i < n * k; i++) { rn = Math.max(rn, Math.abs(residual[i])); bn = Math.max(bn, Math.abs(b[i])); }
   return {
     x: s.x, diagReg: s.diagReg, diagShift: s.diagShift, attempts: s.attempts, solver: 'float64 Cholesky', iterations: 0,
-    backwardError: bn > 0 ? rn / bn : 0, relativeResidual: bn > 0 ? rn / bn : 0, residual,
+    backwardError: normwiseBackwardError(a, n, s.diagShift, residual, s.x, b, k), relativeResidual: norm2(residual) / (norm2(b) || 1), residual,
     condition: choleskyConditionEstimate(s.l, n).condition,
   };
+}
+
+function norm2(v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  return Math.sqrt(s);
 }
