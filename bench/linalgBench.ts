@@ -10,12 +10,13 @@
  * also times numpy.linalg (LAPACK) on the same sizes, when python3 can import numpy.
  *
  * The mixed-precision solve (float32 Cholesky on the tfjs backend + float64 CG, engine/linalg/mixedSolve.ts)
- * runs at --mixed-sizes (default 2000,4000,8000; --backend picks the tfjs backend, default wasm) against
+ * runs at --mixed-sizes (default 2000,4000,8000; --backend picks the tfjs backend, default wasm; the float32
+ * factorization alone is timed per --blocks width, default 256) against
  * numpy's float64 cholesky + two triangular solves of the same matrix and right-hand sides, with the ratio.
  */
 import { spawnSync } from 'node:child_process';
 import { Rng } from '../engine/util/rng';
-import { cholesky, choleskySolve, eighSymmetric, matmul, solveSpd, solveSpdMixed } from '../engine/linalg';
+import { cholesky, choleskyFloat32, choleskySolve, eighSymmetric, matmul, solveSpd, solveSpdMixed } from '../engine/linalg';
 import { isBackendName, useBackend } from '../engine/backend';
 
 interface Row { op: string; n: number; seconds: number; gflops: number; check: string }
@@ -30,6 +31,7 @@ const cholSizes = argList('--chol-sizes', [500, 1000, 2000, 4000]);
 const repeats = argList('--repeats', [2])[0];
 const withNumpy = process.argv.includes('--numpy');
 const mixedSizes = argList('--mixed-sizes', [2000, 4000, 8000]);
+const blockSizes = argList('--blocks', [256]);
 const backendArg = process.argv.indexOf('--backend') >= 0 ? process.argv[process.argv.indexOf('--backend') + 1] : 'wasm';
 const RHS = 10;
 
@@ -155,6 +157,12 @@ async function mixedBench(): Promise<void> {
     const rng = new Rng(7);
     const b = new Float64Array(n * RHS);
     for (let i = 0; i < b.length; i++) b[i] = rng.normal();
+    for (const block of blockSizes) {
+      const tf0 = performance.now();
+      choleskyFloat32(a, n, 0, block);
+      const tf = (performance.now() - tf0) / 1000;
+      console.log(`chol32     n=${String(n).padStart(5)}  ${tf.toFixed(3).padStart(8)} s  ${(n ** 3 / 3 / tf / 1e9).toFixed(2).padStart(6)} GFLOP/s  block ${block}`);
+    }
     const t0 = performance.now();
     const s = solveSpdMixed(a, n, b, RHS);
     const seconds = (performance.now() - t0) / 1000;
