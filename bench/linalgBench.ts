@@ -8,22 +8,31 @@
  * Cholesky n^3/3, SPD solve n^3/3 + 2 n^2 k, matmul 2 n^3, eigh with vectors 9 n^3 (Golub & Van Loan's
  * count for Householder tridiagonalization plus symmetric QR with vector accumulation). With --numpy it
  * also times numpy.linalg (LAPACK) on the same sizes, when python3 can import numpy.
+ *
+ * The mixed-precision solve (float32 Cholesky on the tfjs backend + float64 CG, engine/linalg/mixedSolve.ts)
+ * runs at --mixed-sizes (default 2000,4000,8000; --backend picks the tfjs backend, default wasm; the float32
+ * factorization alone is timed per --blocks width, default 256) against
+ * numpy's float64 cholesky + two triangular solves of the same matrix and right-hand sides, with the ratio.
  */
 import { spawnSync } from 'node:child_process';
 import { Rng } from '../engine/util/rng';
-import { cholesky, choleskySolve, eighSymmetric, matmul, solveSpd } from '../engine/linalg';
+import { cholesky, choleskyFloat32, choleskySolve, eighSymmetric, matmul, solveSpd, solveSpdMixed } from '../engine/linalg';
+import { isBackendName, useBackend } from '../engine/backend';
 
 interface Row { op: string; n: number; seconds: number; gflops: number; check: string }
 
 function argList(name: string, fallback: number[]): number[] {
   const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1].split(',').map(Number) : fallback;
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1].split(',').map(Number).filter((n) => n > 0) : fallback;
 }
 
 const sizes = argList('--sizes', [500, 1000, 2000]);
 const cholSizes = argList('--chol-sizes', [500, 1000, 2000, 4000]);
 const repeats = argList('--repeats', [2])[0];
 const withNumpy = process.argv.includes('--numpy');
+const mixedSizes = argList('--mixed-sizes', [2000, 4000, 8000]);
+const blockSizes = argList('--blocks', [256]);
+const backendArg = process.argv.indexOf('--backend') >= 0 ? process.argv[process.argv.indexOf('--backend') + 1] : 'wasm';
 const RHS = 10;
 
 /** A kernel-like SPD test matrix: an RBF Gram matrix of random 10-d points plus 1e-3 * I. */
@@ -107,3 +116,61 @@ for n in [${sizes.join(',')}]:
   const out = spawnSync('python3', ['-c', script], { encoding: 'utf8' });
   console.log(out.status === 0 ? out.stdout.trimEnd() : `numpy comparison unavailable: ${out.stderr || out.error}`);
 }
+
+/** numpy float64 Cholesky + solve with the factor (two triangular solves) on the bench's RBF matrix; seconds per n. */
+function numpyCholeskySolve(ns: number[]): Map<number, number> {
+  const script = `
+import sys, time, numpy as np
+for n in [${ns.join(',')}]:
+    rng = np.random.default_rng(n); x = rng.standard_normal((n, 10))
+    sq = (x * x).sum(1); d2 = np.maximum(sq[:, None] + sq[None, :] - 2 * x @ x.T, 0)
+    k = np.exp(-d2 / 20) + 1e-3 * np.eye(n); b = rng.standard_normal((n, ${RHS}))
+    best = 1e9
+    for _ in range(2):
+        t = time.perf_counter(); l = np.linalg.cholesky(k)
+        try:
+            from scipy.linalg import solve_triangular
+            z = solve_triangular(l, b, lower=True); xs = solve_triangular(l.T, z, lower=False)
+        except ImportError:
+            z = np.linalg.solve(l, b); xs = np.linalg.solve(l.T, z)
+        best = min(best, time.perf_counter() - t)
+    print(n, best)
+`;
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const out = spawnSync('python3', ['-c', script], { encoding: 'utf8', env });
+  const times = new Map<number, number>();
+  if (out.status !== 0) { console.log(`numpy comparison unavailable: ${out.stderr || out.error}`); return times; }
+  for (const line of out.stdout.trim().split('\n')) { const [n, t] = line.split(' ').map(Number); times.set(n, t); }
+  return times;
+}
+
+async function mixedBench(): Promise<void> {
+  if (mixedSizes.length === 0) return;
+  if (!isBackendName(backendArg)) throw new Error(`unknown backend ${backendArg}`);
+  const info = await useBackend(backendArg);
+  console.log(`mixed-precision solve on ${info.detail}`);
+  const numpy = withNumpy ? numpyCholeskySolve(mixedSizes) : new Map<number, number>();
+  for (const n of mixedSizes) {
+    const a = kernelMatrix(n);
+    const rng = new Rng(7);
+    const b = new Float64Array(n * RHS);
+    for (let i = 0; i < b.length; i++) b[i] = rng.normal();
+    for (const block of blockSizes) {
+      const tf0 = performance.now();
+      choleskyFloat32(a, n, 0, block);
+      const tf = (performance.now() - tf0) / 1000;
+      console.log(`chol32     n=${String(n).padStart(5)}  ${tf.toFixed(3).padStart(8)} s  ${(n ** 3 / 3 / tf / 1e9).toFixed(2).padStart(6)} GFLOP/s  block ${block}`);
+    }
+    const t0 = performance.now();
+    const s = solveSpdMixed(a, n, b, RHS);
+    const seconds = (performance.now() - t0) / 1000;
+    const np = numpy.get(n);
+    console.log(`mixed      n=${String(n).padStart(5)}  ${seconds.toFixed(3).padStart(8)} s  ${s.solver}, ${s.iterations} CG steps, ` +
+      `backward error ${s.backwardError.toExponential(1)}, residual ${s.relativeResidual.toExponential(1)}, cond ${s.condition.toExponential(2)}` +
+      (np !== undefined ? `; numpy f64 cholesky+solve ${np.toFixed(3)} s, ratio ${(seconds / np).toFixed(2)}` : ''));
+  }
+}
+
+mixedBench().catch((error) => { console.error(error); process.exit(1); });

@@ -10,3 +10,6 @@ export { choleskyConditionBound, choleskyConditionEstimate, conditionFromEigenva
 export type { ConditionEstimate } from './condition';
 export { applySpectralFunction, eigenCoordinates, fromEigenCoordinates, spectralWeights } from './spectral';
 export type { SpectralFunction } from './spectral';
+export { choleskyFloat32, Float32Cholesky, FLOAT32_BLOCK } from './choleskyFloat32';
+export { MIXED_BACKWARD_TOL, MIXED_MAX_ITERATIONS, normwiseBackwardError, solveSpdMixed } from './mixedSolve';
+export type { MixedSolveOptions, MixedSpdSolution } from './mixedSolve';

@@ -10,8 +10,13 @@
  * One symmetric eigendecomposition serves every logged step.
  *
  * NNGP posterior mean (Bayesian, no time): K(X*, X) (K(X, X) + s I)^{-1} y, s = diagReg * mean(diag K).
+ * Large N solves in mixed precision (engine/linalg/mixedSolve.ts) to the float64 solve's backward error.
  */
-import { eighSymmetric, eigenCoordinates, fromEigenCoordinates, conditionFromEigenvalues, solveSpd, choleskyConditionEstimate } from '../linalg';
+import {
+  eighSymmetric, eigenCoordinates, fromEigenCoordinates, conditionFromEigenvalues, solveSpd, choleskyConditionEstimate, matmul,
+  normwiseBackwardError, solveSpdMixed,
+} from '../linalg';
+import type { MixedSpdSolution } from '../linalg';
 import type { KernelProblem } from './kernelDynamics';
 
 /** The train-train block [N, N] and the test-train block [N*, N] of an [M, M] kernel. */
@@ -93,25 +98,67 @@ export interface GpPosterior {
   diagShift: number;
   /** Condition number estimate of the regularized K(X, X). */
   condition: number;
+  /** Which solve ran, e.g. 'float32 Cholesky + float64 CG' (see solveSpdMixed) or 'float64 Cholesky'. */
+  solver: string;
+  /** Why the mixed solve fell back to float64, when it did. */
+  fallback?: string;
+  /** CG iterations of the mixed solve (0 on the float64 path). */
+  iterations: number;
+  /** Largest normwise backward error of the solve over the outputs. */
+  backwardError: number;
 }
 
-export function nngpPosterior(problem: KernelProblem, diagReg: number): GpPosterior {
+/**
+ * Below this many training points the float64 Cholesky (engine/linalg/cholesky.ts) is exact and fast
+ * (n = 1000: about 0.7 s), and the float32 preconditioner would save little; above it the cubic float64
+ * factorization dominates (n = 8000: about a minute) and the mixed-precision solve takes over.
+ */
+export const NNGP_MIXED_MIN_N = 1024;
+
+export interface NngpPosteriorOptions {
+  /** 'auto' (default): float64 below NNGP_MIXED_MIN_N training points, mixed precision above. */
+  solver?: 'auto' | 'float64' | 'mixed';
+}
+
+export function nngpPosterior(problem: KernelProblem, diagReg: number, options: NngpPosteriorOptions = {}): GpPosterior {
   const { kernel, m, n, k, y } = problem;
-  const { trainTrain } = kernelBlocks(kernel, m, n);
-  const solution = solveSpd(trainTrain, n, Float64Array.from(y as ArrayLike<number>), k, { diagReg });
+  const { trainTrain, testTrain } = kernelBlocks(kernel, m, n);
+  const targets = Float64Array.from(y as ArrayLike<number>);
+  const choice = options.solver ?? 'auto';
+  const mixed = choice === 'mixed' || (choice === 'auto' && n >= NNGP_MIXED_MIN_N);
+  const solution = mixed ? solveSpdMixed(trainTrain, n, targets, k, { diagReg }) : float64Solution(trainTrain, n, targets, k, diagReg);
   const mean = new Float64Array(m * k);
-  for (let a = 0; a < m; a++) {
-    const row = kernel.subarray(a * m, a * m + n);
-    for (let c = 0; c < k; c++) {
-      let acc = 0;
-      for (let j = 0; j < n; j++) acc += row[j] * solution.x[j * k + c];
-      mean[a * k + c] = acc;
-    }
-  }
+  // Train rows: K(X, X) x = y - r - s x exactly, from the float64 residual r the solve returns.
+  for (let i = 0; i < n * k; i++) mean[i] = targets[i] - solution.residual[i] - solution.diagShift * solution.x[i];
+  // Test rows: K(X*, X) x with the blocked float64 product.
+  if (m > n) mean.set(matmul(testTrain, solution.x, m - n, n, k), n * k);
   return {
     mean,
     diagReg: solution.diagReg,
     diagShift: solution.diagShift,
-    condition: choleskyConditionEstimate(solution.l, n).condition,
+    condition: solution.condition,
+    solver: solution.solver,
+    ...(solution.fallback ? { fallback: solution.fallback } : {}),
+    iterations: solution.iterations,
+    backwardError: solution.backwardError,
   };
+}
+
+/** The float64 path with the same result shape as solveSpdMixed (residual computed in float64). */
+function float64Solution(a: Float64Array, n: number, b: Float64Array, k: number, diagReg: number): MixedSpdSolution {
+  const s = solveSpd(a, n, b, k, { diagReg });
+  const ax = matmul(a, s.x, n, n, k);
+  const residual = new Float64Array(n * k);
+  for (let i = 0; i < n * k; i++) residual[i] = b[i] - ax[i] - s.diagShift * s.x[i];
+  return {
+    x: s.x, diagReg: s.diagReg, diagShift: s.diagShift, attempts: s.attempts, solver: 'float64 Cholesky', iterations: 0,
+    backwardError: normwiseBackwardError(a, n, s.diagShift, residual, s.x, b, k), relativeResidual: norm2(residual) / (norm2(b) || 1), residual,
+    condition: choleskyConditionEstimate(s.l, n).condition,
+  };
+}
+
+function norm2(v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  return Math.sqrt(s);
 }
