@@ -1,13 +1,15 @@
 /**
- * `iwl kernel SPEC --out DIR [--backend B] [--tile N] [--quiet]`: the analytic NNGP and NTK of a
- * network on given points. SPEC is `{ network, x1, x2 }` (YAML or JSON, engine/experiment/kernelSpec.ts).
- * Writes DIR/nngp.npy and DIR/ntk.npy (float64, [n1, n2], per output unit) and DIR/info.json.
+ * `iwl kernel SPEC --out DIR [--backend B] [--dtype float64|float32] [--tile N] [--quiet]`: the analytic
+ * NNGP and NTK of a network on given points. SPEC is `{ network, x1, x2 }` (YAML or JSON,
+ * engine/experiment/kernelSpec.ts). Writes DIR/nngp.npy and DIR/ntk.npy ([n1, n2], per output unit;
+ * float64 unless --dtype float32) and DIR/info.json. The tiles of streamKernels go straight to the
+ * files (util/npy.ts NpyMatrixWriter), so memory is one tile and the inputs, not n^2: the limit is the disk.
  *
  * Exit status: 0 written; 2 invalid input (spec diagnostics and matrix-file problems print as
  * `FILE:LINE:COL: error CODE: message`); 1 failure (an unavailable backend, not enough memory);
  * 130 interrupted. Progress and the up-front estimate go to stderr.
  */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BackendName, backendNames, isBackendName, useBackend } from '../backend';
@@ -16,24 +18,29 @@ import { validateKernelSpec } from '../experiment/kernelSpec';
 import { nodeValidationHost } from '../experiment/host';
 import { Diagnostic, Network } from '../experiment/types';
 import { activationName, architectureOf } from '../nn/architecture';
-import { computeKernels, kernelMemoryBytes } from '../kernels/analytic';
+import { KernelTile, kernelMemoryBytes, streamKernels } from '../kernels/analytic';
 import { dualMapOf } from '../kernels/activations';
 import { MatrixFileError, loadMatrix } from '../kernels/matrixFile';
-import { writeNpy } from '../util/npy';
+import { NpyMatrixWriter } from '../util/npy';
 import { CancelledError, IwlError, errorMessage } from '../util/errors';
 import { Matrix } from '../util/matrix';
 import { CliCommand, CliIo, ExitCode, parseArgs } from './io';
 import { formatDiagnostic } from './experimentFile';
 import { formatDuration } from './progress';
 
-const usage = `Usage: iwl kernel SPEC --out DIR [--backend ${backendNames.join('|')}] [--tile ROWS] [--quiet]
+const usage = `Usage: iwl kernel SPEC --out DIR [--backend ${backendNames.join('|')}] [--dtype float64|float32] [--tile ROWS] [--quiet]
 
 Computes the analytic NNGP and NTK (per output unit) of SPEC's network on its points.
 SPEC (YAML or JSON): { network, x1, x2 }; x1 and x2 are inline rows of numbers or paths,
 relative to SPEC, of .npy or .csv files (a .csv may start with a header row); x2 defaults to x1.
 
-Writes DIR/nngp.npy and DIR/ntk.npy (float64, shape [n1, n2]) and DIR/info.json.
+Writes DIR/nngp.npy and DIR/ntk.npy (shape [n1, n2]) and DIR/info.json. The kernels are
+computed in row tiles and each tile goes straight to the files, so memory stays at one tile
+(n up to tens of thousands); the sizes, the memory and a rough time are printed first, and a
+computation the disk or the memory cannot hold stops before it starts.
   --backend   tfjs backend for the Gram matrix (default wasm)
+  --dtype     values stored in the files (default float64; float32 halves the files, as
+              neural-tangents' float32 kernels; the computation is float64 either way)
   --tile      rows per tile (default: about a million kernel entries per tile)
   --quiet     no estimate or progress on stderr
 Exit status: 0 written, 2 invalid input, 1 failed, 130 interrupted.`;
@@ -48,17 +55,19 @@ export const kernelCommand: CliCommand = {
   summary: 'analytic NNGP and NTK of a network on given points (.npy out)',
   usage,
   async run(args: string[], io: CliIo): Promise<number> {
-    const { positional, values, switches, unknown } = parseArgs(args, { values: ['out', 'backend', 'tile'], switches: ['quiet'] });
+    const { positional, values, switches, unknown } = parseArgs(args, { values: ['out', 'backend', 'tile', 'dtype'], switches: ['quiet'] });
     const out = values.get('out');
     const backend = values.get('backend') ?? 'wasm';
     const tileText = values.get('tile');
     const tile = tileText === undefined ? undefined : Number(tileText);
+    const dtype = values.get('dtype') ?? 'float64';
     const problems = [...unknown];
     if (positional.length !== 1) problems.push(positional.length === 0 ? 'missing SPEC' : `expected one SPEC, got ${positional.length}`);
     if (out === undefined) problems.push('missing --out DIR');
     if (!isBackendName(backend)) problems.push(`--backend must be one of ${backendNames.join(', ')}, got '${backend}'`);
     if (tile !== undefined && !(Number.isInteger(tile) && tile > 0)) problems.push(`--tile must be a positive integer, got '${tileText}'`);
-    if (problems.length > 0 || out === undefined || !isBackendName(backend)) {
+    if (dtype !== 'float32' && dtype !== 'float64') problems.push(`--dtype must be float32 or float64, got '${dtype}'`);
+    if (problems.length > 0 || out === undefined || !isBackendName(backend) || (dtype !== 'float32' && dtype !== 'float64')) {
       io.stderr.write(`iwl kernel: ${problems.join('; ')}\n\n${usage}\n`);
       return ExitCode.invalid;
     }
@@ -93,43 +102,80 @@ export const kernelCommand: CliCommand = {
       return ExitCode.invalid;
     }
 
-    // 3. What it will cost.
+    // 3. What it will cost, checked before anything starts.
     const n1 = x1.rows;
     const n2 = x2 ? x2.rows : x1.rows;
     const d = x1.cols;
     const L = architectureOf(spec.network).hidden.length;
-    const memoryBytes = kernelMemoryBytes(n1, n2, d, { tileRows: tile });
+    const width = dtype === 'float32' ? 4 : 8;
+    const fileBytes = 2 * n1 * n2 * width;
+    const memoryBytes = kernelMemoryBytes(n1, n2, d, { tileRows: tile, streamed: true });
     const limit = totalmem() * 0.75;
     if (memoryBytes > limit) {
-      throw new IwlError('KERNEL_TOO_LARGE', `${n1} x ${n2} kernels need about ${gib(memoryBytes)} of memory; this machine has ${gib(totalmem())} (at most ${gib(limit)} usable). Use fewer points.`);
+      throw new IwlError('KERNEL_TOO_LARGE', `${n1} x ${n2} kernels need about ${gib(memoryBytes)} of memory even streamed; this machine has ${gib(totalmem())} (at most ${gib(limit)} usable). Use fewer points or a smaller --tile.`);
+    }
+    const dir = resolve(io.cwd, out);
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw new IwlError('OUTPUT_UNWRITABLE', `cannot create ${dir}: ${errorMessage(error)}`, { cause: error });
+    }
+    const free = freeBytes(dir);
+    if (free !== null && fileBytes > free) {
+      throw new IwlError('DISK_FULL', `nngp.npy and ntk.npy (${dtype}, ${n1} x ${n2}) need ${mib(fileBytes)} on disk; ${dir} has ${mib(free)} free. Use fewer points${dtype === 'float64' ? ' or --dtype float32 (half the size)' : ''}.`);
     }
     const info = await useBackend(backend);
     const estimate = estimateSeconds(spec.network, n1, n2, d, x2 === null, backend);
     const log = (line: string) => {
       if (!quiet) io.stderr.write(line + '\n');
     };
-    log(`iwl kernel: ${n1} x ${n2} kernels of ${L} hidden layer${L === 1 ? '' : 's'} on ${d}-dimensional inputs; about ${mib(memoryBytes)} of memory, roughly ${formatDuration(Math.max(1, estimate))} on ${backend}`);
+    log(
+      `iwl kernel: ${n1} x ${n2} kernels of ${L} hidden layer${L === 1 ? '' : 's'} on ${d}-dimensional inputs; ` +
+        `writes ${mib(fileBytes)} (${dtype}), about ${mib(memoryBytes)} of memory, roughly ${formatDuration(Math.max(1, estimate))} on ${backend}`,
+    );
 
-    // 4. Compute.
+    // 4. Compute, streaming each tile to the two files.
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
     const started = performance.now();
     let lastReport = started;
-    let kernels;
+    let stats;
+    let files: KernelFiles | null = null;
     try {
-      kernels = await computeKernels(spec.network, x1, x2, {
-        tileRows: tile,
-        signal: controller.signal,
-        onProgress: (done, total) => {
-          const now = performance.now();
-          if (now - lastReport < 2000 || done >= total) return;
-          lastReport = now;
-          const elapsed = (now - started) / 1000;
-          log(`iwl kernel: ${Math.floor((100 * done) / total)}% of ${total} entries, ${formatDuration((elapsed / done) * (total - done))} left`);
+      try {
+        files = new KernelFiles(join(dir, 'nngp.npy'), join(dir, 'ntk.npy'), n1, n2, dtype, x2 === null);
+      } catch (error) {
+        throw new IwlError('OUTPUT_UNWRITABLE', `cannot write to ${dir}: ${errorMessage(error)}`, { cause: error });
+      }
+      const sink = files;
+      stats = await streamKernels(
+        spec.network,
+        x1,
+        x2,
+        {
+          tileRows: tile,
+          signal: controller.signal,
+          onProgress: (done, total) => {
+            const now = performance.now();
+            if (now - lastReport < 2000 || done >= total) return;
+            lastReport = now;
+            const elapsed = (now - started) / 1000;
+            log(`iwl kernel: ${Math.floor((100 * done) / total)}% of ${total} entries, ${formatDuration((elapsed / done) * (total - done))} left`);
+          },
         },
-      });
+        (t) => {
+          try {
+            sink.write(t);
+          } catch (error) {
+            throw new IwlError('OUTPUT_UNWRITABLE', `cannot write to ${dir}: ${errorMessage(error)}`, { cause: error });
+          }
+        },
+      );
+      files.close();
+      files = null;
     } catch (error) {
+      files?.remove();
       if (error instanceof CancelledError) {
         io.stderr.write('iwl kernel: interrupted; nothing written\n');
         return ExitCode.cancelled;
@@ -140,16 +186,12 @@ export const kernelCommand: CliCommand = {
     }
     const seconds = (performance.now() - started) / 1000;
 
-    // 5. Write.
-    const dir = resolve(io.cwd, out);
+    // 5. The summary.
     try {
-      mkdirSync(dir, { recursive: true });
-      writeNpy(join(dir, 'nngp.npy'), kernels.nngp, [n1, n2]);
-      writeNpy(join(dir, 'ntk.npy'), kernels.ntk, [n1, n2]);
       const summary = {
         backend: info.name,
         backendDetail: info.detail,
-        dtype: 'float64',
+        dtype,
         gramDtype: 'float32',
         seconds,
         n1,
@@ -158,20 +200,88 @@ export const kernelCommand: CliCommand = {
         symmetric: x2 === null,
         network: networkSummary(spec.network),
         memoryBytes,
-        gramSeconds: kernels.stats.gramSeconds,
-        recursionSeconds: kernels.stats.recursionSeconds,
-        refinedPairs: kernels.stats.refinedPairs,
-        quadratureEntries: kernels.stats.quadratureEntries,
+        fileBytes,
+        gramSeconds: stats.gramSeconds,
+        recursionSeconds: stats.recursionSeconds,
+        refinedPairs: stats.refinedPairs,
+        quadratureEntries: stats.quadratureEntries,
         spec: specPath,
       };
       writeFileSync(join(dir, 'info.json'), JSON.stringify(summary, null, 2) + '\n');
     } catch (error) {
       throw new IwlError('OUTPUT_UNWRITABLE', `cannot write to ${dir}: ${errorMessage(error)}`, { cause: error });
     }
-    io.stdout.write(`wrote ${join(out, 'nngp.npy')}, ${join(out, 'ntk.npy')} (float64, ${n1} x ${n2}) and info.json in ${seconds.toFixed(2)} s on ${info.name}\n`);
+    io.stdout.write(`wrote ${join(out, 'nngp.npy')}, ${join(out, 'ntk.npy')} (${dtype}, ${n1} x ${n2}) and info.json in ${seconds.toFixed(2)} s on ${info.name}\n`);
     return ExitCode.ok;
   },
 };
+
+/**
+ * The two kernel files, filled tile by tile. A tile's rows go in place; in the symmetric case a tile
+ * holds rows [r0, r0 + nr) x columns [r0, n), and its entries above the diagonal are also written
+ * mirrored, as the pieces K[j, r0 : min(j, r0 + nr)) of the rows j below: exactly symmetric files,
+ * never more than one tile in memory.
+ */
+class KernelFiles {
+  private readonly nngp: NpyMatrixWriter;
+  private readonly ntk: NpyMatrixWriter;
+
+  constructor(
+    private readonly nngpPath: string,
+    private readonly ntkPath: string,
+    n1: number,
+    n2: number,
+    dtype: 'float32' | 'float64',
+    private readonly symmetric: boolean,
+  ) {
+    this.nngp = new NpyMatrixWriter(nngpPath, n1, n2, dtype);
+    try {
+      this.ntk = new NpyMatrixWriter(ntkPath, n1, n2, dtype);
+    } catch (error) {
+      this.nngp.close();
+      throw error;
+    }
+  }
+
+  write(tile: KernelTile): void {
+    const { r0, nr, c0, nc } = tile;
+    for (const [file, values] of [[this.nngp, tile.nngp], [this.ntk, tile.ntk]] as const) {
+      for (let r = 0; r < nr; r++) {
+        const from = this.symmetric ? r : 0;
+        file.write(r0 + r, c0 + from, values, r * nc + from, nc - from);
+      }
+      if (!this.symmetric) continue;
+      for (let s = 1; s < nc; s++) file.writeStrided(r0 + s, r0, values, s, nc, Math.min(s, nr));
+    }
+  }
+
+  close(): void {
+    this.nngp.close();
+    this.ntk.close();
+  }
+
+  /** After a failure or an interruption: no half-written kernels left behind. */
+  remove(): void {
+    for (const [file, path] of [[this.nngp, this.nngpPath], [this.ntk, this.ntkPath]] as const) {
+      try {
+        file.close();
+      } catch {
+        // already closed
+      }
+      rmSync(path, { force: true });
+    }
+  }
+}
+
+/** Bytes free for this user on the file system holding `dir`; null where the platform cannot say. */
+function freeBytes(dir: string): number | null {
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
+}
 
 function readSpec(file: string, path: string): { text: string } | { diagnostics: Diagnostic[] } {
   const problem = (code: string, message: string): { diagnostics: Diagnostic[] } => ({ diagnostics: [{ code, severity: 'error', message, range: fileStart }] });

@@ -165,8 +165,8 @@ function closedFormMap(name: string, entry: Entry): DualMap {
   };
 }
 
-/** The relu block loop written out: the hot path of the default network. */
-const reluMap: DualMap = {
+/** The relu block loop written out: the hot path of the default network (analytic.ts fuses all-relu networks further). */
+export const reluMap: DualMap = {
   ...closedFormMap('relu', reluEntry),
   prepare(qRows, qCols, samePoints) {
     const base = closedFormMap('relu', reluEntry).prepare(qRows, qCols, samePoints);

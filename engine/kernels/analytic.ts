@@ -28,7 +28,7 @@ import { Network } from '../experiment/types';
 import { architectureOf } from '../nn/architecture';
 import { CancelledError, IwlError } from '../util/errors';
 import { Matrix } from '../util/matrix';
-import { DualEntries, DualMap, dualMapOf } from './activations';
+import { DualEntries, DualMap, dualMapOf, reluMap } from './activations';
 import { GramBlocks } from './gram';
 import { HermiteOptions } from './hermiteDual';
 
@@ -84,10 +84,11 @@ const NEAR_ONE = 1e-3;
 /** Default tile: about this many entries (float32 Gram block + four float64 work arrays: 36 MB). */
 const TILE_ENTRIES = 1 << 20;
 
-/** Bytes the computation holds at its peak: results, inputs (float64 + float32 copies), one tile. */
-export function kernelMemoryBytes(n1: number, n2: number, d: number, options: { tileRows?: number; layers?: number } = {}): number {
+/** Bytes the computation holds at its peak: results (unless streamed), inputs (float64 + float32 copies), one tile. */
+export function kernelMemoryBytes(n1: number, n2: number, d: number, options: { tileRows?: number; layers?: number; streamed?: boolean } = {}): number {
   const tileRows = Math.min(n1, options.tileRows ?? defaultTileRows(n2));
-  const results = 2 * n1 * n2 * 8;
+  // Streamed (streamKernels): the results go tile by tile to their consumer and are never held whole.
+  const results = options.streamed ? 0 : 2 * n1 * n2 * 8;
   const layerArrays = options.layers ? (3 * options.layers + 1) * n1 * n2 * 8 : 0;
   const inputs = (n1 + n2) * d * (8 + 4 + 4);
   const tile = tileRows * n2 * (4 + 4 * 8);
@@ -123,19 +124,92 @@ function dot(a: Matrix, i: number, b: Matrix, j: number): number {
   return s;
 }
 
+/**
+ * One computed tile: rows [r0, r0 + nr) x columns [c0, c0 + nc), each array nr x nc row-major
+ * (views valid only during the callback). With x2 = null, c0 = r0 and only entries with
+ * column >= row are meaningful: the rest of the symmetric kernel is their mirror.
+ */
+export interface KernelTile {
+  r0: number;
+  nr: number;
+  c0: number;
+  nc: number;
+  nngp: Float64Array;
+  ntk: Float64Array;
+  /** Per-layer pieces of this tile (options.layers only), in LayerKernels' order. */
+  layers?: { sigma: Float64Array[]; k: Float64Array[]; kd: Float64Array[] };
+}
+
+/** The in-memory kernels: every tile stored into full n1 x n2 arrays, the symmetric case mirrored. */
 export async function computeKernels(network: Network, x1: Matrix, x2: Matrix | null, options: KernelOptions = {}): Promise<KernelResult> {
+  const n1 = x1.rows;
+  const n2 = x2 ? x2.rows : x1.rows;
+  const same = x2 === null;
+  validateKernelInputs(network, x1, x2);
+  const nngp = new Float64Array(n1 * n2);
+  const ntk = new Float64Array(n1 * n2);
+  let layers: LayerKernels | undefined;
+  const stats = await streamKernels(network, x1, x2, options, (tile, shape) => {
+    if (options.layers && !layers) {
+      layers = {
+        sigma: Array.from({ length: shape.L + 1 }, () => new Float64Array(n1 * n2)),
+        k: Array.from({ length: shape.L }, () => new Float64Array(n1 * n2)),
+        kd: Array.from({ length: shape.L }, () => new Float64Array(n1 * n2)),
+        wStd: shape.wStd,
+        bStd: shape.bStd,
+      };
+    }
+    const { r0, nr, c0, nc } = tile;
+    store(nngp, tile.nngp, r0, nr, c0, nc, n2, same);
+    store(ntk, tile.ntk, r0, nr, c0, nc, n2, same);
+    if (layers && tile.layers) {
+      tile.layers.sigma.forEach((a, l) => store(layers!.sigma[l], a, r0, nr, c0, nc, n2, same));
+      tile.layers.k.forEach((a, l) => store(layers!.k[l], a, r0, nr, c0, nc, n2, same));
+      tile.layers.kd.forEach((a, l) => store(layers!.kd[l], a, r0, nr, c0, nc, n2, same));
+    }
+  });
+  if (options.layers && !layers) {
+    const arch = architectureOf(network);
+    const dl = [...arch.hidden.map((h) => h.dense), arch.readout];
+    layers = { sigma: Array.from({ length: arch.hidden.length + 1 }, () => new Float64Array(0)), k: Array.from({ length: arch.hidden.length }, () => new Float64Array(0)), kd: Array.from({ length: arch.hidden.length }, () => new Float64Array(0)), wStd: dl.map((l) => l.wStd), bStd: dl.map((l) => l.bStd) };
+  }
+  if (same) {
+    const t = performance.now();
+    for (const m of [nngp, ntk, ...(layers ? [...layers.sigma, ...layers.k, ...layers.kd] : [])]) if (m.length === n1 * n1) mirror(m, n1);
+    stats.recursionSeconds += (performance.now() - t) / 1000;
+  }
+  return { nngp, ntk, n1, n2, layers, stats };
+}
+
+function validateKernelInputs(network: Network, x1: Matrix, x2: Matrix | null): void {
   if (network.parametrization !== 'ntk') {
     throw new IwlError(
       'KERNEL_STANDARD_PARAMETRIZATION',
       `network: the NTK is defined here for parametrization 'ntk' only, got '${network.parametrization}' (under the standard parametrization the NTK grows with width; the NNGP is the same as under 'ntk')`,
     );
   }
-  const arch = architectureOf(network);
   checkMatrix('x1', x1);
   if (x2) checkMatrix('x2', x2);
   const d = x1.cols;
   if (d === 0) throw new IwlError('KERNEL_INPUT', 'x1: rows have no columns (input dimension 0)');
   if (x2 && x2.cols !== d) throw new IwlError('KERNEL_INPUT', `x2: rows have ${x2.cols} columns but x1's have ${d}`);
+}
+
+/**
+ * The kernels tile by tile, handed to `onTile` as they are computed (then dropped): memory stays at
+ * one tile, O(tileRows x n2), whatever n1. `computeKernels` stores the tiles; `iwl kernel` streams
+ * them to .npy files. Tiles come in row order; a tile's numbers do not depend on the tile size.
+ */
+export async function streamKernels(
+  network: Network,
+  x1: Matrix,
+  x2: Matrix | null,
+  options: KernelOptions,
+  onTile: (tile: KernelTile, shape: { L: number; wStd: number[]; bStd: number[] }) => void | Promise<void>,
+): Promise<KernelStats> {
+  validateKernelInputs(network, x1, x2);
+  const arch = architectureOf(network);
+  const d = x1.cols;
   const same = x2 === null;
   const xb = x2 ?? x1;
   const n1 = x1.rows;
@@ -163,26 +237,20 @@ export async function computeKernels(network: Network, x1: Matrix, x2: Matrix | 
     if (!same) qCols.push(e.colDiagonal.k.map((v) => w * v + b));
   }
 
-  const nngp = new Float64Array(n1 * n2);
-  const ntk = new Float64Array(n1 * n2);
-  const layers: LayerKernels | undefined = options.layers
-    ? {
-        sigma: Array.from({ length: L + 1 }, () => new Float64Array(n1 * n2)),
-        k: Array.from({ length: L }, () => new Float64Array(n1 * n2)),
-        kd: Array.from({ length: L }, () => new Float64Array(n1 * n2)),
-        wStd,
-        bStd,
-      }
-    : undefined;
   const stats: KernelStats = { gramSeconds: 0, recursionSeconds: 0, refinedPairs: 0, quadratureEntries: 0, duals: duals.map((m) => ({ name: m.name, closedForm: m.closedForm })) };
-  if (n1 === 0 || n2 === 0) return { nngp, ntk, n1, n2, layers, stats };
+  if (n1 === 0 || n2 === 0) return stats;
+  const shape = { L, wStd, bStd };
+  const fusedRelu = !options.layers && duals.every((m) => m === reluMap);
 
   const tileRows = Math.max(1, Math.floor(options.tileRows ?? defaultTileRows(n2)));
   const maxTile = Math.min(tileRows, n1) * n2;
   const cov = new Float64Array(maxTile);
   const theta = new Float64Array(maxTile);
-  const kBuf = new Float64Array(maxTile);
-  const kdBuf = new Float64Array(maxTile);
+  const kBuf = fusedRelu ? cov : new Float64Array(maxTile);
+  const kdBuf = fusedRelu ? cov : new Float64Array(maxTile);
+  const tileLayers = options.layers
+    ? { sigma: Array.from({ length: L + 1 }, () => new Float64Array(maxTile)), k: Array.from({ length: L }, () => new Float64Array(maxTile)), kd: Array.from({ length: L }, () => new Float64Array(maxTile)) }
+    : undefined;
   const total = same ? (n1 * (n1 + 1)) / 2 : n1 * n2;
   let done = 0;
   const gram = new GramBlocks(x1, x2);
@@ -192,6 +260,7 @@ export async function computeKernels(network: Network, x1: Matrix, x2: Matrix | 
       const nr = Math.min(tileRows, n1 - r0);
       const c0 = same ? r0 : 0;
       const nc = n2 - c0;
+      const m = nr * nc;
       const t0 = performance.now();
       const g = await gram.block(r0, nr, c0, nc);
       const t1 = performance.now();
@@ -220,26 +289,39 @@ export async function computeKernels(network: Network, x1: Matrix, x2: Matrix | 
           theta[e] = c;
         }
       }
-      const m = nr * nc;
-      if (layers) store(layers.sigma[0], cov, r0, nr, c0, nc, n2, same);
-      for (let l = 0; l < L; l++) {
-        stats.quadratureEntries += entries[l].block(r0, nr, c0, nc, cov, kBuf, kdBuf);
-        if (layers) {
-          store(layers.k[l], kBuf, r0, nr, c0, nc, n2, same);
-          store(layers.kd[l], kdBuf, r0, nr, c0, nc, n2, same);
+      if (tileLayers) tileLayers.sigma[0].set(cov.subarray(0, m));
+      if (fusedRelu) reluRecursion(r0, nr, c0, nc, qRows, qCols, wStd, bStd, cov, theta);
+      else {
+        for (let l = 0; l < L; l++) {
+          stats.quadratureEntries += entries[l].block(r0, nr, c0, nc, cov, kBuf, kdBuf);
+          if (tileLayers) {
+            tileLayers.k[l].set(kBuf.subarray(0, m));
+            tileLayers.kd[l].set(kdBuf.subarray(0, m));
+          }
+          const w = wStd[l + 1] * wStd[l + 1];
+          const b = bStd[l + 1] * bStd[l + 1];
+          for (let e = 0; e < m; e++) {
+            const sigma = w * kBuf[e] + b;
+            theta[e] = sigma + w * kdBuf[e] * theta[e];
+            cov[e] = sigma;
+          }
+          if (tileLayers) tileLayers.sigma[l + 1].set(cov.subarray(0, m));
         }
-        const w = wStd[l + 1] * wStd[l + 1];
-        const b = bStd[l + 1] * bStd[l + 1];
-        for (let e = 0; e < m; e++) {
-          const sigma = w * kBuf[e] + b;
-          theta[e] = sigma + w * kdBuf[e] * theta[e];
-          cov[e] = sigma;
-        }
-        if (layers) store(layers.sigma[l + 1], cov, r0, nr, c0, nc, n2, same);
       }
-      store(nngp, cov, r0, nr, c0, nc, n2, same);
-      store(ntk, theta, r0, nr, c0, nc, n2, same);
       stats.recursionSeconds += (performance.now() - t1) / 1000;
+      const view = (a: Float64Array) => a.subarray(0, m);
+      await onTile(
+        {
+          r0,
+          nr,
+          c0,
+          nc,
+          nngp: view(cov),
+          ntk: view(theta),
+          layers: tileLayers ? { sigma: tileLayers.sigma.map(view), k: tileLayers.k.map(view), kd: tileLayers.kd.map(view) } : undefined,
+        },
+        shape,
+      );
       done += same ? nr * nc - (nr * (nr - 1)) / 2 : nr * nc;
       options.onProgress?.(done, total);
       // Let timers and abort events run between tiles.
@@ -248,12 +330,46 @@ export async function computeKernels(network: Network, x1: Matrix, x2: Matrix | 
   } finally {
     gram.dispose();
   }
-  if (same) {
-    const t = performance.now();
-    for (const m of [nngp, ntk, ...(layers ? [...layers.sigma, ...layers.k, ...layers.kd] : [])]) mirror(m, n1);
-    stats.recursionSeconds += (performance.now() - t) / 1000;
+  return stats;
+}
+
+/**
+ * All L relu layers of one tile in one pass per entry, in place: cov holds Sigma_1 on entry and
+ * the NNGP on exit, theta Theta_1 and then the NTK. The arithmetic is reluMap's block loop and the
+ * layered update written out in the same order, so the numbers are bit for bit those of the
+ * layer-by-layer path; the pass just skips the K and Kd arrays (the memory traffic that made the
+ * recursion bound by memory, ENVIRONMENT.md).
+ */
+function reluRecursion(r0: number, nr: number, c0: number, nc: number, qRows: Float64Array[], qCols: Float64Array[], wStd: number[], bStd: number[], cov: Float64Array, theta: Float64Array): void {
+  const L = qRows.length - 1;
+  const invTwoPi = 1 / (2 * Math.PI);
+  const w = wStd.map((v) => v * v);
+  const b = bStd.map((v) => v * v);
+  const q1 = new Float64Array(L);
+  for (let r = 0; r < nr; r++) {
+    for (let l = 0; l < L; l++) q1[l] = qRows[l][r0 + r];
+    const row = r * nc;
+    for (let t = 0; t < nc; t++) {
+      const e = row + t;
+      let c = cov[e];
+      let th = theta[e];
+      for (let l = 0; l < L; l++) {
+        const qq = q1[l] * qCols[l][c0 + t];
+        const s = Math.sqrt(qq);
+        let rho = qq > 0 ? c / s : 0;
+        rho = rho > 1 ? 1 : rho < -1 ? -1 : rho;
+        const pmt = Math.PI - Math.acos(rho);
+        const k = s * (Math.sqrt((1 - rho) * (1 + rho)) + pmt * rho) * invTwoPi;
+        const kd = pmt * invTwoPi;
+        const wl = w[l + 1];
+        const sigma = wl * k + b[l + 1];
+        th = sigma + wl * kd * th;
+        c = sigma;
+      }
+      cov[e] = c;
+      theta[e] = th;
+    }
   }
-  return { nngp, ntk, n1, n2, layers, stats };
 }
 
 /**
