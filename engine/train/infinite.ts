@@ -46,8 +46,16 @@ async function* kernelMethod(model: InfiniteModelSpec, context: TrainContext): A
 
   if (model.method === 'gp') {
     const posterior = nngpPosterior(problem, model.diagReg);
-    context.report({ diagReg: posterior.diagReg, diagShift: posterior.diagShift, condition: posterior.condition });
-    context.log(`NNGP posterior: condition number ${posterior.condition.toExponential(2)}, diagReg ${posterior.diagReg}`);
+    context.report({
+      diagReg: posterior.diagReg,
+      diagShift: posterior.diagShift,
+      condition: posterior.condition,
+      solver: posterior.solver,
+      iterations: posterior.iterations,
+      backwardError: posterior.backwardError,
+      ...(posterior.fallback ? { fallback: posterior.fallback } : {}),
+    });
+    context.log(`NNGP posterior: ${posterior.solver}${posterior.fallback ? ` (${posterior.fallback})` : ''}, condition number ${posterior.condition.toExponential(2)}, diagReg ${posterior.diagReg}`);
     for (const step of steps) {
       if (signal.aborted) throw new CancelledError();
       context.onStep(step);
