@@ -1,7 +1,8 @@
 /**
  * The infinite-width models (SCIENCE.md section 5) as trainers: each yields predictions on train and
  * test points at every logged step, from f_0 = 0.
- *   ntk        NTK gradient descent (sgd or momentum); MSE + full batch + sgd uses the closed form
+ *   ntk        NTK gradient descent (sgd or momentum); MSE + full batch uses the closed form (an
+ *              eigendecomposition below KRYLOV_MIN_N training points, block Lanczos above: krylovDynamics.ts)
  *   nngp       the same dynamics on the NNGP kernel (the limit of readout-only training)
  *   gp         the NNGP posterior mean (no time dependence: the same predictions at every logged step)
  *   kernelAdam an ADAM-like heuristic on the NTK (not a proven limit; labelled as such)
@@ -15,6 +16,7 @@ import { BatchSchedule } from './batches';
 import { KernelDynamics, type KernelProblem } from './kernelDynamics';
 import { closedFormMseGradientDescent, nngpPosterior } from './kernelClosedForms';
 import { trainAdamLimit } from './adamLimit';
+import { KRYLOV_MAX_DIMENSION, KRYLOV_MIN_N, krylovMseDynamics } from './krylovDynamics';
 
 export const trainInfinite: Trainer = (job: Job, context: TrainContext) => {
   if (job.kind !== 'infinite') throw new RangeError(`trainInfinite: job ${job.id} is not an infinite model`);
@@ -68,7 +70,30 @@ async function* kernelMethod(model: InfiniteModelSpec, context: TrainContext): A
     context.report({ heuristic: true, note: 'kernel Adam is an ADAM-like heuristic, not a proven infinite-width limit' });
   }
   const schedule = new BatchSchedule(n, model.batchSize, experiment.seed);
-  const closedForm = experiment.loss === 'mse' && schedule.fullBatch && model.optimizer.name === 'sgd' && model.method !== 'kernelAdam';
+  const linear = experiment.loss === 'mse' && schedule.fullBatch && model.method !== 'kernelAdam'
+    && (model.optimizer.name === 'sgd' || model.optimizer.name === 'momentum');
+  if (linear && n >= KRYLOV_MIN_N) {
+    const momentum = model.optimizer.name === 'momentum' ? model.optimizer.momentum : 0;
+    const solution = await krylovMseDynamics(problem, { learningRate: model.learningRate, momentum }, steps, { signal });
+    if (solution) {
+      context.report({
+        dynamics: `block Lanczos (Krylov dimension ${solution.dimension}, float32 kernel products)`,
+        krylovDimension: solution.dimension,
+        condition: solution.conditionLowerBound,
+        conditionIsLowerBound: true,
+        eigenvalueRange: solution.ritzRange,
+      });
+      context.log(`Krylov MSE dynamics: dimension ${solution.dimension}, condition number >= ${solution.conditionLowerBound.toExponential(2)}`);
+      for (const step of steps) {
+        if (signal.aborted) throw new CancelledError();
+        context.onStep(step);
+        yield split(solution.at(step), n, k, step);
+      }
+      return;
+    }
+    context.log(`Krylov MSE dynamics did not converge within dimension ${KRYLOV_MAX_DIMENSION}; using the exact path`);
+  }
+  const closedForm = linear && model.optimizer.name === 'sgd';
   if (closedForm) {
     const solution = closedFormMseGradientDescent(problem, model.learningRate);
     context.report({ dynamics: 'closed form (eigendecomposition)', condition: solution.condition, eigenvalueRange: solution.eigenvalueRange });

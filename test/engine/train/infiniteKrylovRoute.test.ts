@@ -1,0 +1,61 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useBackend } from '../../../engine/backend';
+import { nodeValidationHost } from '../../../engine/experiment/host';
+import { validateExperiment } from '../../../engine/experiment/validate';
+import { computeRunKernels, runExperiment } from '../../../engine/run/runExperiment';
+import { trainFinite } from '../../../engine/train/finite';
+import { trainInfinite } from '../../../engine/train/infinite';
+import { BatchSchedule } from '../../../engine/train/batches';
+import { KernelDynamics } from '../../../engine/train/kernelDynamics';
+import { KRYLOV_MIN_N } from '../../../engine/train/krylovDynamics';
+
+before(async () => { await useBackend('wasm'); });
+
+/**
+ * From KRYLOV_MIN_N training points the ntk models with MSE and full batches run on block Lanczos, sgd
+ * and momentum alike: the run says so in the job's facts and predicts what the float64 stepwise
+ * dynamics predict on the same kernel (tolerance: float32 products, krylovDynamics.test.ts).
+ */
+test('ntk models on 1100 points run on block Lanczos and predict as the float64 stepwise dynamics', async () => {
+  const n = 1100;
+  assert.ok(n >= KRYLOV_MIN_N);
+  const text = `name: krylov-route
+seed: 2
+data: { source: synthetic, kind: teacher, inputDim: 6, train: ${n}, test: 40, outputs: 2, noise: 0.05 }
+network:
+  layers:
+    - dense: { width: 64 }
+    - relu
+    - dense: {}
+loss: mse
+training: { steps: 120, learningRate: 1, batchSize: full, logEvery: 40 }
+models:
+  sgd: { kind: infinite, method: ntk, optimizer: sgd }
+  heavy: { kind: infinite, method: ntk, optimizer: { name: momentum, momentum: 0.9 } }
+`;
+  const { experiment, diagnostics } = validateExperiment(text, { filePath: '/tmp/krylov-route.iwl.yaml', host: nodeValidationHost() });
+  assert.ok(experiment, diagnostics.map((d) => d.message).join('; '));
+  const outcome = await runExperiment(experiment, { signal: new AbortController().signal, trainers: { finite: trainFinite, infinite: trainInfinite } });
+  assert.equal(outcome.status, 'completed', outcome.error);
+  const kernels = await computeRunKernels(experiment, outcome.dataset!);
+  const k = outcome.dataset!.outputs, m = n + kernels.nTest;
+  const problem = { kernel: kernels.ntk, m, n, k, y: outcome.dataset!.yTrain.data, loss: 'mse' as const };
+  for (const result of outcome.results) {
+    assert.match(String(result.info.dynamics), /^block Lanczos \(Krylov dimension \d+/, `${result.job.id}: ${result.info.dynamics}`);
+    assert.equal(result.info.conditionIsLowerBound, true);
+    const model = experiment.models.find((mm) => result.job.id.startsWith(mm.name));
+    assert.ok(model && model.kind === 'infinite');
+    const stepwise = new KernelDynamics(problem, model.optimizer, model.learningRate, new BatchSchedule(n, 'full', experiment.seed));
+    while (stepwise.step < 120) stepwise.advance();
+    const predictions = result.predictions!;
+    assert.equal(predictions.length, (m - n) * k, 'test-point predictions');
+    let diff = 0, scale = 0;
+    for (let i = 0; i < (m - n) * k; i++) {
+      diff = Math.max(diff, Math.abs(predictions[i] - stepwise.f[n * k + i]));
+      scale = Math.max(scale, Math.abs(stepwise.f[n * k + i]));
+    }
+    assert.ok(scale > 0.1, 'the dynamics moved the predictions');
+    assert.ok(diff < 1e-4 * scale, `${result.job.id}: max difference ${diff} (scale ${scale})`);
+  }
+});
