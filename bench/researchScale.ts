@@ -5,7 +5,7 @@
  * engine itself loads, exported as .npy), in the same run. Prints work, engine seconds, numpy
  * seconds, their ratio and the target ratio; writes the table as JSON.
  *
- *   npm run bench -- research [--backend wasm|webgpu|...] [--workers N] [--rows kernel,ntkgp,gp,ntk,sweep]
+ *   npm run bench -- research [--backend wasm|webgpu|...] [--workers N] [--rows kernel,ntkgp,gp,ntk,kadam,sweep]
  *                             [--quick] [--json PATH]
  *
  * --quick shrinks every row (about a tenth of the points or steps) for a smoke run. Without python3
@@ -44,7 +44,7 @@ const option = (name: string): string | undefined => {
 const backend = option('backend') ?? 'wasm';
 const workers = option('workers');
 const quick = argv.includes('--quick');
-const rowsWanted = (option('rows') ?? 'kernel,ntkgp,gp,ntk,sweep').split(',');
+const rowsWanted = (option('rows') ?? 'kernel,ntkgp,gp,ntk,kadam,sweep').split(',');
 const repoRoot = resolve(__dirname, '..', '..');
 const jsonPath = resolve(option('json') ?? join(repoRoot, 'bench-results', `research-scale-${backend}.json`));
 const iwl = join(repoRoot, 'dist', 'iwl.js');
@@ -102,7 +102,7 @@ if task["row"] == "kernel":
 else:
     xtr = np.load(d + "/xtrain.npy"); ytr = np.load(d + "/ytrain.npy"); xte = np.load(d + "/xtest.npy"); lte = np.load(d + "/labelstest.npy")
     n, k = ytr.shape
-    if task["row"] in ("ntkgp", "gp", "ntk"):
+    if task["row"] in ("ntkgp", "gp", "ntk", "kadam"):
         S, T = kernels(np.concatenate([xtr, xte]), 2, np.float64)
         preds = []
         if task["row"] in ("ntkgp", "ntk"):
@@ -120,6 +120,14 @@ else:
             except ImportError:
                 x = np.linalg.solve(A, ytr)  # LAPACK gesv: twice Cholesky's flops, still one call
             preds.append(S[n:, :n] @ x)
+        if task["row"] == "kadam":
+            # Kernel Adam (engine/train/kernelDynamics.ts): per-point Adam moments of chi, f -= eta T(., X) mhat / (sqrt(vhat) + eps)
+            Tx = T[:, :n]; f = np.zeros((T.shape[0], k)); mo = np.zeros((n, k)); ve = np.zeros((n, k)); b1, b2, eps = 0.9, 0.999, 1e-8
+            for t in range(1, task["steps"] + 1):
+                chi = (f[:n] - ytr) / (n * k)
+                mo = b1 * mo + (1 - b1) * chi; ve = b2 * ve + (1 - b2) * chi * chi
+                f -= task["lr"] * (Tx @ ((mo / (1 - b1 ** t)) / (np.sqrt(ve / (1 - b2 ** t)) + eps)))
+            preds.append(f[n:])
         out["accuracy"] = float(np.mean(np.argmax(preds[-1], 1) == lte))
     elif task["row"] == "sweep":
         rng = np.random.default_rng(0); f32 = np.float32
@@ -232,6 +240,19 @@ const specs: Spec[] = [
       return runArgs(file, dir);
     },
     numpyTask: { lr: 100, steps: 1000, logEvery: 100 },
+  },
+  {
+    row: 'kadam',
+    work: `kernel Adam, step by step, ${size(4000)} + ${size(1000)} digits, ${quick ? 30 : 300} steps`,
+    target: 2.0,
+    sizes: { train: size(4000), test: size(1000), steps: quick ? 30 : 300 },
+    async engine(dir) {
+      const steps = quick ? 30 : 300;
+      const file = experiment(dir, 'kadam', size(4000), size(1000), `{ steps: ${steps}, learningRate: 0.001, batchSize: full, logEvery: ${steps / 10} }`, '  kadam: { kind: infinite, method: kernelAdam }');
+      await exportDigits(dir, file);
+      return runArgs(file, dir);
+    },
+    numpyTask: { lr: 0.001, steps: quick ? 30 : 300 },
   },
   {
     row: 'sweep',

@@ -13,7 +13,7 @@ import type { InfiniteModelSpec } from '../experiment/types';
 import type { Job } from '../run/plan';
 import { loggedSteps, type LogPoint, type TrainContext, type Trainer } from '../run/trainer';
 import { BatchSchedule } from './batches';
-import { KernelDynamics, type KernelProblem } from './kernelDynamics';
+import { KernelDynamics, STEPWISE_FLOAT32_MIN_N, type KernelProblem } from './kernelDynamics';
 import { closedFormMseGradientDescent, nngpPosterior } from './kernelClosedForms';
 import { trainAdamLimit } from './adamLimit';
 import { KRYLOV_MAX_DIMENSION, KRYLOV_MIN_N, krylovMseDynamics } from './krylovDynamics';
@@ -107,18 +107,22 @@ async function* kernelMethod(model: InfiniteModelSpec, context: TrainContext): A
   }
 
   const optimizer = model.method === 'kernelAdam' ? { ...model.optimizer, name: 'adam' as const } : model.optimizer;
-  const dynamics = new KernelDynamics(problem, optimizer, model.learningRate, schedule);
-  context.report({ dynamics: 'step by step' });
-  let next = 0;
-  for (const step of steps) {
-    while (dynamics.step < step) {
-      if (signal.aborted) throw new CancelledError();
-      dynamics.advance();
-      next = dynamics.step;
-      context.onStep(next);
-      if ((next & 15) === 0) await yieldToEventLoop();
+  const dynamics = new KernelDynamics(problem, optimizer, model.learningRate, schedule, { float32Products: n >= STEPWISE_FLOAT32_MIN_N });
+  context.report({ dynamics: dynamics.float32 ? 'step by step (float32 kernel products)' : 'step by step' });
+  try {
+    let next = 0;
+    for (const step of steps) {
+      while (dynamics.step < step) {
+        if (signal.aborted) throw new CancelledError();
+        dynamics.advance();
+        next = dynamics.step;
+        context.onStep(next);
+        if ((next & 15) === 0) await yieldToEventLoop();
+      }
+      yield split(dynamics.f, n, k, step);
     }
-    yield split(dynamics.f, n, k, step);
+  } finally {
+    dynamics.dispose();
   }
 }
 

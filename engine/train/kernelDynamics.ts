@@ -8,10 +8,25 @@
  *   kernel Adam (a heuristic): per training point and output, Adam moments of chi;
  *                      f_{t+1} = f_t - eta K(., X) mhat_t / (sqrt(vhat_t) + eps)
  * K is the NTK for the limit of SGD on all layers and the NNGP for readout-only training.
+ *
+ * Each step is one product K(., X) d over the M points. By default it runs in float64 JavaScript (exact,
+ * O(M B k)); with `float32Products` it runs as one float32 tf.matMul on the active backend over all N
+ * training columns (engine/linalg/float32Matrix.ts), f itself staying float64. That is what makes
+ * thousands of steps on thousands of points affordable (STEPWISE_FLOAT32_MIN_N); a batch below a quarter
+ * of the training set keeps the float64 path, whose cost is proportional to the batch.
  */
 import type { LossName, OptimizerSpec } from '../experiment/types';
 import { batchLossGradient } from '../run/metrics';
 import type { BatchSchedule } from './batches';
+import { Float32Matrix } from '../linalg/float32Matrix';
+
+/** From this many training points the trainer's stepwise dynamics use float32 kernel products. */
+export const STEPWISE_FLOAT32_MIN_N = 1024;
+
+export interface KernelDynamicsOptions {
+  /** Kernel products in float32 on the tfjs backend (see above); call dispose() when done. */
+  float32Products?: boolean;
+}
 
 export interface KernelProblem {
   /** [M, M], train rows first. */
@@ -31,14 +46,18 @@ export class KernelDynamics {
   private readonly adamM: Float64Array | null;
   private readonly adamV: Float64Array | null;
   private t = 0;
+  /** K(all M points, X) in float32 on the backend, when float32Products is set. */
+  private products: Float32Matrix | null;
 
   constructor(
     private readonly problem: KernelProblem,
     private readonly optimizer: OptimizerSpec,
     private readonly learningRate: number,
     private readonly schedule: BatchSchedule,
+    options: KernelDynamicsOptions = {},
   ) {
     const { m, n, k } = problem;
+    this.products = options.float32Products ? new Float32Matrix(problem.kernel, m, n, m, 0) : null;
     this.f = new Float64Array(m * k);
     this.velocity = optimizer.name === 'momentum' ? new Float64Array(n * k) : null;
     this.adamM = optimizer.name === 'adam' ? new Float64Array(n * k) : null;
@@ -47,6 +66,17 @@ export class KernelDynamics {
 
   get step(): number {
     return this.t;
+  }
+
+  /** True when the steps use float32 kernel products. */
+  get float32(): boolean {
+    return this.products !== null;
+  }
+
+  /** Frees the backend copy of the kernel (a no-op on the float64 path); advance() then uses float64. */
+  dispose(): void {
+    this.products?.dispose();
+    this.products = null;
   }
 
   /** One optimization step on the batch the schedule gives for this step. */
@@ -84,7 +114,18 @@ export class KernelDynamics {
       rows = batch;
       direction = chi;
     }
-    applyKernel(kernel, m, k, rows, direction, this.velocity || this.adamM ? 'byRow' : 'packed', -this.learningRate, this.f);
+    const layout = this.velocity || this.adamM ? 'byRow' : 'packed';
+    if (this.products && rows.length * 4 >= n) {
+      let full = direction;
+      if (layout === 'packed') {
+        full = new Float64Array(n * k);
+        for (let i = 0; i < rows.length; i++) for (let j = 0; j < k; j++) full[rows[i] * k + j] = direction[i * k + j];
+      }
+      const product = this.products.times(full, k);
+      for (let i = 0; i < m * k; i++) this.f[i] -= this.learningRate * product[i];
+    } else {
+      applyKernel(kernel, m, k, rows, direction, layout, -this.learningRate, this.f);
+    }
     this.t++;
   }
 }
