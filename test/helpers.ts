@@ -29,3 +29,15 @@ export function runIwl(args: string[], options: { cwd?: string; env?: NodeJS.Pro
 export function tempDir(prefix = 'iwl-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
+
+/**
+ * Resolves once `condition` holds, checking every 10 ms: for waiting on an event the code under test
+ * announces (a log line, a file), never on the clock. Rejects after `limitMs` with `what`.
+ */
+export async function until(condition: () => boolean, what = 'condition', limitMs = 60_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`until: ${what} did not hold within ${limitMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

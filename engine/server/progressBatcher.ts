@@ -53,9 +53,13 @@ export class ProgressBatcher {
     this.touched();
   }
 
+  /**
+   * Log lines are rare (phases of a job, not steps) and often come right before a long synchronous
+   * phase (a solve that blocks the timer), so each goes out at once with whatever is pending.
+   */
   log(message: string): void {
     this.pending.logs.push(message);
-    this.touched();
+    this.flush();
   }
 
   /** Sends the pending batch if it holds anything. */

@@ -7,7 +7,7 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, tempDir } from '../helpers';
+import { repoRoot, tempDir, until } from '../helpers';
 import { tinyExperimentText } from '../fixtures/tinyExperiment';
 import { EngineClient, EngineError } from '../../extension/engineClient';
 import { RunManager, type FinishedRun } from '../../extension/runManager';
@@ -152,9 +152,12 @@ describe('engine client (real engine process)', () => {
         }
       });
     });
+    const logged = logs.length;
     const run = await runs.start({ experimentFile: solveFile, resultsRoot });
     await planned;
-    await new Promise((r) => setTimeout(r, 300)); // into the kernels and the eigendecomposition
+    // The engine logs the kernels' completion (flushed at once) and goes straight into the 800 x 800
+    // eigendecomposition, seconds of synchronous work: Stop then finds it busy, whatever the machine's speed.
+    await until(() => logs.slice(logged).some((line) => line.includes('analytic kernels over')), 'the kernels log line');
     const pid = client.pid;
     const t0 = Date.now();
     const how = await runs.stop();

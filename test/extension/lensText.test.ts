@@ -61,8 +61,8 @@ describe('lens text', () => {
       [0, 1].map((seed) => entry({ id: `sgd/w${width}/s${seed}`, model: 'sgd', width, seed, final: { step: 10, trainLoss: 0, testLoss: 1 / width + seed / width, testAccuracy: null } })),
     );
     const text = modelFiguresText(entries)!;
-    // Mean over seeds 0 and 1 of (1 + seed)/width = 1.5/width.
-    assert.equal(text, `1 more width · w64: test loss ${formatFigure(1.5 / 64)} (2 seeds) · w256: test loss ${formatFigure(1.5 / 256)} (2 seeds) · w1024: test loss ${formatFigure(1.5 / 1024)} (2 seeds)`);
+    // Mean over seeds 0 and 1 of (1 + seed)/width = 1.5/width: 0.0234375, 0.005859375, 0.00146484375.
+    assert.equal(text, '1 more width · w64: test loss 0.0234 (2 seeds) · w256: test loss 0.00586 (2 seeds) · w1024: test loss 0.00146 (2 seeds)');
   });
 
   test('a model with no logged point says why', () => {

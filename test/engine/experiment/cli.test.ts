@@ -1,7 +1,7 @@
 /** `iwl validate` and `iwl schema` as a user runs them: exit codes, the FILE:LINE:COL format, no stack traces. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, runIwl, tempDir } from '../../helpers';
 import { baseYaml } from './experimentHelpers';
@@ -85,8 +85,12 @@ describe('iwl validate', () => {
   });
 
   test('every example validates through the CLI', () => {
-    const r = runIwl(['validate', 'examples/quickstart.iwl.yaml', 'examples/mnist-adam-vs-sgd.iwl.yaml'], { cwd: repoRoot });
+    const examples = readdirSync(join(repoRoot, 'examples')).filter((f) => /\.iwl\.(ya?ml|json)$/.test(f)).sort();
+    assert.ok(examples.length >= 8, `examples found: ${examples.join(', ')}`);
+    const r = runIwl(['validate', ...examples.map((f) => join('examples', f))], { cwd: repoRoot });
     assert.equal(r.status, 0, r.stderr);
+    // One verdict per file: none was skipped.
+    for (const f of examples) assert.ok(r.stdout.includes(f), `${f} is not in the output:\n${r.stdout}`);
   });
 });
 
