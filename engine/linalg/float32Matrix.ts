@@ -36,13 +36,16 @@ export class Float32Matrix {
     this.tensor = tf.tensor2d(values, [rows, cols]);
   }
 
-  /** A X for X [cols, k] row-major (float64 in, float64 out, float32 in between). */
-  times(x: ArrayLike<number>, k: number): Float64Array {
+  /**
+   * A X for X [cols, k] row-major (float64 in, float64 out, float32 in between). Asynchronous because
+   * the webgpu backend cannot read a result back synchronously in Node (its dataSync needs a DOM canvas).
+   */
+  async times(x: ArrayLike<number>, k: number): Promise<Float64Array> {
     const tensor = this.live();
     checkLength('Float32Matrix.times', x, this.cols * k, `${this.cols} x ${k}`);
     const product = tf.tidy(() => tf.matMul(tensor, tf.tensor2d(Float32Array.from(x), [this.cols, k])));
     try {
-      return Float64Array.from(product.dataSync());
+      return Float64Array.from(await product.data());
     } finally {
       product.dispose();
     }

@@ -114,7 +114,7 @@ async function* kernelMethod(model: InfiniteModelSpec, context: TrainContext): A
     for (const step of steps) {
       while (dynamics.step < step) {
         if (signal.aborted) throw new CancelledError();
-        dynamics.advance();
+        await dynamics.advance();
         next = dynamics.step;
         context.onStep(next);
         if ((next & 15) === 0) await yieldToEventLoop();

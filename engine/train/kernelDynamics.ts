@@ -79,8 +79,8 @@ export class KernelDynamics {
     this.products = null;
   }
 
-  /** One optimization step on the batch the schedule gives for this step. */
-  advance(): void {
+  /** One optimization step on the batch the schedule gives for this step (asynchronous: see Float32Matrix.times). */
+  async advance(): Promise<void> {
     const { kernel, m, n, k, y, loss } = this.problem;
     const batch = this.schedule.batch(this.t);
     const b = batch.length;
@@ -121,7 +121,7 @@ export class KernelDynamics {
         full = new Float64Array(n * k);
         for (let i = 0; i < rows.length; i++) for (let j = 0; j < k; j++) full[rows[i] * k + j] = direction[i * k + j];
       }
-      const product = this.products.times(full, k);
+      const product = await this.products.times(full, k);
       for (let i = 0; i < m * k; i++) this.f[i] -= this.learningRate * product[i];
     } else {
       applyKernel(kernel, m, k, rows, direction, layout, -this.learningRate, this.f);

@@ -127,7 +127,7 @@ export async function krylovMseDynamics(
           const q = basis[blockStart + p];
           for (let i = 0; i < n; i++) packed[i * width + p] = q[i];
         }
-        const product = theta.times(packed, width);
+        const product = await theta.times(packed, width);
         for (let p = 0; p < width; p++) {
           const v = new Float64Array(n);
           for (let i = 0; i < n; i++) v[i] = product[i * width + p];
@@ -154,7 +154,7 @@ export async function krylovMseDynamics(
       const current = evaluate(columns, done, r0, b0, k, scale, dynamics.momentum, logged);
       const change = previous ? difference(current, previous, current.h, k, scale, testDiag, yMax) : Infinity;
       if (invariant || change <= tolerance) {
-        return finish(current, invariant ? 0 : change);
+        return await finish(current, invariant ? 0 : change);
       }
       if (full) return null;
       previous = current;
@@ -164,7 +164,7 @@ export async function krylovMseDynamics(
     theta.dispose();
   }
 
-  function finish(result: Evaluation, change: number): KrylovMseSolution {
+  async function finish(result: Evaluation, change: number): Promise<KrylovMseSolution> {
     const dimension = result.dimension;
     // Theta(X*, X) Q, one float32 product, for the test rows.
     const nTest = m - n;
@@ -177,7 +177,7 @@ export async function krylovMseDynamics(
       }
       const testTrain = new Float32Matrix(kernel, nTest, n, m, n * m);
       try {
-        testBasis = testTrain.times(packed, dimension);
+        testBasis = await testTrain.times(packed, dimension);
       } finally {
         testTrain.dispose();
       }

@@ -162,3 +162,46 @@ test('Ctrl-C stops iwl run within a second, exits 130 and keeps what was written
   const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
   assert.ok(metrics.some((l) => JSON.parse(l).id === 'sgd/w256/s0'), 'the cancelled run kept its logged steps');
 });
+
+test('the float32 infinite paths (block Lanczos, stepwise kernel Adam) run on webgpu (software here) as on wasm', (t) => {
+  const dir = tempDir();
+  const file = join(dir, 'large.iwl.yaml');
+  // 1100 training points: past KRYLOV_MIN_N and STEPWISE_FLOAT32_MIN_N, so both float32 paths run.
+  writeFileSync(file, `name: large
+seed: 1
+data: { source: synthetic, kind: teacher, inputDim: 6, train: 1100, test: 40, outputs: 2, noise: 0.05 }
+network:
+  layers:
+    - dense: { width: 64 }
+    - relu
+    - dense: {}
+loss: mse
+training: { steps: 60, learningRate: 1, batchSize: full, logEvery: 20 }
+models:
+  ntk: { kind: infinite, method: ntk, optimizer: sgd }
+  kadam: { kind: infinite, method: kernelAdam, learningRate: 0.01 }
+`);
+  const gpu = runIwl(['run', file, '--out', join(dir, 'gpu'), '--workers', '1', '--backend', 'webgpu']);
+  if (gpu.status !== 0 && /is not available/.test(gpu.stderr) && process.env.CI !== 'true') {
+    t.skip(`webgpu is unavailable here: ${gpu.stderr.trim()}`);
+    return;
+  }
+  assert.equal(gpu.status, 0, gpu.stderr);
+  const cpu = runIwl(['run', file, '--out', join(dir, 'wasm'), '--workers', '1']);
+  assert.equal(cpu.status, 0, cpu.stderr);
+  const summary = JSON.parse(readFileSync(join(dir, 'gpu', 'summary.json'), 'utf8')) as { runs: { id: string; info: { dynamics?: string } }[] };
+  const dynamics = Object.fromEntries(summary.runs.map((r) => [r.id, r.info.dynamics]));
+  assert.match(String(dynamics.ntk), /^block Lanczos/);
+  assert.equal(dynamics.kadam, 'step by step (float32 kernel products)');
+  // Both backends round the same float32 products differently (different summation orders): the losses
+  // agree to float32 accuracy, not bit for bit (krylovDynamics.test.ts and kernelDynamicsFloat32.test.ts
+  // hold each path to a float64 reference).
+  const a = metricLines(join(dir, 'gpu', 'metrics.jsonl')), b = metricLines(join(dir, 'wasm', 'metrics.jsonl'));
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++) {
+    for (const key of ['trainLoss', 'testLoss']) {
+      const x = Number(a[i][key]), y = Number(b[i][key]);
+      assert.ok(Math.abs(x - y) <= 1e-4 * Math.max(Math.abs(y), 1e-3), `${String(a[i].id)}@${String(a[i].step)} ${key}: ${x} vs ${y}`);
+    }
+  }
+});

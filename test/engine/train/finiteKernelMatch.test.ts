@@ -73,7 +73,7 @@ describe('linear finite models follow kernel dynamics on their empirical kernel'
       );
       let scale = 0;
       for (const point of points) {
-        while (dynamics.step < point.step) dynamics.advance();
+        while (dynamics.step < point.step) await dynamics.advance();
         const finite = [...point.train, ...point.test];
         for (const v of dynamics.f) scale = Math.max(scale, Math.abs(v));
         let worst = 0;

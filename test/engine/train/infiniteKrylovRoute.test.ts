@@ -47,7 +47,7 @@ models:
     const model = experiment.models.find((mm) => result.job.id.startsWith(mm.name));
     assert.ok(model && model.kind === 'infinite');
     const stepwise = new KernelDynamics(problem, model.optimizer, model.learningRate, new BatchSchedule(n, 'full', experiment.seed));
-    while (stepwise.step < 120) stepwise.advance();
+    while (stepwise.step < 120) await stepwise.advance();
     const predictions = result.predictions!;
     assert.equal(predictions.length, (m - n) * k, 'test-point predictions');
     let diff = 0, scale = 0;

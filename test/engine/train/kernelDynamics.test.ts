@@ -36,20 +36,20 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 // so 1e-10 on O(1) predictions leaves orders of magnitude of slack while catching any formula slip.
 const FLOAT64_PATH_TOLERANCE = 1e-10;
 
-test('closed-form MSE gradient descent equals the step-by-step simulation on the same kernel', () => {
+test('closed-form MSE gradient descent equals the step-by-step simulation on the same kernel', async () => {
   const problem = randomProblem(30, 20, 3, 1);
   const lr = 2.0;
   const closed = closedFormMseGradientDescent(problem, lr);
   const dynamics = new KernelDynamics(problem, sgd, lr, new BatchSchedule(problem.n, 'full', 0));
   for (const step of [0, 1, 2, 7, 40, 120]) {
-    while (dynamics.step < step) dynamics.advance();
+    while (dynamics.step < step) await dynamics.advance();
     const diff = maxAbsDiff(closed.at(step), dynamics.f);
     assert.ok(diff < FLOAT64_PATH_TOLERANCE, `step ${step}: closed form and simulation differ by ${diff}`);
   }
   assert.ok(closed.condition > 1 && Number.isFinite(closed.condition));
 });
 
-test('gradient descent converges to kernel regression, which the GP posterior with no noise computes', () => {
+test('gradient descent converges to kernel regression, which the GP posterior with no noise computes', async () => {
   const problem = randomProblem(25, 15, 2, 2);
   // Stable when eta lambda_max/(N k) < 2: take eta lambda_max/(N k) = 1, then run until the slowest mode
   // has decayed: (1 - lambda_min/lambda_max)^t < 1e-12.
@@ -64,7 +64,7 @@ test('gradient descent converges to kernel regression, which the GP posterior wi
   assert.ok(maxAbsDiff(limit.subarray(0, 15 * 2), problem.y) < 1e-6);
 });
 
-test('GP posterior with a regularizer matches a hand-computed 2-point solve', () => {
+test('GP posterior with a regularizer matches a hand-computed 2-point solve', async () => {
   // Points: 2 train, 1 test; K = [[2, 1, 0.5], [1, 2, 0.25], [0.5, 0.25, 1]], y = [1, -1], diagReg 0.5 of mean diag (2) = 1.
   const kernel = Float64Array.from([2, 1, 0.5, 1, 2, 0.25, 0.5, 0.25, 1]);
   const posterior = nngpPosterior({ kernel, m: 3, n: 2, k: 1, y: [1, -1], loss: 'mse' }, 0.5);
@@ -74,13 +74,13 @@ test('GP posterior with a regularizer matches a hand-computed 2-point solve', ()
   assert.equal(posterior.diagShift, 1);
 });
 
-test('momentum 0 is gradient descent; momentum 0.9 follows m_t = mu m_{t-1} + chi_t', () => {
+test('momentum 0 is gradient descent; momentum 0.9 follows m_t = mu m_{t-1} + chi_t', async () => {
   const problem = randomProblem(12, 8, 2, 3);
   const plain = new KernelDynamics(problem, sgd, 0.5, new BatchSchedule(8, 'full', 0));
   const zero = new KernelDynamics(problem, { ...sgd, name: 'momentum', momentum: 0 }, 0.5, new BatchSchedule(8, 'full', 0));
   for (let t = 0; t < 10; t++) {
-    plain.advance();
-    zero.advance();
+    await plain.advance();
+    await zero.advance();
   }
   assert.ok(maxAbsDiff(plain.f, zero.f) < 1e-14);
   // Two steps of heavy-ball by hand from f_0 = 0: chi_0 = -y/(N k); f_1 = -eta K chi_0;
@@ -88,8 +88,8 @@ test('momentum 0 is gradient descent; momentum 0.9 follows m_t = mu m_{t-1} + ch
   const mu = 0.9;
   const eta = 0.5;
   const heavy = new KernelDynamics(problem, { ...sgd, name: 'momentum', momentum: mu }, eta, new BatchSchedule(8, 'full', 0));
-  heavy.advance();
-  heavy.advance();
+  await heavy.advance();
+  await heavy.advance();
   const { kernel, m, n, k, y } = problem;
   const chi0 = new Float64Array(n * k).map((_, i) => -y[i] / (n * k));
   const f1 = new Float64Array(m * k);
@@ -102,27 +102,27 @@ test('momentum 0 is gradient descent; momentum 0.9 follows m_t = mu m_{t-1} + ch
   assert.ok(maxAbsDiff(heavy.f, f2) < 1e-13, `heavy ball differs by ${maxAbsDiff(heavy.f, f2)}`);
 });
 
-test('minibatches: chi is zero off the batch, and a batch as large as the data is full batch', () => {
+test('minibatches: chi is zero off the batch, and a batch as large as the data is full batch', async () => {
   const problem = randomProblem(14, 10, 2, 4);
   const full = new KernelDynamics(problem, sgd, 1, new BatchSchedule(10, 'full', 7));
   const whole = new KernelDynamics(problem, sgd, 1, new BatchSchedule(10, 10, 7));
   const mini = new KernelDynamics(problem, sgd, 1, new BatchSchedule(10, 3, 7));
   for (let t = 0; t < 5; t++) {
-    full.advance();
-    whole.advance();
+    await full.advance();
+    await whole.advance();
   }
   assert.ok(maxAbsDiff(full.f, whole.f) < 1e-15);
   // One minibatch step moves f by -eta K(., B) chi_B with chi_B = (f_B - y_B)/(|B| k) = -y_B/(3k).
   const schedule = new BatchSchedule(10, 3, 7);
   const batch = schedule.batch(0);
-  mini.advance();
+  await mini.advance();
   const { kernel, m, k, y } = problem;
   const expected = new Float64Array(m * k);
   for (let a = 0; a < m; a++) for (const b of batch) for (let j = 0; j < k; j++) expected[a * k + j] += kernel[a * m + b] * y[b * k + j] / (3 * k);
   assert.ok(maxAbsDiff(mini.f, expected) < 1e-15);
 });
 
-test('cross-entropy and kernel Adam dynamics decrease the training loss', () => {
+test('cross-entropy and kernel Adam dynamics decrease the training loss', async () => {
   const problem = randomProblem(20, 16, 3, 5, 'crossEntropy');
   const ce = (f: Float64Array) => {
     let s = 0;
@@ -137,12 +137,12 @@ test('cross-entropy and kernel Adam dynamics decrease the training loss', () => 
   for (const optimizer of [sgd, { ...sgd, name: 'adam' as const }]) {
     const dynamics = new KernelDynamics(problem, optimizer, optimizer.name === 'adam' ? 0.05 : 5, new BatchSchedule(16, 'full', 0));
     const before = ce(dynamics.f);
-    for (let t = 0; t < 50; t++) dynamics.advance();
+    for (let t = 0; t < 50; t++) await dynamics.advance();
     assert.ok(ce(dynamics.f) < 0.8 * before, `${optimizer.name}: loss ${before} -> ${ce(dynamics.f)}`);
   }
 });
 
-test('batch schedules are seeded permutations covering every point once per epoch', () => {
+test('batch schedules are seeded permutations covering every point once per epoch', async () => {
   const schedule = new BatchSchedule(10, 4, 3);
   const seen = [...schedule.batch(0), ...schedule.batch(1), ...schedule.batch(2)].sort((a, b) => a - b);
   assert.deepEqual(seen, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);

@@ -19,7 +19,7 @@ before(async () => { await useBackend('wasm'); });
 
 const base: OptimizerSpec = { name: 'sgd', learningRate: null, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
-test('stepwise kernel dynamics with float32 products follow the float64 path: kernel Adam, momentum, minibatch cross-entropy', () => {
+test('stepwise kernel dynamics with float32 products follow the float64 path: kernel Adam, momentum, minibatch cross-entropy', async () => {
   const mse = mnistReluProblem(1100, 100);
   const { m, n, k } = mse;
   assert.ok(n >= STEPWISE_FLOAT32_MIN_N);
@@ -34,8 +34,8 @@ test('stepwise kernel dynamics with float32 products follow the float64 path: ke
     assert.ok(fast.float32 && !exact.float32);
     try {
       for (let t = 0; t < 100; t++) {
-        exact.advance();
-        fast.advance();
+        await exact.advance();
+        await fast.advance();
       }
       let diff = 0, scale = 0;
       for (let i = 0; i < m * k; i++) {

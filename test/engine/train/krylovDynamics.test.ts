@@ -75,7 +75,7 @@ test('heavy-ball momentum: block Lanczos follows the float64 stepwise kernel dyn
   const yMax = maxAbs(problem.y);
   let previousDiff = 0;
   for (const step of steps) {
-    while (stepwise.step < step) stepwise.advance();
+    while (stepwise.step < step) await stepwise.advance();
     const diff = maxDifference(krylov.at(step), stepwise.f) / yMax;
     assert.ok(diff <= tolerance(step, 0.5, momentum), `step ${step}: relative difference ${diff}`);
     previousDiff = diff;
