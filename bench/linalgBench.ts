@@ -159,12 +159,12 @@ async function mixedBench(): Promise<void> {
     for (let i = 0; i < b.length; i++) b[i] = rng.normal();
     for (const block of blockSizes) {
       const tf0 = performance.now();
-      choleskyFloat32(a, n, 0, block);
+      await choleskyFloat32(a, n, 0, block);
       const tf = (performance.now() - tf0) / 1000;
       console.log(`chol32     n=${String(n).padStart(5)}  ${tf.toFixed(3).padStart(8)} s  ${(n ** 3 / 3 / tf / 1e9).toFixed(2).padStart(6)} GFLOP/s  block ${block}`);
     }
     const t0 = performance.now();
-    const s = solveSpdMixed(a, n, b, RHS);
+    const s = await solveSpdMixed(a, n, b, RHS);
     const seconds = (performance.now() - t0) / 1000;
     const np = numpy.get(n);
     console.log(`mixed      n=${String(n).padStart(5)}  ${seconds.toFixed(3).padStart(8)} s  ${s.solver}, ${s.iterations} CG steps, ` +

@@ -14,6 +14,18 @@ import * as tf from '@tensorflow/tfjs';
 import { IwlError } from '../util/errors';
 import { checkDim, checkLength } from './blas';
 
+/**
+ * A product's values, then the tensor freed. data(), not dataSync(): the webgpu backend cannot read
+ * synchronously in Node (its dataSync needs a DOM canvas), so every read here is asynchronous.
+ */
+async function readBack(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}
+
 /** Block width: large enough that the panel matMuls run at full speed, small enough for the JS blocks. */
 export const FLOAT32_BLOCK = 256;
 /** Rows of the trailing update per matMul (output ROW_BLOCK x up to n floats). */
@@ -38,7 +50,7 @@ export class Float32Cholesky {
   }
 
   /** Z = (L L^T)^{-1} R for R n x k (float64 row-major): two blocked triangular sweeps, float32 products. */
-  solve(r: Float64Array, k: number): Float64Array {
+  async solve(r: Float64Array, k: number): Promise<Float64Array> {
     const { n, block } = this;
     const z = Float64Array.from(r);
     // Forward: z_b = L_bb^{-1} (r_b - L[b, 0:b0] z[0:b0]).
@@ -47,8 +59,7 @@ export class Float32Cholesky {
       const rows = this.rowBlocks[bi];
       if (rows) {
         const s = tf.tidy(() => tf.matMul(rows, tf.tensor2d(Float32Array.from(z.subarray(0, b0 * k)), [b0, k])));
-        const sv = s.dataSync();
-        s.dispose();
+        const sv = await readBack(s);
         for (let i = 0; i < nb * k; i++) z[b0 * k + i] -= sv[i];
       }
       applyBlock(this.diagonalInverses[bi], nb, z, b0, k, false);
@@ -62,8 +73,7 @@ export class Float32Cholesky {
       const xt = new Float32Array(k * nb);
       for (let i = 0; i < nb; i++) for (let c = 0; c < k; c++) xt[c * nb + i] = z[(b0 + i) * k + c];
       const u = tf.tidy(() => tf.matMul(tf.tensor2d(xt, [k, nb]), rows));
-      const uv = u.dataSync();
-      u.dispose();
+      const uv = await readBack(u);
       for (let p = 0; p < b0; p++) for (let c = 0; c < k; c++) z[p * k + c] -= uv[c * b0 + p];
     }
     return z;
@@ -80,7 +90,7 @@ export class Float32Cholesky {
  * IwlError('NOT_POSITIVE_DEFINITE') naming the first pivot that is not positive in float32: a matrix
  * whose condition number nears 1/eps_32 ~ 1.7e7 can fail here and still factor in float64.
  */
-export function choleskyFloat32(a: ArrayLike<number>, n: number, shift = 0, block = FLOAT32_BLOCK): Float32Array {
+export async function choleskyFloat32(a: ArrayLike<number>, n: number, shift = 0, block = FLOAT32_BLOCK): Promise<Float32Array> {
   checkDim('choleskyFloat32', 'n', n);
   checkLength('choleskyFloat32: A', a, n * n, `${n} x ${n}`);
   const l = new Float32Array(n * n);
@@ -100,7 +110,7 @@ export function choleskyFloat32(a: ArrayLike<number>, n: number, shift = 0, bloc
     const panel = new Float32Array(m * nb);
     for (let i = 0; i < m; i++) panel.set(l.subarray((k1 + i) * n + k0, (k1 + i) * n + k1), i * nb);
     const l21 = tf.tidy(() => tf.matMul(tf.tensor2d(panel, [m, nb]), tf.tensor2d(w, [nb, nb])));
-    const l21v = l21.dataSync();
+    const l21v = (await l21.data()) as Float32Array;
     const l21t = new Float32Array(nb * m);
     for (let i = 0; i < m; i++) {
       l.set(l21v.subarray(i * nb, (i + 1) * nb), (k1 + i) * n + k0);
@@ -117,8 +127,7 @@ export function choleskyFloat32(a: ArrayLike<number>, n: number, shift = 0, bloc
           const right = i1 === m ? l21tTensor : tf.slice(l21tTensor, [0, 0], [nb, i1]);
           return tf.matMul(left, right);
         });
-        const uv = u.dataSync();
-        u.dispose();
+        const uv = await readBack(u);
         for (let r = 0; r < i1 - i0; r++) {
           const base = (k1 + i0 + r) * n + k1, ub = r * i1;
           for (let c = 0; c <= i0 + r; c++) l[base + c] -= uv[ub + c];

@@ -63,7 +63,7 @@ export interface MixedSpdSolution {
   condition: number;
 }
 
-export function solveSpdMixed(a: Float64Array, n: number, b: Float64Array, k: number, options: MixedSolveOptions = {}): MixedSpdSolution {
+export async function solveSpdMixed(a: Float64Array, n: number, b: Float64Array, k: number, options: MixedSolveOptions = {}): Promise<MixedSpdSolution> {
   checkDim('solveSpdMixed', 'n', n);
   checkDim('solveSpdMixed', 'k', k);
   checkLength('solveSpdMixed: A', a, n * n, `${n} x ${n}`);
@@ -81,13 +81,13 @@ export function solveSpdMixed(a: Float64Array, n: number, b: Float64Array, k: nu
   const shift = diagReg * meanDiagonal;
   let factor: Float32Cholesky;
   try {
-    factor = new Float32Cholesky(choleskyFloat32(a, n, shift), n);
+    factor = new Float32Cholesky(await choleskyFloat32(a, n, shift), n);
   } catch (error) {
     if (!(error instanceof IwlError) || error.code !== 'NOT_POSITIVE_DEFINITE') throw error;
     return float64Path(a, n, b, k, options, 1, `float32 factorization failed (${errorMessage(error)})`);
   }
   try {
-    const cg = preconditionedCg(a, n, b, k, shift, factor, tolerance, maxIterations);
+    const cg = await preconditionedCg(a, n, b, k, shift, factor, tolerance, maxIterations);
     if (!cg.converged) {
       return float64Path(a, n, b, k, options, 1,
         `float64 CG reached backward error ${cg.backwardError.toExponential(2)} > ${tolerance} after ${cg.iterations} iterations`);
@@ -95,7 +95,7 @@ export function solveSpdMixed(a: Float64Array, n: number, b: Float64Array, k: nu
     return {
       x: cg.x, diagReg, diagShift: shift, attempts: 1, solver: 'float32 Cholesky + float64 CG', iterations: cg.iterations,
       backwardError: cg.backwardError, relativeResidual: relativeResidual(cg.r, b, n, k), residual: cg.r,
-      condition: conditionEstimate(a, n, shift, factor),
+      condition: await conditionEstimate(a, n, shift, factor),
     };
   } finally {
     factor.dispose();
@@ -175,16 +175,16 @@ interface CgResult { x: Float64Array; r: Float64Array; iterations: number; backw
  * decides when to check; the check recomputes r in float64 and restarts CG from it when the recursive
  * residual had drifted.
  */
-function preconditionedCg(a: Float64Array, n: number, b: Float64Array, k: number, shift: number, factor: Float32Cholesky,
-  tolerance: number, maxIterations: number): CgResult {
+async function preconditionedCg(a: Float64Array, n: number, b: Float64Array, k: number, shift: number, factor: Float32Cholesky,
+  tolerance: number, maxIterations: number): Promise<CgResult> {
   const aNorm = normInf(a, n, shift);
-  let x: Float64Array = factor.solve(b, k);
+  let x: Float64Array = await factor.solve(b, k);
   let r = residualOf(a, n, b, k, shift, x);
   let eta = backwardError(r, x, b, n, k, aNorm);
   let iterations = 0;
   while (eta > tolerance && iterations < maxIterations) {
     // (Re)start: p = z = M r.
-    let z = factor.solve(r, k);
+    let z = await factor.solve(r, k);
     const p = Float64Array.from(z);
     let rz = columnDots(r, z, n, k);
     let recursiveOk = false;
@@ -200,7 +200,7 @@ function preconditionedCg(a: Float64Array, n: number, b: Float64Array, k: number
         }
       }
       if (backwardError(r, x, b, n, k, aNorm) <= tolerance / 2) { recursiveOk = true; break; }
-      z = factor.solve(r, k);
+      z = await factor.solve(r, k);
       const rzNew = columnDots(r, z, n, k);
       for (let c = 0; c < k; c++) {
         const beta = rz[c] !== 0 ? rzNew[c] / rz[c] : 0;
@@ -222,7 +222,7 @@ function preconditionedCg(a: Float64Array, n: number, b: Float64Array, k: number
  * float32 factor is the exact factor of a matrix within ~n eps_32 ||A|| of A + s I, so lambda_min is
  * accurate while it is well above that (then the solve is accurate too).
  */
-function conditionEstimate(a: Float64Array, n: number, shift: number, factor: Float32Cholesky): number {
+async function conditionEstimate(a: Float64Array, n: number, shift: number, factor: Float32Cholesky): Promise<number> {
   const v = CONDITION_VECTORS;
   const rng = new Rng(0x5eed);
   const start = (): Float64Array => {
@@ -238,25 +238,27 @@ function conditionEstimate(a: Float64Array, n: number, shift: number, factor: Fl
   const aTensor = tf.tensor2d(a32, [n, n]);
   let lambdaMax: number;
   try {
-    lambdaMax = blockPower(start(), n, v, (x) => {
+    lambdaMax = await blockPower(start(), n, v, async (x) => {
       const y = tf.tidy(() => tf.matMul(aTensor, tf.tensor2d(Float32Array.from(x), [n, v])));
-      const out = Float64Array.from(y.dataSync());
-      y.dispose();
-      return out;
+      try {
+        return Float64Array.from(await y.data());
+      } finally {
+        y.dispose();
+      }
     });
   } finally {
     aTensor.dispose();
   }
-  const inverseMax = blockPower(start(), n, v, (x) => factor.solve(x, v));
+  const inverseMax = await blockPower(start(), n, v, (x) => factor.solve(x, v));
   return inverseMax > 0 ? lambdaMax * inverseMax : Infinity;
 }
 
-function blockPower(x: Float64Array, n: number, v: number, apply: (x: Float64Array) => Float64Array): number {
+async function blockPower(x: Float64Array, n: number, v: number, apply: (x: Float64Array) => Promise<Float64Array>): Promise<number> {
   let best = 0;
   for (let t = 0; t < CONDITION_ITERATIONS; t++) {
     const norms = columnDots(x, x, n, v);
     for (let i = 0; i < n; i++) for (let c = 0; c < v; c++) x[i * v + c] /= Math.sqrt(norms[c]) || 1;
-    const y = apply(x);
+    const y = await apply(x);
     const rq = columnDots(x, y, n, v);
     best = Math.max(best, ...rq);
     x = y;

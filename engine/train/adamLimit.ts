@@ -113,7 +113,7 @@ export async function* trainAdamLimit(job: InfiniteJob, context: TrainContext): 
       while (dynamics.step < step) {
         throwIfCancelled();
         const s0 = performance.now();
-        dynamics.advance();
+        await dynamics.advance();
         const s1 = performance.now();
         stepSeconds += (s1 - s0) / 1000;
         context.onStep(dynamics.step);

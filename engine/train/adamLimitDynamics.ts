@@ -128,8 +128,8 @@ export class AdamLimitDynamics {
     for (const s of [...this.states, this.readoutState]) s.products.dispose();
   }
 
-  /** One optimization step on the batch the schedule gives for this step. */
-  advance(): void {
+  /** One optimization step on the batch the schedule gives for this step (async: see BlockProducts). */
+  async advance(): Promise<void> {
     const { samples, y, loss } = this.problem;
     const { m, k } = this;
     const batch = this.schedule.batch(this.t);
@@ -153,7 +153,7 @@ export class AdamLimitDynamics {
           u[r * b + i] = acc;
         }
       }
-      this.blockUpdate(s, u, batch, fullBatch);
+      await this.blockUpdate(s, u, batch, fullBatch);
       // delta[k, a] = sum_r D^(r,k)(a) Y[r, a]  (layout [k, M]: contiguous inner loops)
       const yv = s.y;
       for (let r = 0; r < R; r++) {
@@ -170,7 +170,7 @@ export class AdamLimitDynamics {
     // Readout: row signals are chi^T itself.
     const ct = new Float64Array(k * b);
     for (let i = 0; i < b; i++) for (let j = 0; j < k; j++) ct[j * b + i] = chi[i * k + j];
-    this.blockUpdate(this.readoutState, ct, batch, fullBatch);
+    await this.blockUpdate(this.readoutState, ct, batch, fullBatch);
     const yr = this.readoutState.y;
     const eta = this.learningRate;
     for (let a = 0; a < m; a++) for (let j = 0; j < k; j++) this.f[a * k + j] -= eta * yr[j * m + a];
@@ -190,13 +190,13 @@ export class AdamLimitDynamics {
    * For one weight block with row signals u [rows, b]: g~ = gScale u X_B^T and the bias gradient, the
    * optimizer map in place, then Y = outScale Q X + bStd Q_bias (one row per block row, over all M points).
    */
-  private blockUpdate(s: BlockState, u: Float64Array, batch: Int32Array, fullBatch: boolean): void {
+  private async blockUpdate(s: BlockState, u: Float64Array, batch: Int32Array, fullBatch: boolean): Promise<void> {
     const { block, rows, g, gb, y } = s;
     const { m } = this;
     const b = batch.length;
-    s.products.gradient(u, rows, batch, fullBatch, g);
+    await s.products.gradient(u, rows, batch, fullBatch, g);
     s.weights.apply(g, this.t);
-    s.products.update(g, rows, y);
+    await s.products.update(g, rows, y);
     if (s.bias) {
       for (let r = 0; r < rows; r++) {
         let acc = 0;

@@ -15,11 +15,15 @@ import type { FeatureBlock } from './adamLimitSamples';
 
 export type ProductPath = 'float64' | 'tfjs';
 
+/**
+ * Asynchronous because the tfjs path reads its products back with `data()`: the webgpu backend cannot
+ * read synchronously in Node (its dataSync needs a DOM canvas).
+ */
 export interface BlockProducts {
   /** out [rows, columns] = gScale * u [rows, b] X_B^T; `batch` null means the first b points in order. */
-  gradient(u: Float64Array, rows: number, batch: Int32Array, fullBatch: boolean, out: Float64Array): void;
+  gradient(u: Float64Array, rows: number, batch: Int32Array, fullBatch: boolean, out: Float64Array): Promise<void>;
   /** out [rows, M] = outScale * q [rows, columns] X. */
-  update(q: Float64Array, rows: number, out: Float64Array): void;
+  update(q: Float64Array, rows: number, out: Float64Array): Promise<void>;
   dispose(): void;
 }
 
@@ -34,7 +38,7 @@ class Float64Products implements BlockProducts {
     private readonly m: number,
   ) {}
 
-  gradient(u: Float64Array, rows: number, batch: Int32Array, fullBatch: boolean, out: Float64Array): void {
+  async gradient(u: Float64Array, rows: number, batch: Int32Array, fullBatch: boolean, out: Float64Array): Promise<void> {
     const { block, m } = this;
     const cols = block.columns;
     const b = batch.length;
@@ -54,7 +58,7 @@ class Float64Products implements BlockProducts {
     gemmNT(rows, cols, b, block.gScale, u, 0, b, xb, 0, b, out, 0, cols);
   }
 
-  update(q: Float64Array, rows: number, out: Float64Array): void {
+  async update(q: Float64Array, rows: number, out: Float64Array): Promise<void> {
     const { block, m } = this;
     out.fill(0);
     gemmNT(rows, m, block.columns, block.outScale, q, 0, block.columns, block.featuresT, 0, block.columns, out, 0, m);
@@ -84,21 +88,27 @@ class TfjsProducts implements BlockProducts {
     this.trainT = tf.tensor2d(t, [n, cols]);
   }
 
-  gradient(u: Float64Array, rows: number, batch: Int32Array, fullBatch: boolean, out: Float64Array): void {
+  async gradient(u: Float64Array, rows: number, batch: Int32Array, fullBatch: boolean, out: Float64Array): Promise<void> {
     const b = batch.length;
     const values = tf.tidy(() => {
       const xb = fullBatch ? (b === this.trainT.shape[0] ? this.trainT : this.trainT.slice([0, 0], [b, -1])) : tf.gather(this.trainT, tf.tensor1d(batch, 'int32'));
       return tf.matMul(tf.tensor2d(this.stage(u, rows * b), [rows, b]), xb);
     });
-    out.set(values.dataSync());
-    values.dispose();
+    try {
+      out.set(await values.data());
+    } finally {
+      values.dispose();
+    }
   }
 
-  update(q: Float64Array, rows: number, out: Float64Array): void {
+  async update(q: Float64Array, rows: number, out: Float64Array): Promise<void> {
     const cols = this.block.columns;
     const values = tf.tidy(() => tf.matMul(tf.tensor2d(this.stage(q, rows * cols), [rows, cols]), this.features));
-    out.set(values.dataSync());
-    values.dispose();
+    try {
+      out.set(await values.data());
+    } finally {
+      values.dispose();
+    }
   }
 
   /** The first `size` values as float32 (tf.tensor2d copies them, so the buffer can be reused). */

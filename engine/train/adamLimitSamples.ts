@@ -125,9 +125,9 @@ export async function drawAdamLimitSamples(options: SampleOptions): Promise<Adam
   };
 
   // Pre-activations h_l over the points, `count` independent neurons (rows of [count, M]).
-  const preActivations = (l: number, count: number, rng: Rng): Float64Array => {
+  const preActivations = async (l: number, count: number, rng: Rng): Promise<Float64Array> => {
     if (l === 1) return exactFirstLayer(x, w[0], b[0], count, rng);
-    return sampleGp(factored(`Sigma_${l}`, () => layers!.sigma[l - 1]), count, rng, 1, path);
+    return await sampleGp(factored(`Sigma_${l}`, () => layers!.sigma[l - 1]), count, rng, 1, path);
   };
 
   // cov(dx_l) = P_l for l < L, from the top down: P_{l} = w_{l+1}^2 Kd_{l+1} * P_{l+1}, P_L = w_{L+1}^2.
@@ -159,7 +159,7 @@ export async function drawAdamLimitSamples(options: SampleOptions): Promise<Adam
   for (let l = 1; l <= L; l++) {
     await checkCancel();
     const chain = chains[l - 1];
-    const h = preActivations(l, R, stream('backward-h', l));
+    const h = await preActivations(l, R, stream('backward-h', l));
     let dx: Float64Array;
     if (l === L) {
       const rng = stream('backward-dx', l);
@@ -169,7 +169,7 @@ export async function drawAdamLimitSamples(options: SampleOptions): Promise<Adam
       for (let i = 0; i < R * k; i++) dx.fill(g[i], i * m, (i + 1) * m);
     } else {
       await checkCancel();
-      dx = sampleGp(factored(`cov(dx_${l})`, () => dxCov[l]!), R * k, stream('backward-dx', l), 1, path);
+      dx = await sampleGp(factored(`cov(dx_${l})`, () => dxCov[l]!), R * k, stream('backward-dx', l), 1, path);
     }
     const back = dx; // overwritten in place: D = phi'(h) * dx
     for (let r = 0; r < R; r++) {
@@ -179,11 +179,11 @@ export async function drawAdamLimitSamples(options: SampleOptions): Promise<Adam
       }
     }
     await checkCancel();
-    const block = l === 1 ? inputFeatures(x, w[0]) : sampledFeatures(preActivations(l - 1, C, stream('forward', l)), chains[l - 2], C, m, w[l - 1]);
+    const block = l === 1 ? inputFeatures(x, w[0]) : sampledFeatures(await preActivations(l - 1, C, stream('forward', l)), chains[l - 2], C, m, w[l - 1]);
     hidden.push({ ...block, bStd: b[l - 1], backward: back });
   }
   await checkCancel();
-  const readoutBlock = L === 0 ? inputFeatures(x, w[0]) : sampledFeatures(preActivations(L, C, stream('forward', L + 1)), chains[L - 1], C, m, w[L]);
+  const readoutBlock = L === 0 ? inputFeatures(x, w[0]) : sampledFeatures(await preActivations(L, C, stream('forward', L + 1)), chains[L - 1], C, m, w[L]);
   return { m, k, backward: R, forward: C, hidden, readout: { ...readoutBlock, bStd: b[L] }, factors };
 }
 

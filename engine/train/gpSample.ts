@@ -73,7 +73,7 @@ const TFJS_ROWS = 512;
  * do not depend on how many are drawn. `path` 'tfjs' runs the product Z F^T as float32 tf.matMul on the
  * active backend (rounding about 1e-7 relative; the normals are the same on both paths).
  */
-export function sampleGp(f: CovarianceFactor, count: number, rng: Rng, scale = 1, path: 'float64' | 'tfjs' = 'float64'): Float64Array {
+export async function sampleGp(f: CovarianceFactor, count: number, rng: Rng, scale = 1, path: 'float64' | 'tfjs' = 'float64'): Promise<Float64Array> {
   const { m } = f;
   const z = new Float64Array(count * m);
   for (let i = 0; i < z.length; i++) z[i] = rng.normal();
@@ -87,8 +87,11 @@ export function sampleGp(f: CovarianceFactor, count: number, rng: Rng, scale = 1
       for (let s0 = 0; s0 < count; s0 += TFJS_ROWS) {
         const rows = Math.min(TFJS_ROWS, count - s0);
         const block = tf.tidy(() => tf.matMul(tf.tensor2d(Float32Array.from(z.subarray(s0 * m, (s0 + rows) * m)), [rows, m]), factorT));
-        out.set(block.dataSync(), s0 * m);
-        block.dispose();
+        try {
+          out.set(await block.data(), s0 * m); // data(), not dataSync(): webgpu in Node cannot read synchronously
+        } finally {
+          block.dispose();
+        }
       }
     } finally {
       factorT.dispose();

@@ -47,7 +47,7 @@ async function* kernelMethod(model: InfiniteModelSpec, context: TrainContext): A
   context.report({ kernel: useNngp ? 'nngp' : 'ntk' });
 
   if (model.method === 'gp') {
-    const posterior = nngpPosterior(problem, model.diagReg);
+    const posterior = await nngpPosterior(problem, model.diagReg);
     context.report({
       diagReg: posterior.diagReg,
       diagShift: posterior.diagShift,

@@ -120,13 +120,13 @@ export interface NngpPosteriorOptions {
   solver?: 'auto' | 'float64' | 'mixed';
 }
 
-export function nngpPosterior(problem: KernelProblem, diagReg: number, options: NngpPosteriorOptions = {}): GpPosterior {
+export async function nngpPosterior(problem: KernelProblem, diagReg: number, options: NngpPosteriorOptions = {}): Promise<GpPosterior> {
   const { kernel, m, n, k, y } = problem;
   const { trainTrain, testTrain } = kernelBlocks(kernel, m, n);
   const targets = Float64Array.from(y as ArrayLike<number>);
   const choice = options.solver ?? 'auto';
   const mixed = choice === 'mixed' || (choice === 'auto' && n >= NNGP_MIXED_MIN_N);
-  const solution = mixed ? solveSpdMixed(trainTrain, n, targets, k, { diagReg }) : float64Solution(trainTrain, n, targets, k, diagReg);
+  const solution = mixed ? await solveSpdMixed(trainTrain, n, targets, k, { diagReg }) : float64Solution(trainTrain, n, targets, k, diagReg);
   const mean = new Float64Array(m * k);
   // Train rows: K(X, X) x = y - r - s x exactly, from the float64 residual r the solve returns.
   for (let i = 0; i < n * k; i++) mean[i] = targets[i] - solution.residual[i] - solution.diagShift * solution.x[i];

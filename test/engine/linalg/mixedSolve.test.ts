@@ -39,11 +39,11 @@ function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 describe('mixed-precision SPD solve (wasm backend)', () => {
   before(async () => { await useBackend('wasm'); });
 
-  test('choleskyFloat32 matches the float64 factor to float32 accuracy, over several blocks and a ragged last one', () => {
+  test('choleskyFloat32 matches the float64 factor to float32 accuracy, over several blocks and a ragged last one', async () => {
     const n = 600; // blocks of 256: 256, 256, 88
     const a = rbfKernel(n, 3);
     for (let i = 0; i < n; i++) a[i * n + i] += 0.1; // cond ~ 1e3, so the float32 factor is accurate to ~ cond * eps_32
-    const l32 = choleskyFloat32(a, n);
+    const l32 = await choleskyFloat32(a, n);
     const l64 = cholesky(a, n);
     const err = maxRelDiff(l32, l64);
     // Factor perturbation <= cond * n * eps_32 in the worst case; 1e3 * 600 * 1.2e-7 = 0.07 is the loose bound,
@@ -55,7 +55,7 @@ describe('mixed-precision SPD solve (wasm backend)', () => {
     const b = randomMatrix(rng, n, 3);
     const factor = new Float32Cholesky(l32, n);
     try {
-      const z = factor.solve(b, 3);
+      const z = await factor.solve(b, 3);
       const exact = solveSpd(a, n, b, 3).x;
       assert.ok(maxRelDiff(z, exact) < 1e3 * 1e3 * EPS32, `preconditioner solve error ${maxRelDiff(z, exact)}`);
     } finally {
@@ -63,11 +63,11 @@ describe('mixed-precision SPD solve (wasm backend)', () => {
     }
   });
 
-  test('n = 2000 RBF kernel: float32 Cholesky + float64 CG agrees with the float64 solveSpd within cond * 1e-12', () => {
+  test('n = 2000 RBF kernel: float32 Cholesky + float64 CG agrees with the float64 solveSpd within cond * 1e-12', async () => {
     const n = 2000, k = 3;
     const a = rbfKernel(n, n);
     const b = randomMatrix(new Rng(7), n, k);
-    const mixed = solveSpdMixed(a, n, b, k, { diagReg: 1e-6 });
+    const mixed = await solveSpdMixed(a, n, b, k, { diagReg: 1e-6 });
     const reference = solveSpd(a, n, b, k, { diagReg: 1e-6 });
     assert.equal(mixed.solver, 'float32 Cholesky + float64 CG');
     assert.equal(mixed.fallback, undefined);
@@ -81,12 +81,12 @@ describe('mixed-precision SPD solve (wasm backend)', () => {
     assert.ok(err < mixed.condition * FORWARD_PER_COND, `relative difference ${err}, cond ${mixed.condition}`);
   });
 
-  test('a matrix that is singular in float32 falls back to the float64 path and says so', () => {
+  test('a matrix that is singular in float32 falls back to the float64 path and says so', async () => {
     // Hilbert(12): cond ~ 1.7e16, indefinite to float32 and at the edge of float64, so the float64 ladder regularizes.
     const n = 12;
     const a = hilbert(n);
     const b = new Float64Array(n).fill(1);
-    const mixed = solveSpdMixed(a, n, b, 1);
+    const mixed = await solveSpdMixed(a, n, b, 1);
     const reference = solveSpd(a, n, b, 1);
     assert.equal(mixed.solver, 'float64 Cholesky');
     assert.match(mixed.fallback ?? '', /float32 factorization failed|CG reached/);
@@ -96,13 +96,13 @@ describe('mixed-precision SPD solve (wasm backend)', () => {
     assert.ok(mixed.condition > 1e10, `condition ${mixed.condition}`);
   });
 
-  test('an ill-conditioned kernel that float32 cannot factor is regularized by the float64 ladder, reported', () => {
+  test('an ill-conditioned kernel that float32 cannot factor is regularized by the float64 ladder, reported', async () => {
     // 1-D RBF Gram of 400 points in [0, 1] with lengthscale 0.5: numerically singular in float64 too.
     const n = 400;
     const a = new Float64Array(n * n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] = Math.exp(-(((i - j) / n) ** 2) / 0.5);
     const b = new Float64Array(n).fill(1);
-    const mixed = solveSpdMixed(a, n, b, 1);
+    const mixed = await solveSpdMixed(a, n, b, 1);
     assert.equal(mixed.solver, 'float64 Cholesky');
     assert.ok(mixed.fallback);
     assert.ok(mixed.diagReg > 0, `diagReg ${mixed.diagReg}`);
@@ -113,10 +113,10 @@ describe('mixed-precision SPD solve (wasm backend)', () => {
     const n = 300, k = 2;
     const a = rbfKernel(n, 5);
     const b = randomMatrix(new Rng(11), n, k);
-    const onWasm = solveSpdMixed(a, n, b, k);
+    const onWasm = await solveSpdMixed(a, n, b, k);
     await useBackend('cpu');
     try {
-      const onCpu = solveSpdMixed(a, n, b, k);
+      const onCpu = await solveSpdMixed(a, n, b, k);
       assert.equal(onCpu.solver, 'float32 Cholesky + float64 CG');
       assert.ok(maxRelDiff(onCpu.x, onWasm.x) < onWasm.condition * FORWARD_PER_COND, `cpu vs wasm ${maxRelDiff(onCpu.x, onWasm.x)}`);
     } finally {

@@ -163,10 +163,11 @@ test('Ctrl-C stops iwl run within a second, exits 130 and keeps what was written
   assert.ok(metrics.some((l) => JSON.parse(l).id === 'sgd/w256/s0'), 'the cancelled run kept its logged steps');
 });
 
-test('the float32 infinite paths (block Lanczos, stepwise kernel Adam) run on webgpu (software here) as on wasm', (t) => {
+test('the float32 infinite paths (block Lanczos, stepwise kernel Adam, the mixed GP solve, the Adam limit) run on webgpu (software here) as on wasm', (t) => {
   const dir = tempDir();
   const file = join(dir, 'large.iwl.yaml');
-  // 1100 training points: past KRYLOV_MIN_N and STEPWISE_FLOAT32_MIN_N, so both float32 paths run.
+  // 1100 training points: past KRYLOV_MIN_N, STEPWISE_FLOAT32_MIN_N and NNGP_MIXED_MIN_N, so every
+  // float32 path runs, and the Adam limit multiplies its samples on the backend.
   writeFileSync(file, `name: large
 seed: 1
 data: { source: synthetic, kind: teacher, inputDim: 6, train: 1100, test: 40, outputs: 2, noise: 0.05 }
@@ -180,6 +181,8 @@ training: { steps: 60, learningRate: 1, batchSize: full, logEvery: 20 }
 models:
   ntk: { kind: infinite, method: ntk, optimizer: sgd }
   kadam: { kind: infinite, method: kernelAdam, learningRate: 0.01 }
+  gp: { kind: infinite, method: gp }
+  adam: { kind: infinite, method: adam, learningRate: 0.01, samples: { backward: 96, forward: 96 } }
 `);
   const gpu = runIwl(['run', file, '--out', join(dir, 'gpu'), '--workers', '1', '--backend', 'webgpu']);
   if (gpu.status !== 0 && /is not available/.test(gpu.stderr) && process.env.CI !== 'true') {
@@ -189,10 +192,12 @@ models:
   assert.equal(gpu.status, 0, gpu.stderr);
   const cpu = runIwl(['run', file, '--out', join(dir, 'wasm'), '--workers', '1']);
   assert.equal(cpu.status, 0, cpu.stderr);
-  const summary = JSON.parse(readFileSync(join(dir, 'gpu', 'summary.json'), 'utf8')) as { runs: { id: string; info: { dynamics?: string } }[] };
-  const dynamics = Object.fromEntries(summary.runs.map((r) => [r.id, r.info.dynamics]));
-  assert.match(String(dynamics.ntk), /^block Lanczos/);
-  assert.equal(dynamics.kadam, 'step by step (float32 kernel products)');
+  const summary = JSON.parse(readFileSync(join(dir, 'gpu', 'summary.json'), 'utf8')) as { runs: { id: string; status: string; info: { dynamics?: string; solver?: string } }[] };
+  assert.deepEqual(summary.runs.map((r) => `${r.id} ${r.status}`).sort(), ['adam completed', 'gp completed', 'kadam completed', 'ntk completed']);
+  const info = Object.fromEntries(summary.runs.map((r) => [r.id, r.info]));
+  assert.match(String(info.ntk.dynamics), /^block Lanczos/);
+  assert.equal(info.kadam.dynamics, 'step by step (float32 kernel products)');
+  assert.equal(info.gp.solver, 'float32 Cholesky + float64 CG');
   // Both backends round the same float32 products differently (different summation orders): the losses
   // agree to float32 accuracy, not bit for bit (krylovDynamics.test.ts and kernelDynamicsFloat32.test.ts
   // hold each path to a float64 reference).

@@ -43,12 +43,12 @@ async function sgdRuns(network: Network, loss: LossName, batchSize: BatchSize, s
   const k = dataset.outputs;
   const eta = 1.0;
   const exact = new KernelDynamics({ kernel: kernels.ntk, m: x.rows, n, k, y: dataset.yTrain.data, loss }, sgdSpec, eta, new BatchSchedule(n, batchSize, 11));
-  for (let t = 0; t < steps; t++) exact.advance();
+  for (let t = 0; t < steps; t++) await exact.advance();
   const mc: Float64Array[] = [];
   for (let s = 0; s < seeds; s++) {
     const samples = await drawAdamLimitSamples({ network, x, outputs: k, layers: kernels.layers!, backward: size, forward: size, seed: 1000 + s });
     const dynamics = new AdamLimitDynamics({ samples, n, y: dataset.yTrain.data, loss }, sgdSpec, eta, new BatchSchedule(n, batchSize, 11));
-    for (let t = 0; t < steps; t++) dynamics.advance();
+    for (let t = 0; t < steps; t++) await dynamics.advance();
     mc.push(Float64Array.from(dynamics.f));
   }
   return { exact: Float64Array.from(exact.f), mc };

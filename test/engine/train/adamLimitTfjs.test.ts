@@ -35,7 +35,7 @@ for (const batchSize of ['full', 7] as BatchSize[]) {
     for (const products of ['float64', 'tfjs'] as const) {
       const samples = await drawAdamLimitSamples({ network: run.experiment.network, x, outputs: dataset.outputs, layers, backward: 48, forward: 40, seed: 5, products });
       const dynamics = new AdamLimitDynamics({ samples, n, y: dataset.yTrain.data, loss: 'mse' }, adamSpec, 0.05, new BatchSchedule(n, batchSize, 3), products);
-      for (let t = 0; t < 20; t++) dynamics.advance();
+      for (let t = 0; t < 20; t++) await dynamics.advance();
       dynamics.dispose();
       predictions.push(dynamics.f);
     }

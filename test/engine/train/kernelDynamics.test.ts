@@ -58,7 +58,7 @@ test('gradient descent converges to kernel regression, which the GP posterior wi
   const closed = closedFormMseGradientDescent(problem, (15 * 2) / lambdaMax);
   const steps = Math.ceil(Math.log(1e-12) / Math.log(1 - lambdaMin / lambdaMax));
   const limit = closed.at(steps);
-  const posterior = nngpPosterior(problem, 0);
+  const posterior = await nngpPosterior(problem, 0);
   assert.ok(maxAbsDiff(limit, posterior.mean) < 1e-6, `difference ${maxAbsDiff(limit, posterior.mean)}`);
   // Kernel regression interpolates the training targets.
   assert.ok(maxAbsDiff(limit.subarray(0, 15 * 2), problem.y) < 1e-6);
@@ -67,7 +67,7 @@ test('gradient descent converges to kernel regression, which the GP posterior wi
 test('GP posterior with a regularizer matches a hand-computed 2-point solve', async () => {
   // Points: 2 train, 1 test; K = [[2, 1, 0.5], [1, 2, 0.25], [0.5, 0.25, 1]], y = [1, -1], diagReg 0.5 of mean diag (2) = 1.
   const kernel = Float64Array.from([2, 1, 0.5, 1, 2, 0.25, 0.5, 0.25, 1]);
-  const posterior = nngpPosterior({ kernel, m: 3, n: 2, k: 1, y: [1, -1], loss: 'mse' }, 0.5);
+  const posterior = await nngpPosterior({ kernel, m: 3, n: 2, k: 1, y: [1, -1], loss: 'mse' }, 0.5);
   // (K + I)^{-1} y = [[3, 1], [1, 3]]^{-1} [1, -1] = [0.5, -0.5]; test mean = 0.5*0.5 - 0.25*0.5 = 0.125.
   assert.ok(Math.abs(posterior.mean[2] - 0.125) < 1e-12, `test mean ${posterior.mean[2]}`);
   assert.ok(Math.abs(posterior.mean[0] - (2 * 0.5 - 0.5)) < 1e-12);

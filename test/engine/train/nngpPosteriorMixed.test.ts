@@ -14,12 +14,12 @@ const PREDICTION_PER_COND = 1e-12;
 
 before(async () => { await useBackend('wasm'); });
 
-test('NNGP posterior of 2000 MNIST digits: the mixed-precision solve predicts as the float64 path, same test accuracy', () => {
+test('NNGP posterior of 2000 MNIST digits: the mixed-precision solve predicts as the float64 path, same test accuracy', async () => {
   const problem = mnistReluProblem(2000, 500);
   const { m, n, k } = problem, nTest = m - n;
   assert.ok(n >= NNGP_MIXED_MIN_N, 'the default path at this size is the mixed one');
-  const mixed = nngpPosterior(problem, 1e-6);
-  const reference = nngpPosterior(problem, 1e-6, { solver: 'float64' });
+  const mixed = await nngpPosterior(problem, 1e-6);
+  const reference = await nngpPosterior(problem, 1e-6, { solver: 'float64' });
   assert.equal(mixed.solver, 'float32 Cholesky + float64 CG');
   assert.equal(reference.solver, 'float64 Cholesky');
   assert.equal(mixed.diagReg, reference.diagReg);
