@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseMetricsJsonl } from '../extension/panels/panelData';
+import { readMetricsJsonl } from '../engine/contract/records';
 import type { RunData } from '../webview/protocol';
 import { repoRoot } from '../test/helpers';
 import { launchChromium, openPanel } from '../test/webview/browserHarness';
@@ -29,7 +29,7 @@ function percentile(values: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const recorded = parseMetricsJsonl(readFileSync(join(repoRoot, 'test', 'fixtures', 'recorded', 'sweep', 'metrics.jsonl'), 'utf8'));
+  const recorded = readMetricsJsonl(readFileSync(join(repoRoot, 'test', 'fixtures', 'recorded', 'sweep', 'metrics.jsonl'), 'utf8'));
   const browser = await launchChromium();
   try {
     const p = await openPanel(browser, 'run', { width: 1400, height: 1000 });

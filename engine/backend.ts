@@ -13,7 +13,8 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
-import { IwlError, errorMessage } from './util/errors';
+import { IwlError } from './util/errors';
+import { errorMessage } from './contract/errors';
 
 export const backendNames = ['wasm', 'cpu', 'tensorflow', 'webgpu'] as const;
 export type BackendName = (typeof backendNames)[number];

@@ -1,6 +1,6 @@
 /**
  * The engine process: forked by the VS Code host (extension/engineClient.ts) with an IPC channel,
- * it serves engine/protocol.ts over vscode-jsonrpc. One backend per process (chosen by
+ * it serves engine/contract/protocol.ts over vscode-jsonrpc. One backend per process (chosen by
  * `initialize`), one run at a time. It exits when the host disconnects or asks it to.
  * stdout and stderr are for people (the host keeps the last stderr lines to explain a crash).
  */
@@ -13,9 +13,9 @@ import { formatDiagnostic, loadExperimentFile } from './cli/experimentFile';
 import { RunOutput } from './run/runOutput';
 import { trainFinite } from './train/finite';
 import { trainInfinite } from './train/infinite';
-import { errorMessage } from './util/errors';
+import { errorMessage, wireCode, type WireErrorCode } from './contract/errors';
 import { version } from './version';
-import * as protocol from './protocol';
+import * as protocol from './contract/protocol';
 import { RunSession } from './server/runSession';
 import { gitState, writeManifest } from './server/manifest';
 
@@ -35,19 +35,19 @@ function note(line: string): void {
   process.stderr.write(`engine ${new Date().toISOString()}: ${line}\n`);
 }
 
-function fail(code: number, message: string, data?: unknown): never {
-  throw new ResponseError(code, message, data);
+function fail(code: WireErrorCode, message: string, data?: unknown): never {
+  throw new ResponseError(wireCode(code), message, data);
 }
 
 connection.onRequest(protocol.initialize, async (params) => {
   if (params.protocolVersion !== protocol.protocolVersion) {
-    fail(protocol.EngineErrorCode.notInitialized, `the engine speaks protocol ${protocol.protocolVersion}, the host ${params.protocolVersion}: rebuild the extension (npm run build)`);
+    fail('NOT_INITIALIZED', `the engine speaks protocol ${protocol.protocolVersion}, the host ${params.protocolVersion}: rebuild the extension (npm run build)`);
   }
-  if (!isBackendName(params.backend)) fail(protocol.EngineErrorCode.backendUnavailable, `unknown backend '${params.backend}': expected wasm, cpu, tensorflow or webgpu`);
+  if (!isBackendName(params.backend)) fail('BACKEND_UNAVAILABLE', `unknown backend '${params.backend}': expected wasm, cpu, tensorflow or webgpu`);
   try {
     backend = await useBackend(params.backend);
   } catch (error) {
-    fail(protocol.EngineErrorCode.backendUnavailable, errorMessage(error));
+    fail('BACKEND_UNAVAILABLE', errorMessage(error));
   }
   note(`pid ${process.pid} ready on ${backend.detail} (Node ${process.version})`);
   versions = { iwl: version, node: process.versions.node, tfjs: tf.version.tfjs, protocol: String(protocol.protocolVersion) };
@@ -63,19 +63,19 @@ connection.onRequest(protocol.initialize, async (params) => {
 });
 
 connection.onRequest(protocol.startRun, async (params) => {
-  if (!backend) fail(protocol.EngineErrorCode.notInitialized, 'startRun before initialize');
-  if (current) fail(protocol.EngineErrorCode.busy, `a run is in progress (${current.runId}); the engine runs one experiment at a time`);
+  if (!backend) fail('NOT_INITIALIZED', 'startRun before initialize');
+  if (current) fail('BUSY', `a run is in progress (${current.runId}); the engine runs one experiment at a time`);
   const loaded = loadExperimentFile(params.experimentFile, params.displayPath ?? params.experimentFile);
   const experiment = loaded.experiment;
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (!experiment || errors.length) {
     const first = errors[0];
     const where = first ? ` (${formatDiagnostic(basename(params.experimentFile), first)})` : '';
-    fail(protocol.EngineErrorCode.invalidExperiment, `${basename(params.experimentFile)} has ${errors.length} error${errors.length === 1 ? '' : 's'}${where}`, errors);
+    fail('INVALID_EXPERIMENT', `${basename(params.experimentFile)} has ${errors.length} error${errors.length === 1 ? '' : 's'}${where}`, errors);
   }
   const unknownModels = (params.onlyModels ?? []).filter((m) => !experiment.models.some((model) => model.name === m));
-  if (unknownModels.length) fail(protocol.EngineErrorCode.invalidExperiment, `no model named ${unknownModels.map((m) => `'${m}'`).join(', ')} in ${basename(params.experimentFile)}`);
-  if (existsSync(params.outDir)) fail(protocol.EngineErrorCode.outputFailed, `the run folder ${params.outDir} already exists`);
+  if (unknownModels.length) fail('INVALID_EXPERIMENT', `no model named ${unknownModels.map((m) => `'${m}'`).join(', ')} in ${basename(params.experimentFile)}`);
+  if (existsSync(params.outDir)) fail('OUTPUT_FAILED', `the run folder ${params.outDir} already exists`);
   let output: RunOutput;
   try {
     mkdirSync(params.outDir, { recursive: true });
@@ -96,7 +96,7 @@ connection.onRequest(protocol.startRun, async (params) => {
       gitDirty: git.dirty,
     });
   } catch (error) {
-    fail(protocol.EngineErrorCode.outputFailed, `cannot write the run folder ${params.outDir}: ${errorMessage(error)}`);
+    fail('OUTPUT_FAILED', `cannot write the run folder ${params.outDir}: ${errorMessage(error)}`);
   }
   const session = new RunSession({
     params,

@@ -19,6 +19,8 @@ import { formatSeconds, progressText } from './lensText';
 import { runTitle } from './resultsText';
 import { commandIds } from './commandIds';
 import { newExperimentFromExample } from './newExperiment';
+import { errorMessage } from '../engine/contract/errors';
+import { metricsFileName, summaryFileName } from '../engine/contract/records';
 
 export interface Services {
   output: vscode.LogOutputChannel;
@@ -42,18 +44,14 @@ const backends: (vscode.QuickPickItem & { name: string })[] = [
   { name: 'webgpu', label: 'webgpu', detail: "The GPU through Dawn (the 'webgpu' package); software rendering when no GPU driver is found" },
 ];
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export function registerCommands(s: Services): vscode.Disposable[] {
   const register = (id: string, fn: (...args: any[]) => unknown) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
         await fn(...args);
       } catch (error) {
-        s.output.error(`${id}: ${message(error)}`);
-        void vscode.window.showErrorMessage(`Infinite Width Lab: ${message(error)}`);
+        s.output.error(`${id}: ${errorMessage(error)}`);
+        void vscode.window.showErrorMessage(`Infinite Width Lab: ${errorMessage(error)}`);
       }
     });
 
@@ -238,7 +236,7 @@ async function startRun(s: Services, document: vscode.TextDocument, onlyModels?:
     try {
       run = await s.runs.start({ experimentFile: document.uri.fsPath, resultsRoot: resultsRootFor(document.uri), displayPath: displayPath(document.uri), onlyModels, workers: readSettings(document.uri).workers || undefined });
     } catch (error) {
-      void vscode.window.showErrorMessage(`Infinite Width Lab: ${name} did not start: ${message(error)}`, 'Show Log').then((a) => a && s.output.show(true));
+      void vscode.window.showErrorMessage(`Infinite Width Lab: ${name} did not start: ${errorMessage(error)}`, 'Show Log').then((a) => a && s.output.show(true));
       return;
     }
     void s.index.refresh();
@@ -351,8 +349,8 @@ async function exportRun(s: Services, dir: string): Promise<void> {
     filters: picked.format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
   });
   if (!target) return;
-  if (picked.format === 'csv') writeFileSync(target.fsPath, metricsCsv(readFileSync(join(dir, 'metrics.jsonl'), 'utf8')));
-  else copyFileSync(join(dir, 'summary.json'), target.fsPath);
+  if (picked.format === 'csv') writeFileSync(target.fsPath, metricsCsv(readFileSync(join(dir, metricsFileName), 'utf8')));
+  else copyFileSync(join(dir, summaryFileName), target.fsPath);
   s.output.info(`exported ${picked.label.toLowerCase()} of ${dir} -> ${target.fsPath}`);
   void vscode.window.showInformationMessage(`Infinite Width Lab: wrote ${target.fsPath}.`);
 }

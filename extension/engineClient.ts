@@ -1,6 +1,6 @@
 /**
  * The host's side of the engine process: forks dist/engine.js lazily with an IPC channel, speaks
- * engine/protocol.ts over vscode-jsonrpc, and owns the process for its whole life. Plain Node (no
+ * engine/contract/protocol.ts over vscode-jsonrpc, and owns the process for its whole life. Plain Node (no
  * 'vscode' import) so that tests drive it against the real engine.
  *
  * - Start: `ensureStarted` forks and sends `initialize` (the handshake reports the backend).
@@ -21,7 +21,8 @@ import {
   type Event,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
-import * as protocol from '../engine/protocol';
+import * as protocol from '../engine/contract/protocol';
+import { errorMessage, hostKindOfWire, type HostErrorKind } from '../engine/contract/errors';
 
 export type EngineState = 'stopped' | 'starting' | 'ready' | 'crashed';
 
@@ -68,10 +69,10 @@ export interface RunHandle {
   finished: Promise<RunEnd>;
 }
 
-/** A request the engine refused (invalid file, busy, backend unavailable) or a failed start. */
+/** A request the engine refused (invalid file, busy, backend unavailable) or a failed start; `code` is the error table's host kind. */
 export class EngineError extends Error {
   constructor(
-    readonly code: 'invalid-experiment' | 'backend-unavailable' | 'busy' | 'output-failed' | 'start-failed' | 'engine-exited' | 'protocol',
+    readonly code: HostErrorKind,
     message: string,
     readonly data?: unknown,
   ) {
@@ -88,13 +89,6 @@ interface LiveRun {
   started: number;
   cancelRequested: boolean;
 }
-
-const errorCodes: Record<number, EngineError['code']> = {
-  [protocol.EngineErrorCode.invalidExperiment]: 'invalid-experiment',
-  [protocol.EngineErrorCode.backendUnavailable]: 'backend-unavailable',
-  [protocol.EngineErrorCode.busy]: 'busy',
-  [protocol.EngineErrorCode.outputFailed]: 'output-failed',
-};
 
 export class EngineClient {
   private child: ChildProcess | null = null;
@@ -274,7 +268,7 @@ export class EngineClient {
       });
     } catch (error) {
       this.setState('crashed');
-      throw new EngineError('start-failed', `the engine could not start (${launch.execPath}): ${message(error)}`);
+      throw new EngineError('start-failed', `the engine could not start (${launch.execPath}): ${errorMessage(error)}`);
     }
     this.child = child;
     const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
@@ -334,7 +328,7 @@ export class EngineClient {
   private onClosed(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, spawnError: Error | null): EngineExit {
     const expected = this.stopping;
     const reason = spawnError
-      ? `could not start (${message(spawnError)})`
+      ? `could not start (${errorMessage(spawnError)})`
       : signal
         ? `was killed by ${signal}`
         : `exited with code ${code}`;
@@ -386,8 +380,8 @@ export class EngineClient {
 
   private asEngineError(error: unknown, fallback: EngineError['code'] = 'protocol'): EngineError {
     if (error instanceof EngineError) return error;
-    if (error instanceof ResponseError) return new EngineError(errorCodes[error.code] ?? fallback, error.message, error.data);
-    return new EngineError(this.child ? fallback : 'engine-exited', `${message(error)}${this.exitSuffix()}`);
+    if (error instanceof ResponseError) return new EngineError(hostKindOfWire(error.code) ?? fallback, error.message, error.data);
+    return new EngineError(this.child ? fallback : 'engine-exited', `${errorMessage(error)}${this.exitSuffix()}`);
   }
 
   private exitSuffix(): string {
@@ -421,10 +415,6 @@ function forEachLine(stream: NodeJS.ReadableStream | null, onLine: (line: string
 function tailText(lines: string[]): string {
   // The first line stays one sentence (notifications and the run panel show only it).
   return lines.length ? `.\nIts last stderr lines:\n${lines.map((l) => `  ${l}`).join('\n')}` : '.';
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function delay(ms: number): Promise<void> {

@@ -2,8 +2,7 @@
  * The words on code lenses, the status bar and the progress notification: pure functions of run
  * state and the clock, so they are tested without VS Code.
  */
-import type { RunSummaryEntry } from '../engine/run/runOutput';
-import type { StoredRunStatus } from './runStore';
+import type { RunSummaryEntry, StoredRunStatus } from '../engine/contract/records';
 
 /** "just now", "42 s ago", "3 min ago", "2 h ago", "yesterday", "5 days ago". */
 export function formatAgo(then: Date, now: Date = new Date()): string {

@@ -2,7 +2,7 @@
  * Runs as Markdown tables: the results of one run and a side-by-side comparison of several.
  * Pure functions of what the run store read; the panels of issue 5 show the same data as charts.
  */
-import type { RunSummaryEntry } from '../engine/run/runOutput';
+import type { RunSummaryEntry } from '../engine/contract/records';
 import type { StoredRun } from './runStore';
 import { formatFigure, formatPercent, formatSeconds } from './lensText';
 

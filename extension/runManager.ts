@@ -6,10 +6,11 @@
  */
 import { Emitter, type Event } from 'vscode-jsonrpc/node';
 import { resolve } from 'node:path';
-import type { JobOutcome, MetricPoint, PlannedJob, RunProgressParams } from '../engine/protocol';
+import type { JobOutcome, MetricPoint, PlannedJob, RunProgressParams } from '../engine/contract/protocol';
 import { EngineClient, EngineError, type RunEnd } from './engineClient';
 import { markRunEnded, newRunFolder } from './runStore';
 import { formatSeconds } from './lensText';
+import { errorMessage } from '../engine/contract/errors';
 
 export interface ActiveRun {
   runId: string;
@@ -125,7 +126,7 @@ export class RunManager {
     } catch (error) {
       this.current = null;
       this.changeEmitter.fire(null);
-      this.log(`run ${runId}: did not start: ${error instanceof Error ? error.message : String(error)}`);
+      this.log(`run ${runId}: did not start: ${errorMessage(error)}`);
       throw error;
     }
   }
@@ -188,7 +189,7 @@ export class RunManager {
       try {
         markRunEnded(run.outDir, end.status === 'cancelled' ? 'cancelled' : 'failed', end.error ?? `the engine ${end.engineExit.reason}`);
       } catch (error) {
-        this.log(`run ${run.runId}: could not record its end in ${run.outDir}: ${error instanceof Error ? error.message : String(error)}`);
+        this.log(`run ${run.runId}: could not record its end in ${run.outDir}: ${errorMessage(error)}`);
       }
     }
     const cancelLatencyMs = run.cancelRequestedAt === null ? null : Date.now() - run.cancelRequestedAt;

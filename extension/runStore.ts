@@ -1,6 +1,7 @@
 /**
  * Runs on disk: `<resultsRoot>/<experiment file name>/<start time>/` holding the RunOutput files
- * (summary.json, metrics.jsonl, predictions/, the experiment copy) and manifest.json.
+ * (summary.json, metrics.jsonl, predictions/, the experiment copy) and manifest.json, read through
+ * the readers of engine/contract/records.ts (a file that does not read counts as missing).
  * Plain Node: the tree view, the code lenses and the tests read runs through here. The disk is the
  * truth, so finished runs survive a window reload; a summary still saying "running" whose run no
  * live engine owns was interrupted (a reload, a crash, a killed window).
@@ -8,10 +9,19 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep, isAbsolute } from 'node:path';
-import type { RunSummary, RunSummaryEntry } from '../engine/run/runOutput';
-import { manifestFileName, type RunManifest } from '../engine/server/manifest';
-
-export type StoredRunStatus = 'running' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
+import {
+  manifestFileName,
+  readMetricsJsonl,
+  readRunManifest,
+  readRunSummary,
+  summaryFileName,
+  type EndStatus,
+  type MetricLine,
+  type RunManifest,
+  type RunSummary,
+  type RunSummaryEntry,
+  type StoredRunStatus,
+} from '../engine/contract/records';
 
 export interface StoredRun {
   dir: string;
@@ -52,20 +62,18 @@ export function isRunFolder(resultsRoot: string, dir: string): boolean {
   return rel.split(sep).length === 2;
 }
 
-function parseJson<T>(text: string): T | null {
+/** A record file through its reader; null when it is missing, torn or not that record. */
+function readRecordText<T>(text: string, path: string, read: (json: unknown, file: string) => T): T | null {
   try {
-    return JSON.parse(text) as T;
+    return read(JSON.parse(text), path);
   } catch {
     return null;
   }
 }
 
-async function readJson<T>(path: string): Promise<T | null> {
-  try {
-    return parseJson<T>(await readFile(path, 'utf8'));
-  } catch {
-    return null;
-  }
+async function readRecord<T>(path: string, read: (json: unknown, file: string) => T): Promise<T | null> {
+  const text = await readFile(path, 'utf8').catch(() => null);
+  return text === null ? null : readRecordText(text, path, read);
 }
 
 /** The time a folder name like 2026-11-29T17-38-05Z stands for, or null. */
@@ -81,7 +89,7 @@ export function timeOfFolderName(name: string): Date | null {
  * engine writes it now; a "running" summary without one was interrupted.
  */
 export async function readRun(dir: string, isLive: (dir: string) => boolean = () => false): Promise<StoredRun> {
-  const [summary, manifest] = await Promise.all([readJson<RunSummary>(join(dir, 'summary.json')), readJson<RunManifest>(join(dir, manifestFileName))]);
+  const [summary, manifest] = await Promise.all([readRecord(join(dir, summaryFileName), readRunSummary), readRecord(join(dir, manifestFileName), readRunManifest)]);
   let startedAt = summary?.startedAt ? new Date(summary.startedAt) : manifest?.startedAt ? new Date(manifest.startedAt) : timeOfFolderName(basename(dir));
   if (!startedAt || Number.isNaN(startedAt.getTime())) startedAt = (await stat(dir).catch(() => null))?.mtime ?? new Date(0);
   const live = isLive(dir);
@@ -143,11 +151,11 @@ export function latestEntriesOf(experiments: StoredExperiment[], experimentFile:
  * Gives a run the engine could not finish (it died, or was killed to stop within a second) its
  * final status in summary.json, so that the folder tells the truth after a reload.
  */
-export function markRunEnded(dir: string, status: 'cancelled' | 'failed', error: string): void {
-  const path = join(dir, 'summary.json');
+export function markRunEnded(dir: string, status: Exclude<EndStatus, 'completed'>, error: string): void {
+  const path = join(dir, summaryFileName);
   let summary: RunSummary | null = null;
   try {
-    summary = parseJson<RunSummary>(readFileSync(path, 'utf8'));
+    summary = readRecordText(readFileSync(path, 'utf8'), path, readRunSummary);
   } catch {
     summary = null;
   }
@@ -187,17 +195,12 @@ export function deleteRun(resultsRoot: string, dir: string): void {
 
 /** metrics.jsonl as CSV: one row per logged point, the columns every record can have. */
 export function metricsCsv(jsonl: string): string {
-  const columns = ['id', 'model', 'width', 'seed', 'step', 'trainLoss', 'testLoss', 'testAccuracy', 'rmseToLimit', 'elapsedSeconds'];
+  const columns: (keyof MetricLine)[] = ['id', 'model', 'width', 'seed', 'step', 'trainLoss', 'testLoss', 'testAccuracy', 'rmseToLimit', 'elapsedSeconds'];
   const cell = (v: unknown): string => {
     if (v === null || v === undefined) return '';
     const s = String(v);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  const rows = jsonl
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => parseJson<Record<string, unknown>>(line))
-    .filter((r): r is Record<string, unknown> => r !== null)
-    .map((r) => columns.map((c) => cell(r[c])).join(','));
+  const rows = readMetricsJsonl(jsonl).map((r) => columns.map((c) => cell(r[c])).join(','));
   return [columns.join(','), ...rows].join('\n') + '\n';
 }

@@ -3,7 +3,7 @@
  * disk through the run index; the run in progress shows its live jobs and progress.
  */
 import * as vscode from 'vscode';
-import type { RunSummaryEntry } from '../engine/run/runOutput';
+import type { RunSummaryEntry } from '../engine/contract/records';
 import type { StoredRun } from './runStore';
 import type { IndexedExperiment, RunIndex } from './runIndex';
 import type { ActiveRun, RunManager } from './runManager';

@@ -8,10 +8,10 @@
  * A hidden panel receives nothing; when shown again it reloads, says `ready` and gets a fresh
  * snapshot. A panel that sees a gap in the numbers asks for one with `resync`.
  *
- * Its only import is the run records' types (engine/run/records.ts, itself import-free): the host
- * (extension/) and the webview (webview/) both compile it.
+ * Its only import is the run records' types (engine/contract/records.ts, itself import-free; type-only,
+ * as test/architecture/importGraph.test.ts requires): the host (extension/) and the webview (webview/) both compile it.
  */
-import type { JobSummary, MetricRecord } from '../engine/run/records';
+import type { JobSummary, MetricLine, StoredRunStatus } from '../engine/contract/records';
 
 export const panelViewTypes = {
   run: 'infiniteWidthLab.runPanel',
@@ -22,12 +22,13 @@ export const panelViewTypes = {
 export type PanelKind = keyof typeof panelViewTypes;
 
 /** One logged point of one job: a line of metrics.jsonl (recorded files may lack the timing). */
-export type MetricPoint = Omit<MetricRecord, 'elapsedSeconds'> & { elapsedSeconds?: number };
+export type MetricPoint = MetricLine;
 
 /** A finished job's final figures: an entry of summary.json's runs[]. */
 export type JobEntry = JobSummary;
 
-export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
+/** The run store's status of a run (engine/contract/records.ts). */
+export type RunStatus = StoredRunStatus;
 
 export interface RunProgress {
   doneSteps: number;

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendName, backendNames, defaultBackend, releaseBackend, useBackend } from '../backend';
-import { errorMessage } from '../util/errors';
+import { errorMessage } from '../contract/errors';
 import { CliCommand, ExitCode, parseArgs } from './io';
 
 export interface BackendProbe {

@@ -9,7 +9,7 @@ import { Diagnostic, Experiment } from '../experiment/types';
 import { decodeBytes, fileStart } from '../experiment/parse';
 import { validateExperiment } from '../experiment/validate';
 import { nodeValidationHost } from '../experiment/host';
-import { errorMessage } from '../util/errors';
+import { errorMessage } from '../contract/errors';
 
 /** `FILE:LINE:COL: severity CODE: message`, 1-based, on one line. */
 export function formatDiagnostic(file: string, d: Diagnostic): string {

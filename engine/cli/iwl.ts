@@ -2,7 +2,8 @@
  * `iwl`: the engine, headless. Dispatches to one command module per verb and turns every
  * failure into a one-line message and an exit code (never a stack trace, unless IWL_DEBUG=1).
  */
-import { IwlError, errorMessage } from '../util/errors';
+import { IwlError } from '../util/errors';
+import { errorMessage } from '../contract/errors';
 import { CliCommand, CliIo, ExitCode } from './io';
 import { validateCommand } from './validateCommand';
 import { kernelCommand } from './kernelCommand';

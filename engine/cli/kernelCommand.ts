@@ -22,7 +22,8 @@ import { KernelTile, kernelMemoryBytes, streamKernels } from '../kernels/analyti
 import { dualMapOf } from '../kernels/activations';
 import { MatrixFileError, loadMatrix } from '../kernels/matrixFile';
 import { NpyMatrixWriter } from '../util/npy';
-import { CancelledError, IwlError, errorMessage } from '../util/errors';
+import { CancelledError, IwlError } from '../util/errors';
+import { errorMessage } from '../contract/errors';
 import { Matrix } from '../util/matrix';
 import { CliCommand, CliIo, ExitCode, parseArgs } from './io';
 import { formatDiagnostic } from './experimentFile';

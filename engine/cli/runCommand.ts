@@ -12,7 +12,7 @@ import { RunOutput } from '../run/runOutput';
 import { trainFinite } from '../train/finite';
 import { trainInfinite } from '../train/infinite';
 import { version } from '../version';
-import { errorMessage } from '../util/errors';
+import { errorMessage } from '../contract/errors';
 import { CliCommand, ExitCode, parseArgs } from './io';
 import { createProgress, formatDuration } from './progress';
 import { formatDiagnostic, validateFile } from './experimentFile';

@@ -16,7 +16,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { IwlError, errorMessage } from '../util/errors';
+import { IwlError } from '../util/errors';
+import { errorMessage, type ErrorCode } from '../contract/errors';
 import { Matrix } from '../util/matrix';
 import { Rng } from '../util/rng';
 import { detectHeader, isCsvError, parseCsvText, parseNumber } from './csvText';
@@ -241,7 +242,7 @@ function labelsOf(part: Part, classNames: string[]): Int32Array {
   });
 }
 
-function cellError(part: Part, i: number, j: number, what: string, code: string): IwlError {
+function cellError(part: Part, i: number, j: number, what: string, code: ErrorCode): IwlError {
   const cell = part.rows[i][j];
   const shown = cell === '' ? 'an empty cell' : JSON.stringify(cell);
   return new IwlError(code, `${part.file}:${part.lines[i]}: column ${JSON.stringify(part.columns[j])} (column ${part.positions[j] + 1}) ${what}, got ${shown}`);

@@ -18,7 +18,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IwlError, errorMessage } from '../util/errors';
+import { IwlError } from '../util/errors';
+import { errorMessage } from '../contract/errors';
 import { decodeMnistCompact, mnistCompactFileName, type MnistClassDigits } from './mnistCompact';
 import { Rng } from '../util/rng';
 import { MNIST_CLASS_COUNTS, MNIST_INPUT_DIM, mnistAvailable } from './sources';

@@ -5,6 +5,7 @@
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { ValidationHost } from './host';
 import { CheckContext } from './check';
+import { errorMessage } from '../contract/errors';
 
 /** The folder whose tree the file's paths must stay in. */
 export function baseFolder(filePath: string): string {
@@ -62,7 +63,7 @@ export function readReferencedText(target: string, path: string, host: Validatio
     if (typeof text !== 'string') throw new TypeError('the host returned no text');
     return text;
   } catch (error) {
-    ctx.error('file-unreadable', path, `cannot read ${target} (${error instanceof Error ? error.message : String(error)})`, ctx.rangeOf(path));
+    ctx.error('file-unreadable', path, `cannot read ${target} (${errorMessage(error)})`, ctx.rangeOf(path));
     return null;
   }
 }

@@ -8,6 +8,7 @@
 import { parseDocument, isAlias, isMap, isPair, isScalar, isSeq, visit, Node as YamlNode, Document } from 'yaml';
 import { parseTree, Node as JsonNode, ParseError } from 'jsonc-parser';
 import { Diagnostic, Position, Range } from './types';
+import { errorMessage } from '../contract/errors';
 
 export interface SourceScalar {
   kind: 'scalar';
@@ -145,7 +146,7 @@ export function parseSource(text: string, format: SourceFormat): ParsedSource {
     return format === 'json' ? parseJson(text, lines) : parseYaml(text, lines);
   } catch (error) {
     // The parsers can run out of stack on absurdly deep nesting; that is a property of the input.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     const why = /call stack/i.test(message) ? 'it nests too deeply' : message;
     return { root: null, lines, diagnostics: [{ code: 'syntax-error', severity: 'error', message: `the file could not be parsed (${why})`, range: fileStart }] };
   }

@@ -15,6 +15,7 @@ import { buildNetwork, statedHiddenWidth } from './network';
 import { architectureOf } from '../nn/architecture';
 import { DataShape, checkData } from './dataChecks';
 import { estimateMemory, formatBytes } from './memory';
+import { errorMessage } from '../contract/errors';
 
 export interface ValidationOptions {
   /** The file's path: picks YAML or JSON (by extension) and anchors relative paths. */
@@ -39,7 +40,7 @@ export function validateExperiment(text: string, options: ValidationOptions): Va
 
 /** A validator bug must still reach the user as a diagnostic, not a crash. */
 export function internalError(error: unknown): Diagnostic {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return {
     code: 'internal-error',
     severity: 'error',

@@ -11,7 +11,7 @@ import { parseCsvText, isCsvError, looksLikeHeader, parseNumber } from '../data/
 import { MatrixSource } from '../experiment/kernelSpec';
 import { Matrix, fromRows, matrix } from '../util/matrix';
 import { NpyError, decodeNpy } from '../util/npy';
-import { errorMessage } from '../util/errors';
+import { errorMessage } from '../contract/errors';
 
 /** A problem in a matrix file, located for a `FILE:LINE:COL: error CODE: message` line (1-based). */
 export class MatrixFileError extends Error {

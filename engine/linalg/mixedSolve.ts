@@ -15,7 +15,8 @@
  * its diagonal-regularization ladder, and the result says so (`solver`, `fallback`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { IwlError, errorMessage } from '../util/errors';
+import { IwlError } from '../util/errors';
+import { errorMessage } from '../contract/errors';
 import { Rng } from '../util/rng';
 import { checkDim, checkLength, matmul } from './blas';
 import { choleskyFloat32, Float32Cholesky } from './choleskyFloat32';

@@ -13,7 +13,7 @@ import type { Dataset } from '../data/dataset';
 import type { Experiment } from '../experiment/types';
 import { trainFinite } from '../train/finite';
 import { trainInfinite } from '../train/infinite';
-import { errorMessage } from '../util/errors';
+import { errorMessage } from '../contract/errors';
 import type { FromWorker, ToWorker } from './pool';
 import type { Job } from './plan';
 import { computeRunKernels } from './runExperiment';

@@ -9,16 +9,16 @@ import type { Experiment } from '../experiment/types';
 import { loadDataset, type Dataset } from '../data/dataset';
 import { computeKernels } from '../kernels/analytic';
 import { matrix } from '../util/matrix';
-import { CancelledError, errorMessage } from '../util/errors';
+import { CancelledError } from '../util/errors';
+import { errorMessage } from '../contract/errors';
 import { accuracy, loss, rmse } from './metrics';
 import { planExperiment, type Job, type RunPlan } from './plan';
 import type { LogPoint, RunKernels, TrainContext, Trainer } from './trainer';
-import type { MetricRecord } from './records';
+import type { MetricRecord } from '../contract/records';
 import { activeBackend, defaultBackend, type BackendName } from '../backend';
 import { formatBytes } from '../experiment/memory';
 import { jobMemory, poolSize, workerScript, WorkerProcess, type JobHooks } from './pool';
 
-export type { MetricRecord } from './records';
 
 export type JobStatus = 'completed' | 'cancelled' | 'failed';
 

@@ -5,39 +5,15 @@
  *   summary.json         rewritten atomically after every job (status "running" until the end)
  *   predictions/<id>.npy final test predictions [nTest, outputs], float64
  *   <experiment file>    a copy of the experiment as it was run
- * The VS Code extension's run store uses the same layout.
+ * The records' types and readers are engine/contract/records.ts; the VS Code extension's run store
+ * reads the same layout through them.
  */
 import { appendFileSync, copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeNpy } from '../util/npy';
 import type { Experiment } from '../experiment/types';
 import type { JobResult, RunEvent } from './runExperiment';
-import type { JobSummary, MetricRecord } from './records';
-
-export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';
-
-export interface RunSummaryEntry extends JobSummary {
-  predictionsFile: string | null;
-  seconds: number;
-  info: Record<string, unknown>;
-  error?: string;
-}
-
-export interface RunSummary {
-  status: RunStatus;
-  experiment: string;
-  experimentFile: string;
-  startedAt: string;
-  finishedAt: string | null;
-  seconds: number;
-  backend: string;
-  backendDetail: string;
-  versions: Record<string, string>;
-  seed: number;
-  data: { task: string; train: number; test: number; inputDim: number; outputs: number; description: string } | null;
-  runs: RunSummaryEntry[];
-  error?: string;
-}
+import { metricsFileName, summaryFileName, type DataSummary, type EndStatus, type MetricRecord, type RunSummary } from '../contract/records';
 
 /** A file name for a job id: model names are free text, ids contain '/'. */
 export function predictionsFileName(id: string): string {
@@ -59,7 +35,7 @@ export class RunOutput {
     versions: Record<string, string>,
   ) {
     mkdirSync(join(dir, 'predictions'), { recursive: true });
-    this.metricsPath = join(dir, 'metrics.jsonl');
+    this.metricsPath = join(dir, metricsFileName);
     writeFileSync(this.metricsPath, '');
     copyFileSync(experimentFile, join(dir, basename(experimentFile)));
     this.summary = {
@@ -97,7 +73,7 @@ export class RunOutput {
     }
   }
 
-  setData(data: NonNullable<RunSummary['data']>): void {
+  setData(data: DataSummary): void {
     this.summary.data = data;
     this.writeSummary();
   }
@@ -140,7 +116,7 @@ export class RunOutput {
     this.writeSummary();
   }
 
-  finish(status: Exclude<RunStatus, 'running'>, error?: string): void {
+  finish(status: EndStatus, error?: string): void {
     this.summary.status = status;
     this.summary.finishedAt = new Date().toISOString();
     if (error) this.summary.error = error;
@@ -149,7 +125,7 @@ export class RunOutput {
 
   private writeSummary(): void {
     this.summary.seconds = (Date.now() - this.started) / 1000;
-    const path = join(this.dir, 'summary.json');
+    const path = join(this.dir, summaryFileName);
     const temp = `${path}.tmp-${process.pid}`;
     writeFileSync(temp, JSON.stringify(this.summary, null, 2) + '\n');
     renameSync(temp, path);

@@ -6,8 +6,8 @@
 import type { Experiment } from '../experiment/types';
 import { runExperiment, type RunEvent, type RunOptions } from '../run/runExperiment';
 import { RunOutput } from '../run/runOutput';
-import { errorMessage } from '../util/errors';
-import type { JobOutcome, RunFinishedParams, RunProgressParams, StartRunParams } from '../protocol';
+import { errorMessage } from '../contract/errors';
+import type { JobOutcome, RunFinishedParams, RunProgressParams, StartRunParams } from '../contract/protocol';
 import { ProgressBatcher } from './progressBatcher';
 import { defaultWorkers } from '../run/pool';
 import type { BackendName } from '../backend';

@@ -1,11 +1,14 @@
 /**
  * Errors that reach a user. Expected problems in input are diagnostics (data), not errors;
- * an IwlError is for everything else a user can act on: it carries a stable code and, optionally, a cause.
+ * an IwlError is for everything else a user can act on: it carries a stable code from the one
+ * table (engine/contract/errors.ts) and, optionally, a cause.
  * The CLI prints `message` alone (never a stack trace) unless IWL_DEBUG is set.
  */
+import type { ErrorCode } from '../contract/errors';
+
 export class IwlError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -20,9 +23,4 @@ export class CancelledError extends Error {
     super(message);
     this.name = 'CancelledError';
   }
-}
-
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
 }

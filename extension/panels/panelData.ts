@@ -4,29 +4,17 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JobEntry, MetricPoint, RunData, RunProgress } from '../../webview/protocol';
+import type { JobEntry, RunData, RunProgress } from '../../webview/protocol';
+import { metricsFileName, readMetricsJsonl } from '../../engine/contract/records';
 import { readRun } from '../runStore';
 import { runTitle } from '../resultsText';
 
-/** The points of metrics.jsonl; a line that is not whole JSON (a run writing it now) is skipped. */
-export function parseMetricsJsonl(text: string): MetricPoint[] {
-  const out: MetricPoint[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const p = JSON.parse(line) as MetricPoint;
-      if (p && typeof p.id === 'string' && typeof p.step === 'number') out.push(p);
-    } catch {
-      // The last line of a live run may be half written; the next snapshot or delta has it.
-    }
-  }
-  return out;
-}
-
 export async function readRunData(dir: string, isLive: (dir: string) => boolean, progress: RunProgress | null = null): Promise<RunData> {
   const run = await readRun(dir, isLive);
-  const text = await readFile(join(dir, 'metrics.jsonl'), 'utf8').catch(() => '');
-  const records = parseMetricsJsonl(text);
+  const path = join(dir, metricsFileName);
+  const text = await readFile(path, 'utf8').catch(() => '');
+  // The last line of a live run may be half written; the next snapshot or delta has it.
+  const records = readMetricsJsonl(text, path);
   const entries: JobEntry[] = (run.summary?.runs ?? []).map((e) => ({
     id: e.id,
     model: e.model,

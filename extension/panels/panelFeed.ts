@@ -7,6 +7,7 @@
  * again and gets a fresh snapshot. `resync` (the panel saw a gap) also gets a fresh snapshot.
  */
 import type { MetricPoint, PanelKind, PanelUiState, RunData, RunProgress, RunStatus, ToPanel } from '../../webview/protocol';
+import { errorMessage } from '../../engine/contract/errors';
 
 export interface FeedOptions {
   kind: PanelKind;
@@ -102,7 +103,7 @@ export class PanelFeed {
         try {
           runs = await this.options.load();
         } catch (error) {
-          this.options.log?.(`panel ${this.options.kind}: could not read its runs: ${error instanceof Error ? error.message : String(error)}`);
+          this.options.log?.(`panel ${this.options.kind}: could not read its runs: ${errorMessage(error)}`);
           runs = [];
         }
         if (this.disposed || !this.visible || !this.ready) return;
@@ -127,7 +128,7 @@ export class PanelFeed {
       const ok = await this.options.post(message);
       if (!ok) this.options.log?.(`panel ${this.options.kind}: ${message.type} ${'seq' in message ? message.seq : ''} was not delivered (the panel is closing or hidden)`);
     } catch (error) {
-      this.options.log?.(`panel ${this.options.kind}: posting ${message.type} failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.options.log?.(`panel ${this.options.kind}: posting ${message.type} failed: ${errorMessage(error)}`);
     }
   }
 }

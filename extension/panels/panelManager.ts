@@ -12,6 +12,7 @@ import type { ActiveRun, RunManager } from '../runManager';
 import { PanelFeed } from './panelFeed';
 import { newNonce, panelHtml } from './panelHtml';
 import { readRunData } from './panelData';
+import { errorMessage } from '../../engine/contract/errors';
 
 type ExportMessage = Extract<FromPanel, { type: 'export' }>;
 
@@ -148,7 +149,7 @@ class ManagedPanel {
       await this.panel.webview.postMessage({ type: 'exported', path: target.fsPath });
       void vscode.window.showInformationMessage(`Infinite Width Lab: wrote ${target.fsPath}.`);
     } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
+      const text = errorMessage(error);
       this.manager.log(`export of ${m.fileName} failed: ${text}`, 'error');
       void this.panel.webview.postMessage({ type: 'exported', path: null, error: text });
       void vscode.window.showErrorMessage(`Infinite Width Lab: could not save ${m.fileName}: ${text}`);

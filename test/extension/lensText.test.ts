@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatAgo, formatFigure, formatSeconds, modelFiguresText, progressText, runOutcomeText } from '../../extension/lensText';
-import type { RunSummaryEntry } from '../../engine/run/runOutput';
+import type { RunSummaryEntry } from '../../engine/contract/records';
 
 const now = new Date('2026-11-29T12:00:00Z');
 const ago = (seconds: number) => new Date(now.getTime() - seconds * 1000);

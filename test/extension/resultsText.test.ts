@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareMarkdown, summaryMarkdown } from '../../extension/resultsText';
 import type { StoredRun } from '../../extension/runStore';
-import type { RunSummaryEntry } from '../../engine/run/runOutput';
+import type { RunSummaryEntry } from '../../engine/contract/records';
 
 function entry(id: string, testLoss: number, testAccuracy: number | null): RunSummaryEntry {
   return {

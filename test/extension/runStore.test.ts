@@ -1,10 +1,10 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { tempDir } from '../helpers';
 import { deleteRun, latestEntriesOf, latestRunOf, listRuns, markRunEnded, metricsCsv, newRunFolder, readRun, runFolderName, timeOfFolderName } from '../../extension/runStore';
-import type { RunSummary } from '../../engine/run/runOutput';
+import type { RunManifest, RunSummary } from '../../engine/contract/records';
 
 function summary(status: RunSummary['status'], startedAt: string, models: string[] = []): RunSummary {
   return {
@@ -39,11 +39,28 @@ function summary(status: RunSummary['status'], startedAt: string, models: string
   };
 }
 
+function manifest(experimentFile: string, startedAt: string): RunManifest {
+  return {
+    formatVersion: 1,
+    runId: 'r1',
+    experiment: 'tiny',
+    experimentFile,
+    experimentPath: basename(experimentFile),
+    seed: 0,
+    startedAt,
+    onlyModels: null,
+    backend: { name: 'wasm', detail: 'wasm (XNNPACK, 1 thread, SIMD)' },
+    versions: { iwl: '0.1.0' },
+    gitCommit: null,
+    gitDirty: null,
+  };
+}
+
 function writeRun(root: string, file: string, startedAt: string, content: RunSummary | string | null, experimentFile?: string): string {
   const dir = join(root, file, runFolderName(new Date(startedAt)));
   mkdirSync(dir, { recursive: true });
   if (content !== null) writeFileSync(join(dir, 'summary.json'), typeof content === 'string' ? content : JSON.stringify(content));
-  if (experimentFile) writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ formatVersion: 1, experimentFile, startedAt }));
+  if (experimentFile) writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest(experimentFile, startedAt)));
   return dir;
 }
 
@@ -68,6 +85,9 @@ describe('run store', () => {
     assert.equal((await readRun(empty)).status, 'interrupted', 'a folder without summary.json was cut short');
     const broken = writeRun(root, 'a.iwl.yaml', '2026-11-29T12:00:00Z', '{"status": "compl');
     assert.equal((await readRun(broken)).status, 'interrupted', 'a torn summary.json does not break the listing');
+    const foreign = writeRun(root, 'a.iwl.yaml', '2026-11-29T13:00:00Z', '{"status": "completed"}');
+    assert.equal((await readRun(foreign)).summary, null, 'a summary.json that is not a RunSummary does not read');
+    assert.equal((await readRun(foreign)).status, 'interrupted');
   });
 
   test('listing groups runs by experiment, newest first, and finds the latest run of a file', async () => {

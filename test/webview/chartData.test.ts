@@ -14,9 +14,9 @@ import {
 } from '../../webview/chartData';
 import { decimate, nearestIndex } from '../../webview/decimate';
 import type { MetricPoint } from '../../webview/protocol';
-import { parseMetricsJsonl } from '../../extension/panels/panelData';
+import { readMetricsJsonl } from '../../engine/contract/records';
 
-const fixture = (name: string): MetricPoint[] => parseMetricsJsonl(readFileSync(join(repoRoot, 'test', 'fixtures', 'recorded', name, 'metrics.jsonl'), 'utf8'));
+const fixture = (name: string): MetricPoint[] => readMetricsJsonl(readFileSync(join(repoRoot, 'test', 'fixtures', 'recorded', name, 'metrics.jsonl'), 'utf8'));
 
 // Sums of a handful of float64 values: exact up to a few ulps.
 const ulps = 1e-12;

@@ -6,13 +6,13 @@ import { repoRoot } from '../helpers';
 import { fitLogLog, gapChart, gapVsWidth, modelTable, overlayChart, overlayTable, widthSweep, widthSweepChart } from '../../webview/comparisonData';
 import { MetricStore } from '../../webview/chartData';
 import type { JobEntry } from '../../webview/protocol';
-import { parseMetricsJsonl } from '../../extension/panels/panelData';
+import { readMetricsJsonl } from '../../engine/contract/records';
 
 const runDir = (name: string) => join(repoRoot, 'test', 'fixtures', 'recorded', name);
 const entries = (name: string): JobEntry[] => JSON.parse(readFileSync(join(runDir(name), 'summary.json'), 'utf8')).runs;
 const store = (name: string) => {
   const s = new MetricStore();
-  s.append(parseMetricsJsonl(readFileSync(join(runDir(name), 'metrics.jsonl'), 'utf8')));
+  s.append(readMetricsJsonl(readFileSync(join(runDir(name), 'metrics.jsonl'), 'utf8')));
   return s;
 };
 

@@ -6,11 +6,11 @@ import { repoRoot } from '../helpers';
 import { MetricStore, shapeMetricChart } from '../../webview/chartData';
 import { chartCsv, chartJson, chartSvg, fileStem, linearTicks, logTicks, tableCsv } from '../../webview/exportData';
 import { widthSweepChart } from '../../webview/comparisonData';
-import { parseMetricsJsonl } from '../../extension/panels/panelData';
+import { readMetricsJsonl } from '../../engine/contract/records';
 
 const dir = join(repoRoot, 'test', 'fixtures', 'recorded', 'sweep');
 const store = new MetricStore();
-store.append(parseMetricsJsonl(readFileSync(join(dir, 'metrics.jsonl'), 'utf8')));
+store.append(readMetricsJsonl(readFileSync(join(dir, 'metrics.jsonl'), 'utf8')));
 const svgOptions = { width: 640, height: 300, logY: false, hidden: new Set<string>(), foreground: '#ccc', background: '#1e1e1e', grid: '#444', fontFamily: '"Segoe UI", sans-serif' };
 
 // The fixture's series labels hold no commas or quotes, so a plain split reads chartCsv's output.

@@ -13,7 +13,8 @@ import { architectureOf } from '../../../engine/nn/architecture';
 import { empiricalKernels } from '../../../engine/nn/empiricalKernels';
 import { applyNetwork, disposeTensors, initParams, toTensors } from '../../../engine/nn/network';
 import { computeKernels } from '../../../engine/kernels/analytic';
-import { errorMessage, IwlError } from '../../../engine/util/errors';
+import { IwlError } from '../../../engine/util/errors';
+import { errorMessage } from '../../../engine/contract/errors';
 import { makeNetwork, randomPoints } from '../nn/fixtures';
 import { runIwl } from '../../helpers';
 

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, runIwl, tempDir } from '../../helpers';
 import { readNpy } from '../../../engine/util/npy';
+import { readMetricLine, readRunSummary } from '../../../engine/contract/records';
 
 /** A small regression experiment: finite SGD at two widths next to its NTK limit, and a GP. */
 function tinyExperiment(dir: string, overrides: { steps?: number; widths?: string } = {}): string {
@@ -38,6 +39,7 @@ test('iwl run writes metrics, a summary, predictions and a copy of the experimen
   assert.doesNotMatch(result.stderr, /at .*\.js:\d+/, 'no stack trace');
   assert.match(result.stderr, /progress 100%/);
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  readRunSummary(summary); // what the engine writes reads back through the contract's reader
   assert.equal(summary.status, 'completed');
   assert.equal(summary.experiment, 'tiny');
   assert.equal(summary.backend, 'wasm');
@@ -58,6 +60,7 @@ test('iwl run writes metrics, a summary, predictions and a copy of the experimen
   const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   // 4 runs x logged steps 0, 10, 20, 30.
   assert.equal(lines.length, 16);
+  lines.forEach((line) => readMetricLine(line));
   for (const line of lines) {
     for (const key of ['id', 'model', 'width', 'seed', 'step', 'trainLoss', 'testLoss']) assert.ok(key in line, `${key} in ${JSON.stringify(line)}`);
   }

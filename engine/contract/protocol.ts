@@ -10,24 +10,15 @@
  * engine to stop; the host kills the engine if it has not finished within a second.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { MetricRecord } from './run/records';
+import type { EndStatus, JobKind, MetricRecord } from './records';
 
 /** Bumped on any incompatible change; `initialize` fails when host and engine disagree. */
 export const protocolVersion = 1;
 
-/** Error codes the engine answers requests with (ResponseError.code), beside JSON-RPC's own. */
-export const EngineErrorCode = {
-  /** The experiment file has errors; `data` is `Diagnostic[]`-shaped (see engine/experiment/types.ts). */
-  invalidExperiment: -32001,
-  /** The backend named in `initialize` cannot start (message says why). */
-  backendUnavailable: -32002,
-  /** `startRun` while another run is in progress: the engine runs one experiment at a time. */
-  busy: -32003,
-  /** `initialize` with another protocol version, or a request before `initialize`. */
-  notInitialized: -32004,
-  /** The run folder cannot be created or written. */
-  outputFailed: -32005,
-} as const;
+/*
+ * A refused request fails with a ResponseError whose code is a `wire` code of the one error table
+ * (./errors.ts: INVALID_EXPERIMENT, BACKEND_UNAVAILABLE, BUSY, NOT_INITIALIZED, OUTPUT_FAILED).
+ */
 
 // ------------------------------------------------------------------------------------- requests
 
@@ -58,7 +49,7 @@ export interface StartRunParams {
   runId: string;
   /** Absolute path of the experiment file (saved: the engine reads it from disk and copies it). */
   experimentFile: string;
-  /** The run folder to create and write (RunOutput layout plus manifest.json). Must not exist yet. */
+  /** The run folder to create and write (./records.ts: the RunOutput layout plus manifest.json). Must not exist yet. */
   outDir: string;
   /** Only these models (and the limits they compare against); all when absent. */
   onlyModels?: string[];
@@ -95,7 +86,7 @@ export const shutdown = new RequestType0<void, void>('iwl/shutdown');
 export interface PlannedJob {
   id: string;
   model: string;
-  kind: 'finite' | 'infinite';
+  kind: JobKind;
   width: number | null;
   seed: number | null;
   steps: number;
@@ -107,7 +98,7 @@ export type MetricPoint = MetricRecord;
 export interface JobOutcome {
   id: string;
   model: string;
-  status: 'completed' | 'cancelled' | 'failed';
+  status: EndStatus;
   final: MetricPoint | null;
   seconds: number;
   error?: string;
@@ -134,7 +125,7 @@ export const runProgress = new NotificationType<RunProgressParams>('iwl/runProgr
 
 export interface RunFinishedParams {
   runId: string;
-  status: 'completed' | 'cancelled' | 'failed';
+  status: EndStatus;
   error?: string;
   seconds: number;
   outDir: string;
