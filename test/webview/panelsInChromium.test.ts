@@ -261,6 +261,8 @@ describe('panels in Chromium (the real bundle behind the real CSP)', { timeout: 
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, /script-src 'nonce-[A-Za-z0-9_-]{20,}'(;|$)/);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    // Styles from the extension's origin alone: the controls need no inline <style>, so no style nonce.
+    assert.match(csp, /style-src https:\/\/webview\.iwl\.test(;|$)/);
     // An inline script without the nonce is refused, and reported.
     await p.page.evaluate(() => {
       const s = document.createElement('script');
