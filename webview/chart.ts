@@ -1,5 +1,5 @@
 /**
- * One chart on screen: a uPlot canvas fed from a ChartModel, with its own legend (toolkit
+ * One chart on screen: a uPlot canvas fed from a ChartModel, with its own legend (vscode-elements
  * checkboxes: focusable, labelled, showing the value under the cursor), keyboard stepping through
  * the points with an aria-live readout, a visually hidden table of final values for screen
  * readers, drag-to-zoom that survives streaming (the x window is kept and the data re-thinned for

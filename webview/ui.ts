@@ -1,18 +1,26 @@
 /**
- * The one module that knows the control library: @vscode/webview-ui-toolkit (deprecated upstream
- * in 2025, kept because the product's owner chose it). Views build controls only through these
- * functions, so swapping the library means rewriting this file alone. Every control gets a
- * visible or an accessible label and is reachable with Tab.
+ * The one module that knows the control library: @vscode-elements/elements (Lit web components in
+ * VS Code's look; the maintained successor of @vscode/webview-ui-toolkit, archived in 2025). Views
+ * build controls only through these functions, so swapping the library means rewriting this file
+ * alone. Every control gets a visible or an accessible label and is reachable with Tab.
+ *
+ * The elements register themselves when their modules load (the side-effect imports below). They
+ * style through constructable stylesheets (adoptedStyleSheets) and set element styles through the
+ * CSSOM, never a style attribute, so the panel CSP needs no 'unsafe-inline'. No icons are used, so
+ * no codicon stylesheet is loaded.
  */
-import { provideVSCodeDesignSystem, vsCodeButton, vsCodeCheckbox, vsCodeDropdown, vsCodeOption } from '@vscode/webview-ui-toolkit';
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 
-let registered = false;
+const tags = ['vscode-badge', 'vscode-button', 'vscode-checkbox', 'vscode-option', 'vscode-single-select'] as const;
 
+/** The imports above define the elements; this checks that the bundle kept them. */
 export function registerControls(): void {
-  if (registered) return;
-  registered = true;
-  // Not vscode-badge: its template binds an inline style attribute, which the CSP refuses.
-  provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeCheckbox(), vsCodeDropdown(), vsCodeOption());
+  const missing = tags.filter((t) => !customElements.get(t));
+  if (missing.length) throw new Error(`controls not registered: ${missing.join(', ')}`);
 }
 
 let ids = 0;
@@ -30,7 +38,7 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { class
 }
 
 export interface ButtonOptions {
-  appearance?: 'primary' | 'secondary' | 'icon';
+  appearance?: 'primary' | 'secondary';
   /** Spoken and shown as a tooltip when the visible text is short ("PNG"). */
   ariaLabel?: string;
 }
@@ -38,11 +46,13 @@ export interface ButtonOptions {
 export function button(label: string, onClick: () => void, options: ButtonOptions = {}): HTMLElement {
   const b = document.createElement('vscode-button');
   b.textContent = label;
-  b.setAttribute('appearance', options.appearance ?? 'secondary');
+  // The element is the button itself (role="button", tabindex 0), so its aria-label names it.
+  b.secondary = (options.appearance ?? 'secondary') === 'secondary';
   if (options.ariaLabel) {
     b.setAttribute('aria-label', options.ariaLabel);
     b.setAttribute('title', options.ariaLabel);
   }
+  // Enter and Space arrive as a click too.
   b.addEventListener('click', () => onClick());
   return b;
 }
@@ -53,20 +63,30 @@ export interface Toggle {
 }
 
 /**
+ * Leaves `name` the only part of `label` that screen readers read: every branch of `label` that
+ * does not hold it is aria-hidden (still shown). The checkbox's focusable input sits in the
+ * element's shadow root, labelled by a <label> around the slotted content, so aria-labelledby
+ * from outside cannot reach it.
+ */
+function nameOnly(label: Node, name: HTMLElement): void {
+  for (let node: HTMLElement = name; node !== label && node.parentElement; node = node.parentElement) {
+    for (const sibling of node.parentElement.children) if (sibling !== node) sibling.setAttribute('aria-hidden', 'true');
+    if (node.parentElement === label) break;
+  }
+}
+
+/**
  * A checkbox whose label may hold rich content (a colour swatch, a live value). `nameFrom` is the
- * part of the label that names it for screen readers (aria-labelledby): the toolkit would
- * otherwise take the whole text, live value included, as its name.
+ * part of the label that names it for screen readers: the label's other parts (the live value)
+ * are hidden from them, or the name would change with every cursor move.
  */
 export function checkbox(label: Node | string, checked: boolean, onChange: (checked: boolean) => void, nameFrom?: HTMLElement): Toggle {
-  const c = document.createElement('vscode-checkbox') as HTMLElement & { checked: boolean };
+  const c = document.createElement('vscode-checkbox');
   c.append(label);
-  if (nameFrom) {
-    nameFrom.id ||= uniqueId('name');
-    c.setAttribute('aria-labelledby', nameFrom.id);
-  }
+  if (nameFrom && typeof label !== 'string') nameOnly(label, nameFrom);
   c.checked = checked;
-  if (checked) c.setAttribute('checked', '');
-  c.addEventListener('change', () => onChange(!!c.checked));
+  // Fired by the user's click or Space only, not by `checked` set from code.
+  c.addEventListener('change', () => onChange(c.checked));
   return {
     element: c,
     set(value: boolean) {
@@ -80,20 +100,23 @@ export interface Choice<T extends string> {
   set(value: T): void;
 }
 
-/** A labelled dropdown: the visible label names it for screen readers (aria-labelledby). */
+/**
+ * A labelled dropdown: the visible label is also the select's accessible name (its `label`,
+ * which the element puts on its combobox and listbox inside the shadow root).
+ */
 export function dropdown<T extends string>(label: string, options: { value: T; label: string }[], value: T, onChange: (value: T) => void): Choice<T> {
-  const id = uniqueId('dd');
   const wrap = el('span', { className: 'control' });
-  const caption = el('span', { className: 'control-label', text: label, attrs: { id } });
-  const d = document.createElement('vscode-dropdown') as HTMLElement & { value: string };
-  d.setAttribute('aria-labelledby', id);
+  const caption = el('span', { className: 'control-label', text: label, attrs: { 'aria-hidden': 'true' } });
+  const d = document.createElement('vscode-single-select');
+  d.label = label;
   for (const o of options) {
-    const opt = document.createElement('vscode-option') as HTMLElement & { value: string };
-    opt.setAttribute('value', o.value);
+    const opt = document.createElement('vscode-option');
+    opt.value = o.value;
     opt.textContent = o.label;
-    if (o.value === value) opt.setAttribute('selected', '');
+    opt.selected = o.value === value;
     d.append(opt);
   }
+  // Fired when the user picks an option, not when `value` is set from code.
   d.addEventListener('change', () => onChange(d.value as T));
   wrap.append(caption, d);
   return {
@@ -104,9 +127,12 @@ export function dropdown<T extends string>(label: string, options: { value: T; l
   };
 }
 
-/** A status badge in the toolkit's look (a plain element: see registerControls). */
+/** A status badge (the library's pill-shaped counter look). */
 export function badge(text: string, ariaLabel?: string): HTMLElement {
-  const b = el('span', { className: 'badge', text });
+  const b = document.createElement('vscode-badge');
+  b.className = 'badge';
+  b.variant = 'counter';
+  b.textContent = text;
   if (ariaLabel) b.setAttribute('aria-label', ariaLabel);
   return b;
 }

@@ -3,11 +3,10 @@
  * browser tests build their page with this very function.
  *
  * CSP: nothing by default; scripts only with this page's nonce (no 'unsafe-eval', no inline
- * code); styles from the extension's files, plus the nonce for the one probe <style> the toolkit
- * (FAST) adds to test :focus-visible support, which it finds in <meta property="csp-nonce">
- * (uPlot and the toolkit otherwise style through the CSSOM and constructable stylesheets, which
- * style-src does not govern, so no 'unsafe-inline'); fonts from the extension; no images, frames
- * or connections.
+ * code); styles only from the extension's files: uPlot and the controls (Lit web components from
+ * @vscode-elements/elements) style through the CSSOM and constructable stylesheets, which
+ * style-src does not govern, so neither 'unsafe-inline' nor a style nonce; fonts from the
+ * extension; no images, frames or connections.
  */
 import { randomBytes } from 'node:crypto';
 import type { PanelKind } from '../../webview/protocol';
@@ -29,7 +28,7 @@ export function newNonce(): string {
 }
 
 export function panelCsp(cspSource: string, nonce: string): string {
-  return [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src ${cspSource} 'nonce-${nonce}'`, `font-src ${cspSource}`].join('; ');
+  return [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src ${cspSource}`, `font-src ${cspSource}`].join('; ');
 }
 
 function esc(s: string): string {
@@ -43,7 +42,6 @@ export function panelHtml(o: PanelHtmlOptions): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${esc(panelCsp(o.cspSource, o.nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<meta property="csp-nonce" content="${esc(o.nonce)}">
 <link rel="stylesheet" href="${esc(o.styleUri)}">
 <title>${esc(o.title)}</title>
 </head>

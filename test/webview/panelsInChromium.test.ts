@@ -40,7 +40,7 @@ async function chartAttr(p: PanelPage, chart: string, attr: string): Promise<str
 
 async function exportOf(p: PanelPage, chart: string, format: string): Promise<Extract<FromPanel, { type: 'export' }>> {
   const before = (await p.posted()).filter((m) => m.type === 'export').length;
-  await p.page.locator(`section.chart[data-chart="${chart}"] vscode-button`, { hasText: format.toUpperCase() }).click();
+  await p.page.locator(`section.chart[data-chart="${chart}"]`).getByRole('button', { name: `as ${format.toUpperCase()}` }).click();
   for (let i = 0; i < 200; i++) {
     const exports = (await p.posted()).filter(isType('export'));
     if (exports.length > before) return exports[exports.length - 1];
@@ -106,11 +106,14 @@ describe('panels in Chromium (the real bundle behind the real CSP)', { timeout: 
     assert.deepEqual((await chartAttr(p, 'testLoss', 'x-range'))!.split(',').map(Number), zoom);
     assert.deepEqual((await chartAttr(p, 'trainLoss', 'x-range'))!.split(',').map(Number), [0, 120], 'the other charts are not zoomed');
 
-    // A legend toggle hides the model in every chart and is reported to the host.
+    // Each legend entry is a checkbox named by its model alone (the live value is not part of the name).
+    const legendBox = (chart: string, name: string) => p.page.locator(`section.chart[data-chart="${chart}"] .legend`).getByRole('checkbox', { name, exact: true });
+    assert.equal(await legendBox('testLoss', 'ntk (∞)').isChecked(), true);
+    // A legend toggle (a click on its label) hides the model in every chart and is reported to the host.
     await p.page.locator('section.chart[data-chart="testLoss"] .legend vscode-checkbox', { hasText: 'ntk (∞)' }).click();
     const hidden = await p.waitForPosted((m): m is Extract<FromPanel, { type: 'selection' }> => m.type === 'selection' && !!m.ui.hidden?.includes('ntk|inf'));
     assert.deepEqual(hidden.ui.hidden, ['ntk|inf']);
-    await p.page.waitForFunction(() => document.querySelector('section.chart[data-chart="trainLoss"] .legend vscode-checkbox:nth-child(1)')?.getAttribute('aria-checked') === 'false');
+    await p.page.locator('section.chart[data-chart="trainLoss"] .legend').getByRole('checkbox', { name: 'ntk (∞)', exact: true, checked: false }).waitFor();
 
     // Hover values: the legend shows the values under the cursor.
     const trainOver = p.page.locator('section.chart[data-chart="trainLoss"] .u-over');
@@ -174,7 +177,7 @@ describe('panels in Chromium (the real bundle behind the real CSP)', { timeout: 
     await p.waitForPosted(isType('ready'));
     await p.send({ type: 'snapshot', seq: 1, kind: 'run', runs: [sweep], ui: {} });
     await p.page.locator('section.chart[data-chart="testLoss"] canvas').first().waitFor();
-    assert.equal(await p.page.locator('section.chart[data-chart="testLoss"] .legend vscode-checkbox', { hasText: 'ntk (∞)' }).getAttribute('aria-checked'), 'false');
+    assert.equal(await p.page.locator('section.chart[data-chart="testLoss"] .legend').getByRole('checkbox', { name: 'ntk (∞)', exact: true }).isChecked(), false, 'the toggle came back');
     assert.deepEqual((await chartAttr(p, 'testLoss', 'x-range'))!.split(',').map(Number), zoom, 'the zoom came back');
     await expectClean(p, 'run panel after a reload');
     await p.page.context().close();
@@ -186,8 +189,12 @@ describe('panels in Chromium (the real bundle behind the real CSP)', { timeout: 
     await p.page.locator('section.chart[data-chart="testLoss"] canvas').first().waitFor();
     assert.equal(await chartAttr(p, 'testLoss', 'series'), '26', 'one series per job');
     // The controls show the UI state that came with the snapshot.
-    const values = await p.page.locator('.toolbar vscode-dropdown').evaluateAll((ds) => ds.map((d) => (d as HTMLElement & { value: string }).value));
+    const values = await p.page.locator('.toolbar vscode-single-select').evaluateAll((ds) => ds.map((d) => (d as HTMLElement & { value: string }).value));
     assert.deepEqual(values, ['log', '0.9', 'seeds']);
+    // What the user sees and hears: each select is a combobox named by its caption, showing the chosen option.
+    const toolbar = p.page.locator('.toolbar');
+    assert.equal(await toolbar.getByRole('combobox', { name: 'Y axis' }).textContent().then((t) => t?.trim()), 'Log');
+    assert.equal(await toolbar.getByRole('combobox', { name: 'Smoothing' }).count(), 1);
     const y = await p.page.locator('section.chart[data-chart="testLoss"] .legend vscode-checkbox').first().textContent();
     assert.match(y ?? '', /\(∞\)/);
     const json = JSON.parse((await exportOf(p, 'trainLoss', 'json')).data);
@@ -213,14 +220,14 @@ describe('panels in Chromium (the real bundle behind the real CSP)', { timeout: 
     assert.deepEqual(rows, ['sgd', 'ntk', 'readout', 'nngp', 'adam', 'adam-limit', 'gp']);
     await p.page.screenshot({ path: join(artifacts, 'comparison-panel.png'), fullPage: true });
 
-    await p.page.locator('section.model-table vscode-button', { hasText: 'CSV' }).click();
+    await p.page.locator('section.model-table').getByRole('button', { name: 'Export the table as CSV' }).click();
     const table = await p.waitForPosted((m): m is Extract<FromPanel, { type: 'export' }> => m.type === 'export' && m.format === 'csv');
     assert.equal(table.data.trim().split('\n').length, 1 + 7);
     const svg = await exportOf(p, 'gap', 'svg');
     assert.ok(svg.data.includes('(log scale)'));
     assert.ok(pngSize((await exportOf(p, 'sweep-testLoss', 'png')).data).width > 0);
 
-    await p.page.locator('vscode-button', { hasText: 'Run curves' }).click();
+    await p.page.getByRole('button', { name: 'Open the loss curves of this run' }).click();
     assert.deepEqual(await p.waitForPosted(isType('openRun')), { type: 'openRun', dir: sweep.dir });
     await expectClean(p, 'comparison panel');
     await p.page.context().close();
@@ -236,8 +243,8 @@ describe('panels in Chromium (the real bundle behind the real CSP)', { timeout: 
     const header = await p.page.locator('table.figures thead th').allTextContents();
     assert.deepEqual(header, ['model', '#1 (baseline)', '#2']);
 
-    await p.page.locator('vscode-dropdown').first().click();
-    await p.page.locator('vscode-option', { hasText: '#2 ' }).click();
+    await p.page.getByRole('combobox', { name: 'Baseline' }).click();
+    await p.page.getByRole('option', { name: /^#2 / }).click();
     const picked = await p.waitForPosted((m): m is Extract<FromPanel, { type: 'selection' }> => m.type === 'selection' && m.ui.baseline === slow.dir);
     assert.equal(picked.ui.baseline, slow.dir);
     await p.page.waitForFunction(() => document.querySelectorAll('table.figures thead th')[2]?.textContent === '#2 (baseline)');
@@ -254,6 +261,8 @@ describe('panels in Chromium (the real bundle behind the real CSP)', { timeout: 
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, /script-src 'nonce-[A-Za-z0-9_-]{20,}'(;|$)/);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    // Styles from the extension's origin alone: the controls need no inline <style>, so no style nonce.
+    assert.match(csp, /style-src https:\/\/webview\.iwl\.test(;|$)/);
     // An inline script without the nonce is refused, and reported.
     await p.page.evaluate(() => {
       const s = document.createElement('script');
