@@ -80,19 +80,22 @@ function erf(x: number): number {
   return s * y;
 }
 
-/** out[B, n] = a * x[B, m] W[m, n] (+ c * b broadcast), plain loops. */
+/**
+ * out[B, n] = a * x[B, m] W[m, n] (+ c * b broadcast), plain loops. Row i of W is the outer loop so that
+ * each weight is read once per call (W is far larger than a batch of rows at the widths tested).
+ */
 function affine(x: Float64Array, rows: number, m: number, w: Float64Array, n: number, a: number, b: Float64Array | null, c: number): Float64Array {
   const out = new Float64Array(rows * n);
-  for (let r = 0; r < rows; r++) {
-    const o = r * n;
-    for (let i = 0; i < m; i++) {
+  for (let i = 0; i < m; i++) {
+    const wi = w.subarray(i * n, (i + 1) * n);
+    for (let r = 0; r < rows; r++) {
       const xi = x[r * m + i];
       if (xi === 0) continue;
-      const wi = i * n;
-      for (let j = 0; j < n; j++) out[o + j] += xi * w[wi + j];
+      const o = r * n;
+      for (let j = 0; j < n; j++) out[o + j] += xi * wi[j];
     }
-    for (let j = 0; j < n; j++) out[o + j] = a * out[o + j] + (b ? c * b[j] : 0);
   }
+  for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) out[r * n + j] = a * out[r * n + j] + (b ? c * b[j] : 0);
   return out;
 }
 
@@ -171,12 +174,15 @@ export class ReferenceAdamMlp {
       const { fanIn, fanOut, wStd, bStd } = layers[l];
       const a = wStd / Math.sqrt(fanIn);
       const x = inputs[l];
+      // dL/dW[i, j] = a sum_r x[r, i] dh[r, j], one row i of the gradient at a time.
       const gw = new Float64Array(fanIn * fanOut);
-      for (let r = 0; r < N; r++) {
-        for (let i = 0; i < fanIn; i++) {
+      for (let i = 0; i < fanIn; i++) {
+        const gi = gw.subarray(i * fanOut, (i + 1) * fanOut);
+        for (let r = 0; r < N; r++) {
           const xi = a * x[r * fanIn + i];
           if (xi === 0) continue;
-          for (let j = 0; j < fanOut; j++) gw[i * fanOut + j] += xi * dh[r * fanOut + j];
+          const o = r * fanOut;
+          for (let j = 0; j < fanOut; j++) gi[j] += xi * dh[o + j];
         }
       }
       gradW[l] = gw;
@@ -189,10 +195,12 @@ export class ReferenceAdamMlp {
         // dL/dx_{l-1} = a dh W^T (the weights before this step's update), then times phi'(h_{l-1}).
         const below = new Float64Array(N * fanIn);
         const hBelow = pre[l - 1];
-        for (let r = 0; r < N; r++) {
-          for (let i = 0; i < fanIn; i++) {
+        for (let i = 0; i < fanIn; i++) {
+          const wi = this.w[l].subarray(i * fanOut, (i + 1) * fanOut);
+          for (let r = 0; r < N; r++) {
+            const o = r * fanOut;
             let s = 0;
-            for (let j = 0; j < fanOut; j++) s += this.w[l][i * fanOut + j] * dh[r * fanOut + j];
+            for (let j = 0; j < fanOut; j++) s += wi[j] * dh[o + j];
             below[r * fanIn + i] = a * s * dphi(this.net.activation, hBelow[r * fanIn + i]);
           }
         }
