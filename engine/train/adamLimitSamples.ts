@@ -1,7 +1,7 @@
 /**
- * The frozen random features of the Adam limit (Tensor Programs IVb; /work/notes/ADAM_LIMIT.md), drawn
- * once over all M = N + N* points (train rows first). Network of SCIENCE.md section 2 with L hidden
- * layers, per-layer w_l = wStd, b_l = bStd (l = L + 1 is the readout), k outputs.
+ * The frozen random features of the Adam limit (Tensor Programs IVb; derived in docs/SCIENCE.md
+ * sections 5.2-5.3), drawn once over all M = N + N* points (train rows first). Network of SCIENCE.md
+ * section 2 with L hidden layers, per-layer w_l = wStd, b_l = bStd (l = L + 1 is the readout), k outputs.
  *
  * Per hidden layer l = 1..L, R backward samples r (one sample = one neuron i of layer l):
  *   h^(r) ~ N(0, Sigma_l)                          (l = 1 exactly: (w_1/sqrt d) x.z + b_1 z0, z ~ N(0, I_d))

@@ -10,9 +10,9 @@
  *              Q = (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps);  P <- P - (eta / s_P) Q
  *
  * Under the NTK parametrization s_P is n for hidden-to-hidden matrices, sqrt(n) for the input matrix,
- * the readout matrix and hidden biases, and 1 for the output bias (SCIENCE.md section 5,
- * /work/notes/ADAM_LIMIT.md): the per-parameter steps are then eta/n, eta/sqrt(n), eta, which is what
- * gives Adam an infinite-width limit. eps is in g~'s units (eps / s_P on raw gradients). With s_P = 1
+ * the readout matrix and hidden biases, and 1 for the output bias (docs/SCIENCE.md section 5, derived in
+ * 5.1): the per-parameter steps are then eta/n, eta/sqrt(n), eta, which is what gives Adam an
+ * infinite-width limit (5.2). eps is in g~'s units (eps / s_P on raw gradients). With s_P = 1
  * (standard parametrization) this is plain Adam. SGD and momentum need no scale: with Q = identity the
  * scales cancel, and SGD on g~ with steps eta / s_P is SGD with learning rate eta on every parameter.
  */
@@ -128,8 +128,9 @@ export function adamWidthScales(layers: readonly DenseShape[], parametrization: 
   const last = layers.length - 1;
   return layers.map((layer, i) => {
     if (parametrization !== 'ntk') return { weight: 1, bias: 1 };
-    const inSide = i > 0 ? Math.sqrt(layer.fanIn) : 1;
-    const outSide = i < last ? Math.sqrt(layer.fanOut) : 1;
-    return { weight: inSide * outSide, bias: outSide };
+    const inSide = i > 0 ? layer.fanIn : 1;
+    const outSide = i < last ? layer.fanOut : 1;
+    // sqrt of the product: n exactly for a square hidden matrix (not sqrt(n)^2 = n(1 + 1e-16)).
+    return { weight: Math.sqrt(inSide * outSide), bias: Math.sqrt(outSide) };
   });
 }

@@ -253,5 +253,9 @@ describe('finite model gradients', () => {
       { weight: 10, bias: 1 },
     ]);
     assert.ok(adamWidthScales(layers, 'standard').every((s) => s.weight === 1 && s.bias === 1));
+    // A width that is not a perfect square: the hidden-to-hidden scale is still n exactly.
+    const wide = adamWidthScales(initParams(arch, 7, 512, 4, 0).layers, 'ntk');
+    assert.equal(wide[1].weight, 512);
+    assert.equal(wide[0].weight, Math.sqrt(512));
   });
 });
