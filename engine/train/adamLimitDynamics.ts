@@ -21,7 +21,7 @@
  * products run on float64 JavaScript or tfjs (adamLimitProducts.ts).
  */
 import type { LossName, OptimizerSpec } from '../experiment/types';
-import { batchLossGradient } from '../run/metrics';
+import { batchLossGradient } from './losses';
 import type { BatchSchedule } from './batches';
 import type { AdamLimitSamples, FeatureBlock } from './adamLimitSamples';
 import { blockProducts, type BlockProducts, type ProductPath } from './adamLimitProducts';

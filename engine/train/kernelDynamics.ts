@@ -16,7 +16,7 @@
  * of the training set keeps the float64 path, whose cost is proportional to the batch.
  */
 import type { LossName, OptimizerSpec } from '../experiment/types';
-import { batchLossGradient } from '../run/metrics';
+import { batchLossGradient } from './losses';
 import type { BatchSchedule } from './batches';
 import { Float32Matrix } from '../linalg/float32Matrix';
 

@@ -6,7 +6,7 @@ import { drawAdamLimitSamples } from '../../../engine/train/adamLimitSamples';
 import { trainAdamLimit } from '../../../engine/train/adamLimit';
 import { BatchSchedule } from '../../../engine/train/batches';
 import { KernelDynamics } from '../../../engine/train/kernelDynamics';
-import { loss as lossOf } from '../../../engine/run/metrics';
+import { loss as lossOf } from '../../../engine/train/losses';
 import { CancelledError } from '../../../engine/util/errors';
 import type { Matrix } from '../../../engine/util/matrix';
 import type { BatchSize, LossName, Network } from '../../../engine/experiment/types';

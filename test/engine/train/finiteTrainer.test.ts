@@ -10,7 +10,7 @@ import { useBackend } from '../../../engine/backend';
 import type { BatchSize, LossName, OptimizerSpec, Trainable } from '../../../engine/experiment/types';
 import { architectureOf } from '../../../engine/nn/architecture';
 import { applyNetwork, disposeTensors, initParams, paramCount, toTensors } from '../../../engine/nn/network';
-import { loss as lossOf } from '../../../engine/run/metrics';
+import { loss as lossOf } from '../../../engine/train/losses';
 import { loggedSteps } from '../../../engine/run/trainer';
 import { finiteParams, initSeed, trainFinite } from '../../../engine/train/finite';
 import { CancelledError } from '../../../engine/util/errors';
