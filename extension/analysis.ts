@@ -32,11 +32,6 @@ export interface DocumentAnalysis {
   millis: number;
 }
 
-/** `*.iwl.yaml`, `*.iwl.yml`, `*.iwl.json`. */
-export function isExperimentFile(fileName: string): boolean {
-  return /\.iwl\.(ya?ml|json)$/i.test(fileName);
-}
-
 /** The keys of the top-level `models` mapping, in file order (duplicates included). */
 export function modelKeysOf(root: SourceNode | null): ModelKey[] {
   if (!root || root.kind !== 'map') return [];

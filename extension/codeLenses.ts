@@ -6,7 +6,8 @@
  */
 import * as vscode from 'vscode';
 import { resolve } from 'node:path';
-import { AnalysisCache, isExperimentFile } from './analysis';
+import { AnalysisCache } from './analysis';
+import { isExperimentFile } from './experimentFiles';
 import { asAnalyzable } from './diagnostics';
 import { latestEntriesOf, latestRunOf } from './runStore';
 import { formatFigure, formatPercent, modelFiguresText, progressText, runOutcomeText } from './lensText';

@@ -5,7 +5,8 @@
 import * as vscode from 'vscode';
 import { basename, join } from 'node:path';
 import { cpSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
-import { AnalysisCache, isExperimentFile } from './analysis';
+import { AnalysisCache } from './analysis';
+import { EXPERIMENT_FILE_GLOB, experimentStem, isExperimentFile } from './experimentFiles';
 import { asAnalyzable, type DiagnosticsController } from './diagnostics';
 import type { EngineClient } from './engineClient';
 import type { RunManager } from './runManager';
@@ -189,7 +190,7 @@ async function experimentDocument(uri?: unknown): Promise<vscode.TextDocument | 
   if (uri instanceof vscode.Uri) return vscode.workspace.openTextDocument(uri);
   const active = vscode.window.activeTextEditor?.document;
   if (active && isExperimentFile(active.fileName)) return active;
-  const files = await vscode.workspace.findFiles('**/*.iwl.{yaml,yml,json}', '**/{node_modules,.iwl}/**', 200);
+  const files = await vscode.workspace.findFiles(EXPERIMENT_FILE_GLOB, '**/{node_modules,.iwl}/**', 200);
   if (!files.length) {
     void vscode.window.showInformationMessage('Infinite Width Lab: no experiment file (*.iwl.yaml, *.iwl.json) is open or in the workspace.');
     return undefined;
@@ -332,7 +333,7 @@ async function exportRun(s: Services, dir: string): Promise<void> {
   ] satisfies (vscode.QuickPickItem & { format: string })[];
   const picked = await vscode.window.showQuickPick(formats, { title: `Export ${basename(dir)}` });
   if (!picked) return;
-  const stem = `${basename(join(dir, '..')).replace(/\.iwl\.(ya?ml|json)$/i, '')}-${basename(dir)}`;
+  const stem = `${experimentStem(basename(join(dir, '..')))}-${basename(dir)}`;
   const base = vscode.workspace.workspaceFolders?.[0]?.uri;
   if (picked.format === 'folder') {
     const target = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Copy Here', defaultUri: base });

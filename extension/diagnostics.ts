@@ -3,7 +3,8 @@
  * debounced per document, published with the validator's stable codes and ranges.
  */
 import * as vscode from 'vscode';
-import { AnalysisCache, isExperimentFile, type AnalyzableDocument } from './analysis';
+import { AnalysisCache, type AnalyzableDocument } from './analysis';
+import { isExperimentFile } from './experimentFiles';
 import type { Diagnostic } from '../engine/experiment/types';
 
 export const debounceMs = 300;

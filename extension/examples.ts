@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { experimentStem, isExperimentFile } from './experimentFiles';
 
 export interface ExampleInfo {
   /** File name, e.g. "quickstart.iwl.yaml". */
@@ -23,12 +24,12 @@ export function shippedExamplesDir(bundleDir: string): string {
 /** Lists the experiment files of `dir`, quickstart first, then by name. */
 export function listExamples(dir: string): ExampleInfo[] {
   if (!existsSync(dir)) return [];
-  const files = readdirSync(dir).filter((f) => /\.iwl\.(ya?ml|json)$/.test(f));
+  const files = readdirSync(dir).filter(isExperimentFile);
   const rank = (f: string) => (f.startsWith('quickstart.') ? 0 : 1);
   files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   return files.map((file) => {
     const text = readFileSync(join(dir, file), 'utf8');
-    const name = /^\s*"?name"?\s*:\s*"?([\w.-]+)"?/m.exec(text)?.[1] ?? file.replace(/\.iwl\.\w+$/, '');
+    const name = /^\s*"?name"?\s*:\s*"?([\w.-]+)"?/m.exec(text)?.[1] ?? experimentStem(file);
     const comment = /^#\s*(.+)$/m.exec(text)?.[1].trim();
     return { file, name, summary: comment ?? `the ${name} experiment` };
   });

@@ -18,6 +18,7 @@ import { EngineStatusBar } from './statusBar';
 import { registerCommands } from './commands';
 import { readSettings, section } from './settings';
 import { runsViewId } from './commandIds';
+import { EXPERIMENT_FILE_GLOB } from './experimentFiles';
 
 /** What activate hands back: for the integration tests (test/electron) and for issue 5's panels. */
 export interface ExtensionApi {
@@ -76,10 +77,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     { dispose: () => runs.dispose() },
     { dispose: () => client.dispose() },
     vscode.languages.registerCodeLensProvider(
-      [
-        { scheme: 'file', pattern: '**/*.iwl.{yaml,yml}' },
-        { scheme: 'file', pattern: '**/*.iwl.json' },
-      ],
+      [{ scheme: 'file', pattern: EXPERIMENT_FILE_GLOB }],
       lenses,
     ),
     ...registerCommands({ output, cache, diagnostics, client, runs, index, results, panels }),

@@ -10,6 +10,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { panelViewTypes, parseFromPanel, parsePanelState, type FromPanel, type PanelKind, type PanelUiState, type RunProgress } from '../../webview/protocol';
 import type { ActiveRun, RunManager } from '../runManager';
 import { PanelFeed } from './panelFeed';
+import { experimentStem } from '../experimentFiles';
 import { newNonce, panelHtml } from './panelHtml';
 import { readRunData } from './panelData';
 import { errorMessage } from '../../engine/contract/errors';
@@ -28,7 +29,7 @@ function same(a: string, b: string): boolean {
 
 /** "quickstart 2026-11-29T17-38-05Z" from `<root>/quickstart.iwl.yaml/2026-11-29T17-38-05Z`. */
 export function runLabel(dir: string): string {
-  return `${basename(dirname(dir)).replace(/\.iwl\.(ya?ml|json)$/i, '')} ${basename(dir)}`;
+  return `${experimentStem(basename(dirname(dir)))} ${basename(dir)}`;
 }
 
 export function panelTitle(kind: PanelKind, dirs: string[]): string {

@@ -1,7 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { AnalysisCache, isExperimentFile } from '../../extension/analysis';
+import { AnalysisCache } from '../../extension/analysis';
+import { isExperimentFile } from '../../extension/experimentFiles';
 import { tempDir } from '../helpers';
 import { tinyExperimentText } from '../fixtures/tinyExperiment';
 

@@ -1,0 +1,18 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXPERIMENT_FILE_GLOB, experimentStem, isExperimentFile } from '../../extension/experimentFiles';
+import { repoRoot } from '../helpers';
+
+test('experiment files: one suffix rule for the lenses, pickers, example copies and run labels', () => {
+  for (const name of ['quickstart.iwl.yaml', 'a.iwl.yml', 'b.iwl.json', 'C.IWL.YAML']) assert.ok(isExperimentFile(name), name);
+  for (const name of ['quickstart.yaml', 'iwl.yaml', 'a.iwl.yaml.bak', 'a.iwl.txt']) assert.ok(!isExperimentFile(name), name);
+  assert.equal(experimentStem('mnist-width-sweep.iwl.yaml'), 'mnist-width-sweep');
+  assert.equal(experimentStem('teacher-regression.iwl.json'), 'teacher-regression');
+  assert.equal(experimentStem('notes.txt'), 'notes.txt');
+  // The glob names the same three suffixes, and every shipped example matches the rule.
+  assert.equal(EXPERIMENT_FILE_GLOB, '**/*.iwl.{yaml,yml,json}');
+  const examples = readdirSync(join(repoRoot, 'examples')).filter((f) => /\.(ya?ml|json)$/.test(f));
+  assert.ok(examples.length >= 8 && examples.every(isExperimentFile), examples.join(', '));
+});
