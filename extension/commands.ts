@@ -16,12 +16,13 @@ import type { PanelHost } from './panels/panelManager';
 import type { RunsNode } from './runsTree';
 import { deleteRun, latestRunOf, metricsCsv, type StoredRun } from './runStore';
 import { displayPath, readSettings, resultsRootFor, section } from './settings';
-import { formatSeconds, progressText } from './lensText';
+import { progressText } from './lensText';
 import { runTitle } from './resultsText';
 import { commandIds } from './commandIds';
 import { newExperimentFromExample } from './newExperiment';
 import { errorMessage } from '../engine/contract/errors';
 import { metricsFileName, summaryFileName } from '../engine/contract/records';
+import { formatDuration } from '../engine/contract/durations';
 
 export interface Services {
   output: vscode.LogOutputChannel;
@@ -268,7 +269,7 @@ async function startRun(s: Services, document: vscode.TextDocument, onlyModels?:
     changes.dispose();
     await s.index.refresh();
     const { end } = finished;
-    const took = formatSeconds(end.seconds);
+    const took = formatDuration(end.seconds);
     if (end.status === 'completed') {
       void vscode.window.showInformationMessage(`${title}: completed in ${took}.`, 'Open Results').then((a) => a && s.panels.showRun(end.outDir));
     } else if (end.status === 'cancelled') {
@@ -294,7 +295,7 @@ function runItem(run: StoredRun): vscode.QuickPickItem & { dir: string } {
   const figures = run.summary?.runs.length ? `${run.summary.runs.length} jobs` : '';
   return {
     label: runTitle(run),
-    description: [run.status, run.summary ? formatSeconds(run.summary.seconds) : '', figures].filter(Boolean).join(' · '),
+    description: [run.status, run.summary ? formatDuration(run.summary.seconds) : '', figures].filter(Boolean).join(' · '),
     detail: run.dir,
     dir: run.dir,
   };

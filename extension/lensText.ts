@@ -3,6 +3,7 @@
  * state and the clock, so they are tested without VS Code.
  */
 import type { RunSummaryEntry, StoredRunStatus } from '../engine/contract/records';
+import { formatDuration } from '../engine/contract/durations';
 
 /** "just now", "42 s ago", "3 min ago", "2 h ago", "yesterday", "5 days ago". */
 export function formatAgo(then: Date, now: Date = new Date()): string {
@@ -17,15 +18,6 @@ export function formatAgo(then: Date, now: Date = new Date()): string {
   return days === 1 ? 'yesterday' : `${days} days ago`;
 }
 
-/** "1.2 s", "42 s", "3 min 05 s", "1 h 02 min". */
-export function formatSeconds(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  if (seconds < 10) return `${seconds.toFixed(1)} s`;
-  if (seconds < 60) return `${Math.round(seconds)} s`;
-  const m = Math.floor(seconds / 60);
-  if (m < 60) return `${m} min ${String(Math.round(seconds % 60)).padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
-}
 
 /** The top-of-file lens after a run: "completed 3 min ago: open results". */
 export function runOutcomeText(status: StoredRunStatus, startedAt: Date, seconds: number | null, now: Date = new Date()): string {
@@ -105,7 +97,7 @@ export function progressText(p: ProgressState): string {
   const parts = [`${Math.floor(fraction * 100)}%`];
   if (p.jobId) parts.push(p.jobId);
   if (p.doneSteps > 0 && p.elapsedSeconds > 0 && fraction < 1) {
-    parts.push(`${formatSeconds((p.elapsedSeconds / p.doneSteps) * (p.totalSteps - p.doneSteps))} left`);
+    parts.push(`${formatDuration((p.elapsedSeconds / p.doneSteps) * (p.totalSteps - p.doneSteps))} left`);
   }
   return parts.join(' · ');
 }

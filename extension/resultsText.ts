@@ -4,7 +4,8 @@
  */
 import type { RunSummaryEntry } from '../engine/contract/records';
 import type { StoredRun } from './runStore';
-import { formatFigure, formatPercent, formatSeconds } from './lensText';
+import { formatFigure, formatPercent } from './lensText';
+import { formatDuration } from '../engine/contract/durations';
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -27,7 +28,7 @@ export function summaryMarkdown(run: StoredRun): string {
   const s = run.summary;
   const m = run.manifest;
   const lines = [`# ${runTitle(run)}`, ''];
-  lines.push(`- Status: **${run.status}**${s ? ` after ${formatSeconds(s.seconds)}` : ''}${run.error ? ` (${run.error})` : ''}`);
+  lines.push(`- Status: **${run.status}**${s ? ` after ${formatDuration(s.seconds)}` : ''}${run.error ? ` (${run.error})` : ''}`);
   if (m) lines.push(`- Experiment file: ${m.experimentPath}${m.gitCommit ? ` at git ${m.gitCommit.slice(0, 10)}${m.gitDirty ? ' (with uncommitted changes)' : ''}` : ''}`);
   if (s) {
     lines.push(`- Backend: ${s.backendDetail || s.backend}; seed ${s.seed}`);
@@ -56,7 +57,7 @@ export function summaryMarkdown(run: StoredRun): string {
     formatFigure(e.final?.testLoss),
     ...(classification ? [formatPercent(e.final?.testAccuracy)] : []),
     e.rmseToLimit === null ? '' : `${formatFigure(e.rmseToLimit)} (vs ${e.limit})`,
-    formatSeconds(e.seconds),
+    formatDuration(e.seconds),
   ]);
   lines.push('## Final figures', '', table(header, rows), '');
   return lines.join('\n') + '\n';

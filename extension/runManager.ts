@@ -9,8 +9,8 @@ import { resolve } from 'node:path';
 import type { JobOutcome, MetricPoint, PlannedJob, RunProgressParams } from '../engine/contract/protocol';
 import { EngineClient, EngineError, type RunEnd } from './engineClient';
 import { markRunEnded, newRunFolder } from './runStore';
-import { formatSeconds } from './lensText';
 import { errorMessage } from '../engine/contract/errors';
+import { formatDuration } from '../engine/contract/durations';
 
 export interface ActiveRun {
   runId: string;
@@ -177,7 +177,7 @@ export class RunManager {
       run.finishedJobs.push(outcome);
       const f = outcome.final;
       const figures = f ? `, step ${f.step}: test loss ${f.testLoss.toPrecision(4)}${f.testAccuracy !== undefined ? `, accuracy ${(f.testAccuracy * 100).toFixed(1)}%` : ''}` : '';
-      this.log(`run ${run.runId}: ${outcome.id} ${outcome.status} in ${formatSeconds(outcome.seconds)}${figures}${outcome.error ? `: ${outcome.error}` : ''}`);
+      this.log(`run ${run.runId}: ${outcome.id} ${outcome.status} in ${formatDuration(outcome.seconds)}${figures}${outcome.error ? `: ${outcome.error}` : ''}`);
     }
     for (const line of batch.logs) this.log(`run ${run.runId}: ${line}`);
     if (batch.metrics.length) this.metricsEmitter.fire({ run, points: batch.metrics });
@@ -194,7 +194,7 @@ export class RunManager {
     }
     const cancelLatencyMs = run.cancelRequestedAt === null ? null : Date.now() - run.cancelRequestedAt;
     const latency = cancelLatencyMs === null ? '' : ` (${cancelLatencyMs} ms after Stop)`;
-    this.log(`run ${run.runId}: ${end.status} after ${formatSeconds(end.seconds)}${latency}${end.error ? `: ${end.error}` : ''}`);
+    this.log(`run ${run.runId}: ${end.status} after ${formatDuration(end.seconds)}${latency}${end.error ? `: ${end.error}` : ''}`);
     if (this.current === run) this.current = null;
     this.finishEmitter.fire({ run, end, cancelLatencyMs });
     this.changeEmitter.fire(null);

@@ -7,8 +7,9 @@ import type { RunSummaryEntry } from '../engine/contract/records';
 import type { StoredRun } from './runStore';
 import type { IndexedExperiment, RunIndex } from './runIndex';
 import type { ActiveRun, RunManager } from './runManager';
-import { formatFigure, formatPercent, formatSeconds, progressText } from './lensText';
+import { formatFigure, formatPercent, progressText } from './lensText';
 import { commandIds } from './commandIds';
+import { formatDuration } from '../engine/contract/durations';
 
 export type RunsNode =
   | { kind: 'experiment'; experiment: IndexedExperiment; showRoot: boolean }
@@ -93,7 +94,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         const parts: string[] = [run.status];
         if (active && active.totalSteps) {
           parts.push(progressText({ doneSteps: active.doneSteps, totalSteps: active.totalSteps, jobId: null, elapsedSeconds: (Date.now() - active.startedAt.getTime()) / 1000 }));
-        } else if (seconds !== undefined && run.status !== 'interrupted') parts.push(formatSeconds(seconds));
+        } else if (seconds !== undefined && run.status !== 'interrupted') parts.push(formatDuration(seconds));
         if (run.summary?.backend) parts.push(run.summary.backend);
         if (run.manifest?.onlyModels?.length) parts.push(run.manifest.onlyModels.join(', '));
         item.description = parts.join(' · ');

@@ -27,7 +27,7 @@ import { errorMessage } from '../contract/errors';
 import { Matrix } from '../util/matrix';
 import { CliCommand, CliIo, ExitCode, parseArgs } from './io';
 import { formatDiagnostic } from './experimentFile';
-import { formatDuration } from './progress';
+import { formatDuration } from '../contract/durations';
 
 const usage = `Usage: iwl kernel SPEC --out DIR [--backend ${backendNames.join('|')}] [--dtype float64|float32] [--tile ROWS] [--quiet]
 

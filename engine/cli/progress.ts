@@ -1,19 +1,12 @@
 /**
  * Progress on stderr: a redrawn bar with ETA on a terminal, plain lines otherwise (logs, CI, pipes).
  */
+import { formatDuration } from '../contract/durations';
+
 export interface ProgressSink {
   update(done: number, total: number, label: string): void;
   line(message: string): void;
   done(): void;
-}
-
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  if (seconds < 60) return `${Math.round(seconds)}s`;
-  const m = Math.floor(seconds / 60);
-  const s = Math.round(seconds % 60);
-  if (m < 60) return `${m}m${String(s).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
 /** Remaining time from the rate so far; null until there is something to extrapolate from. */

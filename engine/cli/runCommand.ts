@@ -14,7 +14,8 @@ import { trainInfinite } from '../train/infinite';
 import { version } from '../version';
 import { errorMessage } from '../contract/errors';
 import { CliCommand, ExitCode, parseArgs } from './io';
-import { createProgress, formatDuration } from './progress';
+import { createProgress } from './progress';
+import { formatDuration } from '../contract/durations';
 import { formatDiagnostic, validateFile } from './experimentFile';
 
 const usage = `Usage: iwl run FILE --out DIR [--backend wasm|cpu|tensorflow|webgpu] [--workers N] [--model NAME]... [--quiet]

@@ -1,7 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatAgo, formatFigure, formatSeconds, modelFiguresText, progressText, runOutcomeText } from '../../extension/lensText';
+import { formatAgo, formatFigure, modelFiguresText, progressText, runOutcomeText } from '../../extension/lensText';
 import type { RunSummaryEntry } from '../../engine/contract/records';
+import { formatDuration } from '../../engine/contract/durations';
 
 const now = new Date('2026-11-29T12:00:00Z');
 const ago = (seconds: number) => new Date(now.getTime() - seconds * 1000);
@@ -47,8 +48,8 @@ describe('lens text', () => {
     assert.equal(formatFigure(1.23456), '1.23');
     assert.equal(formatFigure(0.0000123), '1.23e-5');
     assert.equal(formatFigure(Number.NaN), 'n/a');
-    assert.equal(formatSeconds(65), '1 min 05 s');
-    assert.equal(formatSeconds(3.21), '3.2 s');
+    assert.equal(formatDuration(65), '1 min 05 s');
+    assert.equal(formatDuration(3.21), '3.2 s');
   });
 
   test('an infinite model shows its figures without a width', () => {

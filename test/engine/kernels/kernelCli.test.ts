@@ -54,7 +54,7 @@ describe('iwl kernel', () => {
     const run = runIwl(['kernel', 'spec.yaml', '--out', 'out'], { cwd: dir });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /wrote .*nngp\.npy.*4 x 2/);
-    assert.match(run.stderr, /about \d+ MiB of memory, roughly \d+s on wasm/);
+    assert.match(run.stderr, /about \d+ MiB of memory, roughly [\d.]+ s on wasm/);
     const nngp = readNpy(join(dir, 'out', 'nngp.npy'));
     const ntk = readNpy(join(dir, 'out', 'ntk.npy'));
     assert.deepEqual(ntk.shape, [4, 2]);
