@@ -122,12 +122,7 @@ export async function krylovMseDynamics(
       const blockStart = done, blockEnd = basis.length;
       if (blockEnd > blockStart && !invariant) {
         const width = blockEnd - blockStart;
-        const packed = new Float64Array(n * width);
-        for (let p = 0; p < width; p++) {
-          const q = basis[blockStart + p];
-          for (let i = 0; i < n; i++) packed[i * width + p] = q[i];
-        }
-        const product = await theta.times(packed, width);
+        const product = await theta.times(asColumns(basis, blockStart, blockEnd, n), width);
         for (let p = 0; p < width; p++) {
           const v = new Float64Array(n);
           for (let i = 0; i < n; i++) v[i] = product[i * width + p];
@@ -152,7 +147,7 @@ export async function krylovMseDynamics(
       const full = truncated || done >= maxDimension;
       if (!invariant && !full && done < nextCheck) continue;
       const current = evaluate(columns, done, r0, b0, k, scale, dynamics.momentum, logged);
-      const change = previous ? difference(current, previous, current.h, k, scale, testDiag, yMax) : Infinity;
+      const change = previous ? difference(current, previous, k, scale, testDiag, yMax) : Infinity;
       if (invariant || change <= tolerance) {
         return await finish(current, invariant ? 0 : change);
       }
@@ -170,11 +165,7 @@ export async function krylovMseDynamics(
     const nTest = m - n;
     let testBasis: Float64Array = new Float64Array(0);
     if (nTest > 0) {
-      const packed = new Float64Array(n * dimension);
-      for (let p = 0; p < dimension; p++) {
-        const q = basis[p];
-        for (let i = 0; i < n; i++) packed[i * dimension + p] = q[i];
-      }
+      const packed = asColumns(basis, 0, dimension, n);
       const testTrain = new Float32Matrix(kernel, nTest, n, m, n * m);
       try {
         testBasis = await testTrain.times(packed, dimension);
@@ -283,8 +274,8 @@ function evaluate(
  * output column, train entries by the 2-norm of the residual's coordinates, test entries by
  * a sqrt(max Theta(x*, x*)) ||dS||_H (Cauchy-Schwarz in the kernel's inner product, exact on span(Q)).
  */
-function difference(current: Evaluation, previous: Evaluation, h: Float64Array, k: number, scale: number, testDiag: number, yMax: number): number {
-  const j = current.dimension;
+function difference(current: Evaluation, previous: Evaluation, k: number, scale: number, testDiag: number, yMax: number): number {
+  const { dimension: j, h } = current;
   let worst = 0;
   for (let t = 0; t < current.residuals.length; t++) {
     const dr = subtractPadded(current.residuals[t], previous.residuals[t]);
@@ -301,6 +292,17 @@ function difference(current: Evaluation, previous: Evaluation, h: Float64Array, 
     }
   }
   return worst;
+}
+
+/** Basis vectors from..to-1 (each of length n) as the columns of a row-major [n, to - from] matrix. */
+function asColumns(basis: Float64Array[], from: number, to: number, n: number): Float64Array {
+  const width = to - from;
+  const out = new Float64Array(n * width);
+  for (let p = 0; p < width; p++) {
+    const q = basis[from + p];
+    for (let i = 0; i < n; i++) out[i * width + p] = q[i];
+  }
+  return out;
 }
 
 /** a - b where b may be shorter (padded with zeros). */
