@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, runIwl, tempDir } from '../../helpers';
 import { readNpy } from '../../../engine/util/npy';
+import { tinyExperimentText } from '../../fixtures/tinyExperiment';
 import { readMetricLine, readRunSummary } from '../../../engine/contract/records';
 
 /** A small regression experiment: finite SGD at two widths next to its NTK limit, and a GP. */
@@ -171,22 +172,15 @@ test('the float32 infinite paths (block Lanczos, stepwise kernel Adam, the mixed
   const file = join(dir, 'large.iwl.yaml');
   // 1100 training points: past KRYLOV_MIN_N, STEPWISE_FLOAT32_MIN_N and NNGP_MIXED_MIN_N, so every
   // float32 path runs, and the Adam limit multiplies its samples on the backend.
-  writeFileSync(file, `name: large
-seed: 1
-data: { source: synthetic, kind: teacher, inputDim: 6, train: 1100, test: 40, outputs: 2, noise: 0.05 }
-network:
-  layers:
-    - dense: { width: 64 }
-    - relu
-    - dense: {}
-loss: mse
-training: { steps: 60, learningRate: 1, batchSize: full, logEvery: 20 }
-models:
-  ntk: { kind: infinite, method: ntk, optimizer: sgd }
-  kadam: { kind: infinite, method: kernelAdam, learningRate: 0.01 }
-  gp: { kind: infinite, method: gp }
-  adam: { kind: infinite, method: adam, learningRate: 0.01, samples: { backward: 96, forward: 96 } }
-`);
+  writeFileSync(file, tinyExperimentText({
+    name: 'large', seed: 1, train: 1100, test: 40, inputDim: 6, outputs: 2, noise: 0.05, steps: 60, learningRate: 1, logEvery: 20,
+    models: [
+      '  ntk: { kind: infinite, method: ntk, optimizer: sgd }',
+      '  kadam: { kind: infinite, method: kernelAdam, learningRate: 0.01 }',
+      '  gp: { kind: infinite, method: gp }',
+      '  adam: { kind: infinite, method: adam, learningRate: 0.01, samples: { backward: 96, forward: 96 } }',
+    ].join('\n'),
+  }));
   const gpu = runIwl(['run', file, '--out', join(dir, 'gpu'), '--workers', '1', '--backend', 'webgpu']);
   if (gpu.status !== 0 && /is not available/.test(gpu.stderr) && process.env.CI !== 'true') {
     t.skip(`webgpu is unavailable here: ${gpu.stderr.trim()}`);

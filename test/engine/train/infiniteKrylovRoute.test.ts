@@ -9,6 +9,7 @@ import { trainInfinite } from '../../../engine/train/infinite';
 import { BatchSchedule } from '../../../engine/train/batches';
 import { KernelDynamics } from '../../../engine/train/kernelDynamics';
 import { KRYLOV_MIN_N } from '../../../engine/train/krylovDynamics';
+import { tinyExperimentText } from '../../fixtures/tinyExperiment';
 
 before(async () => { await useBackend('wasm'); });
 
@@ -20,20 +21,10 @@ before(async () => { await useBackend('wasm'); });
 test('ntk models on 1100 points run on block Lanczos and predict as the float64 stepwise dynamics', async () => {
   const n = 1100;
   assert.ok(n >= KRYLOV_MIN_N);
-  const text = `name: krylov-route
-seed: 2
-data: { source: synthetic, kind: teacher, inputDim: 6, train: ${n}, test: 40, outputs: 2, noise: 0.05 }
-network:
-  layers:
-    - dense: { width: 64 }
-    - relu
-    - dense: {}
-loss: mse
-training: { steps: 120, learningRate: 1, batchSize: full, logEvery: 40 }
-models:
-  sgd: { kind: infinite, method: ntk, optimizer: sgd }
-  heavy: { kind: infinite, method: ntk, optimizer: { name: momentum, momentum: 0.9 } }
-`;
+  const text = tinyExperimentText({
+    name: 'krylov-route', seed: 2, train: n, test: 40, inputDim: 6, outputs: 2, noise: 0.05, steps: 120, learningRate: 1, logEvery: 40,
+    models: '  sgd: { kind: infinite, method: ntk, optimizer: sgd }\n  heavy: { kind: infinite, method: ntk, optimizer: { name: momentum, momentum: 0.9 } }',
+  });
   const { experiment, diagnostics } = validateExperiment(text, { filePath: '/tmp/krylov-route.iwl.yaml', host: nodeValidationHost() });
   assert.ok(experiment, diagnostics.map((d) => d.message).join('; '));
   const outcome = await runExperiment(experiment, { signal: new AbortController().signal, trainers: { finite: trainFinite, infinite: trainInfinite } });

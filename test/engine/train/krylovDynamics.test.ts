@@ -8,6 +8,7 @@ import { KRYLOV_MIN_N, krylovMseDynamics } from '../../../engine/train/krylovDyn
 import { CancelledError } from '../../../engine/util/errors';
 import { Rng } from '../../../engine/util/rng';
 import { argmaxAccuracy, mnistReluProblem } from './reluKernelFixtures';
+import { maxAbsDiff } from '../linalg/fixtures';
 
 /**
  * Tolerance on any prediction after t steps, relative to max |y|: the Krylov path multiplies by Theta
@@ -23,12 +24,6 @@ function tolerance(step: number, effectiveRate: number, momentum = 0): number {
 function maxAbs(values: ArrayLike<number>, from = 0, to = values.length): number {
   let worst = 0;
   for (let i = from; i < to; i++) worst = Math.max(worst, Math.abs(values[i]));
-  return worst;
-}
-
-function maxDifference(a: Float64Array, b: Float64Array): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
   return worst;
 }
 
@@ -52,7 +47,7 @@ test('gradient descent on 2000 MNIST digits: block Lanczos predicts as the float
   const yMax = maxAbs(problem.y);
   for (const step of steps) {
     const got = krylov.at(step), want = reference.at(step);
-    const diff = maxDifference(got, want) / yMax;
+    const diff = maxAbsDiff(got, want) / yMax;
     assert.ok(diff <= tolerance(step, 1.5), `step ${step}: relative difference ${diff} > ${tolerance(step, 1.5)}`);
   }
   const accuracy = argmaxAccuracy(krylov.at(1000), n, m - n, k, problem.labelsTest);
@@ -76,7 +71,7 @@ test('heavy-ball momentum: block Lanczos follows the float64 stepwise kernel dyn
   let previousDiff = 0;
   for (const step of steps) {
     while (stepwise.step < step) await stepwise.advance();
-    const diff = maxDifference(krylov.at(step), stepwise.f) / yMax;
+    const diff = maxAbsDiff(krylov.at(step), stepwise.f) / yMax;
     assert.ok(diff <= tolerance(step, 0.5, momentum), `step ${step}: relative difference ${diff}`);
     previousDiff = diff;
   }
@@ -110,7 +105,7 @@ test('a kernel of rank r: the space becomes invariant after at most k + r direct
   const exact = closedFormMseGradientDescent(problem, learningRate);
   const yMax = maxAbs(y);
   for (const step of [3, 30]) {
-    const diff = maxDifference(solution.at(step), exact.at(step)) / yMax;
+    const diff = maxAbsDiff(solution.at(step), exact.at(step)) / yMax;
     assert.ok(diff <= tolerance(step, 1), `step ${step}: ${diff}`);
   }
   assert.throws(() => solution.at(7), /step 7 was not requested/);
