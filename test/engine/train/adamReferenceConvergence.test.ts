@@ -11,9 +11,11 @@
  *
  * Measured over data seeds 1-5 (seeds per width 4, 4, 2): log-log slope -0.45 to -0.52 with 2 hidden
  * layers, -0.44 to -0.49 with 3; gap at width 2048 about 7% of the limit's RMS. The float64 reference
- * at width 2048 costs about 1 s per step in plain JavaScript, too slow here, so it is run at 128 and
- * 512 (its gaps measured within 15% of the engine's) and the engine carries the sweep to 2048; at equal
- * initial weights the two are the same network (adamReference.test.ts).
+ * networks run at every width too (at 2048 about 1 s per step in plain JavaScript: 16 s and 30 s of
+ * this test), and their gap must match the engine's at each width (measured ratios 0.97-1.18). Their
+ * own slope is not asserted: from 2 seeds at width 2048 it measured -0.47 (2 layers) and -0.40 (3),
+ * too close to -0.4 for a check that cannot flake; at equal initial weights the two are the same
+ * network anyway (adamReference.test.ts).
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,7 +29,7 @@ before(async () => {
 
 const WIDTHS = [128, 512, 2048];
 const SEEDS = [4, 4, 2];
-const REFERENCE_WIDTHS = 2;
+const REFERENCE_WIDTHS = WIDTHS.length;
 /** The issue asks for -0.4 or steeper; theory says -1/2 (SCIENCE.md section 5.2). */
 const REQUIRED_SLOPE = -0.4;
 /** Reference gap / engine gap at one width: a 4-seed mean has about 7% seed noise (measured 0.85-1.09, data seeds 1-3). */
