@@ -48,6 +48,9 @@ export interface MetricRecord {
   testAccuracy?: number;
   /** RMSE between this finite job's test predictions and its infinite limit's at the same step. */
   rmseToLimit?: number;
+  /** Loss and accuracy on the held-out validation split (`data.validation`), where the experiment has one. */
+  validationLoss?: number;
+  validationAccuracy?: number;
   elapsedSeconds: number;
 }
 
@@ -60,7 +63,13 @@ export interface FinalFigures {
   trainLoss: number;
   testLoss: number;
   testAccuracy: number | null;
+  /** Present where the experiment holds out a validation split. */
+  validationLoss?: number | null;
+  validationAccuracy?: number | null;
 }
+
+/** The value of each swept setting at one point of a sweep, by its dotted path: `{"optimizer.learningRate": 0.01}`. */
+export type SweepPoint = Record<string, number | string | boolean>;
 
 /** A job's final figures, as summary.json's runs[] lists them (the parts every reader uses). */
 export interface JobSummary {
@@ -77,6 +86,8 @@ export interface JobSummary {
   rmseToLimit: number | null;
   /** The infinite job this finite job converges to, if the file has one. */
   limit: string | null;
+  /** The sweep point this job runs at ({} without a sweep; absent in runs made before sweeps). */
+  point?: SweepPoint;
 }
 
 /** An entry of summary.json's runs[]: a job summary with its files and timing. */
@@ -111,7 +122,22 @@ export interface RunSummary {
   seed: number;
   data: DataSummary | null;
   runs: RunSummaryEntry[];
+  /**
+   * Each model's best sweep point by `select.metric` on the validation split (seeds averaged); absent
+   * without a validation split and a `select`: no "best" is claimed then.
+   */
+  best?: Record<string, BestPoint>;
   error?: string;
+}
+
+/** One model's selected point: summary.json's best[model]. */
+export interface BestPoint {
+  metric: 'validationLoss' | 'validationAccuracy';
+  /** The metric at this point, averaged over the jobs (seeds, widths) that share it. */
+  value: number;
+  point: SweepPoint;
+  /** Ids of the jobs at this point. */
+  jobs: string[];
 }
 
 /** manifest.json: how to reproduce a run the engine process made. Written once, when the run starts. */
@@ -206,6 +232,20 @@ const strings: Check = (v, field, file) => {
   if (!isObject(v)) fail(file, field, 'an object of strings', v);
   for (const [k, x] of Object.entries(v)) text(x, at(field, k), file);
 };
+/** A sweep point: an object whose values are numbers, strings or booleans. */
+const sweepPoint: Check = (v, field, file) => {
+  if (!isObject(v)) fail(file, field, 'an object of setting values', v);
+  for (const [k, x] of Object.entries(v)) {
+    if (typeof x !== 'number' && typeof x !== 'string' && typeof x !== 'boolean') fail(file, at(field, k), 'a number, string or boolean', x);
+  }
+};
+/** An object whose every value passes `check` (keyed by name). */
+const records =
+  (check: Check): Check =>
+  (v, field, file) => {
+    if (!isObject(v)) fail(file, field, 'an object', v);
+    for (const [k, x] of Object.entries(v)) check(x, at(field, k), file);
+  };
 /** An object with these fields: one check for every key of T, so a new field needs its check. */
 function shape<T>(fields: { [K in keyof T]-?: Check }): Check {
   return (v, field, file) => {
@@ -224,6 +264,8 @@ const metricLine = shape<MetricLine>({
   testLoss: figure,
   testAccuracy: optional(figure),
   rmseToLimit: optional(figure),
+  validationLoss: optional(figure),
+  validationAccuracy: optional(figure),
   elapsedSeconds: optional(figure),
 });
 
@@ -237,9 +279,10 @@ const jobSummaryFields = {
   width: nullable(count),
   seed: nullable(count),
   status: oneOf(endStatuses),
-  final: nullable(shape<FinalFigures>({ step: count, trainLoss: figure, testLoss: figure, testAccuracy: figure })),
+  final: nullable(shape<FinalFigures>({ step: count, trainLoss: figure, testLoss: figure, testAccuracy: figure, validationLoss: optional(figure), validationAccuracy: optional(figure) })),
   rmseToLimit: figure,
   limit: nullable(text),
+  point: optional(sweepPoint),
 } satisfies { [K in keyof JobSummary]-?: Check };
 
 const runSummary = shape<RunSummary>({
@@ -255,6 +298,7 @@ const runSummary = shape<RunSummary>({
   seed: count,
   data: nullable(shape<DataSummary>({ task: text, train: count, test: count, inputDim: count, outputs: count, description: text })),
   runs: list(shape<RunSummaryEntry>({ ...jobSummaryFields, predictionsFile: nullable(text), seconds: figure, info: anyObject, error: optional(text) })),
+  best: optional(records(shape<BestPoint>({ metric: oneOf(['validationLoss', 'validationAccuracy']), value: figure, point: sweepPoint, jobs: list(text) }))),
   error: optional(text),
 });
 
