@@ -137,6 +137,10 @@ export function registerCommands(s: Services): vscode.Disposable[] {
       const dir = await runDirFrom(s, arg, 'Compare finite and infinite models of which run?');
       if (dir) s.panels.showComparison(dir);
     }),
+    register(commandIds.openExperimentsTable, async (arg?: unknown) => {
+      const dir = await runDirFrom(s, arg, 'Open the experiments table of which run?');
+      if (dir) s.panels.showTable(dir);
+    }),
     register(commandIds.exportRun, async (arg?: unknown) => {
       const dir = await runDirFrom(s, arg, 'Export which run?');
       if (dir) await exportRun(s, dir);

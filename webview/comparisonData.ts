@@ -222,7 +222,7 @@ export function modelTable(entries: readonly JobEntry[]): ModelRow[] {
 }
 
 /** Aligns sparse per-family points on the union of their x values (NaN elsewhere). */
-function alignSparse(xs: number[], pairs: { x: number[]; y: number[] }): Float64Array {
+export function alignSparse(xs: number[], pairs: { x: number[]; y: number[] }): Float64Array {
   const out = new Float64Array(xs.length).fill(NaN);
   pairs.x.forEach((x, i) => {
     out[xs.indexOf(x)] = pairs.y[i];
@@ -230,7 +230,7 @@ function alignSparse(xs: number[], pairs: { x: number[]; y: number[] }): Float64
   return out;
 }
 
-function sparseSeries(key: string, label: string, color: string, raw: Float64Array, extra: Partial<ChartSeries> = {}): ChartSeries {
+export function sparseSeries(key: string, label: string, color: string, raw: Float64Array, extra: Partial<ChartSeries> = {}): ChartSeries {
   return { key, label, color, dash: false, strokeWidth: 1.5, points: true, raw, smoothed: raw, members: 1, ...extra };
 }
 

@@ -28,6 +28,8 @@ export async function readRunData(dir: string, isLive: (dir: string) => boolean,
     final: e.final,
     rmseToLimit: e.rmseToLimit,
     limit: e.limit,
+    seconds: e.seconds,
+    ...(e.point ? { point: e.point } : {}),
   }));
   const data: RunData = {
     dir,
@@ -39,6 +41,7 @@ export async function readRunData(dir: string, isLive: (dir: string) => boolean,
     entries,
     progress: run.status === 'running' ? progress : null,
   };
+  if (run.summary?.best) data.best = run.summary.best;
   if (run.error) data.error = run.error;
   return data;
 }
