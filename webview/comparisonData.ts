@@ -320,11 +320,11 @@ export function overlayChart(runs: readonly OverlayRun[], baselineDir: string, m
         while (x[j] < own[i]) j++;
         raw[j] = s.raw[i];
       }
-      const [model, w] = s.key.split('|');
+      const [model, w, point] = s.key.split('|');
       const width = w === 'inf' ? null : Number(w);
       series.push({
         key: `${index}:${s.key}`,
-        label: `${isBase ? 'baseline' : `#${index + 1}`} ${groupLabel(model, width)}`,
+        label: `${isBase ? 'baseline' : `#${index + 1}`} ${groupLabel(model, width, point)}`,
         color: colorFor(models, widths, model, width),
         dash: !isBase,
         strokeWidth: isBase ? 2.5 : 1.5,
@@ -364,11 +364,11 @@ export function overlayTable(runs: readonly OverlayRun[], baselineDir: string, m
   for (const m of finals) for (const k of m.keys()) if (!keys.includes(k)) keys.push(k);
   const base = finals[Math.max(0, runs.findIndex((r) => r.dir === baselineDir))];
   return keys.map((key) => {
-    const [model, w] = key.split('|');
+    const [model, w, point] = key.split('|');
     const b = base.get(key);
     return {
       key,
-      label: groupLabel(model, w === 'inf' ? null : Number(w)),
+      label: groupLabel(model, w === 'inf' ? null : Number(w), point),
       cells: finals.map((m) => {
         const v = m.get(key);
         if (v === undefined) return { value: null, change: null };

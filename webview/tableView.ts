@@ -70,12 +70,13 @@ export class TableView {
     root.replaceChildren(el('header', { className: 'panel-header' }, [this.title, this.status]), toolbar, this.bestNote, this.chooser, this.problems, el('div', { className: 'table-scroll' }, [table]));
   }
 
+  /** Read only: an empty UI state lets the host's copy fill in with the first snapshot. */
   private state(): TableUiState {
-    return (this.ctx.ui.table ??= {});
+    return this.ctx.ui.table ?? {};
   }
 
   private change(apply: (t: TableUiState) => void): void {
-    apply(this.state());
+    apply((this.ctx.ui.table ??= {}));
     this.ctx.persist();
     this.redraw$.now();
   }
@@ -209,7 +210,7 @@ export class TableView {
       const picked = r.jobs.every((j) => this.selected.has(j));
       const box = checkbox(el('span', { className: 'visually-hidden', text: `Select ${r.key}` }), picked, (on) => this.select(r.jobs, on));
       const cells = visible.map((c) => {
-        const td = el('td', { className: c.numeric ? 'num' : '', text: c.text(r) });
+        const td = el('td', { className: c.numeric ? 'num' : '', text: c.text(r), attrs: { 'data-column': c.id } });
         if (c.id === 'model' && r.best && best?.[r.model]) {
           const b = best[r.model];
           td.append(' ', badge('best', `Best point of ${r.model}: ${pointText(b.point)}, ${b.metric} ${formatValue(b.value, b.metric === 'validationAccuracy')}`));
