@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { loadDataset } from '../engine/data/dataset';
 import { loadMnist } from '../engine/data/mnist';
-import { nodeValidationHost } from '../engine/experiment/host';
+import { nodeValidationHost } from '../engine/experiment/validationHost';
 import { validateExperiment } from '../engine/experiment/validate';
 import { writeNpy } from '../engine/util/npy';
 

@@ -1,17 +1,17 @@
 /**
- * Experiment file text -> the validated Experiment (types.ts) or diagnostics. Never throws.
+ * Experiment file text -> the validated Experiment (experimentTypes.ts) or diagnostics. Never throws.
  *
  * Three passes: parse (parse.ts: syntax, duplicate keys), the schema (check.ts over schema.ts:
  * types, enums, ranges, unknown and missing keys, defaults), then the checks that span keys here:
  * network shape, data sources and files, models against the network, data and loss, memory.
  */
 import { basename } from 'node:path';
-import { Diagnostic, Experiment, InfiniteMethod, LossName, ModelSpec, OptimizerName, OptimizerSpec, Range, TrainingSpec, BatchSize } from './types';
+import { Diagnostic, Experiment, InfiniteMethod, LossName, ModelSpec, OptimizerName, OptimizerSpec, Range, TrainingSpec, BatchSize } from './experimentTypes';
 import { formatOf, parseSource } from './parse';
 import { CheckContext, INVALID, NamedValue, checkNode, childPath } from './check';
 import { experimentSchema } from './schema';
-import { ValidationHost, defaultMemoryBudget } from './host';
-import { buildNetwork, statedHiddenWidth } from './network';
+import { ValidationHost, defaultMemoryBudget } from './validationHost';
+import { buildNetwork, statedHiddenWidth } from './networkChecks';
 import { architectureOf } from '../nn/architecture';
 import { DataShape, checkData } from './dataChecks';
 import { estimateMemory, formatBytes } from './memory';

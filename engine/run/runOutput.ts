@@ -11,7 +11,7 @@
 import { appendFileSync, copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeNpy } from '../util/npy';
-import type { Experiment } from '../experiment/types';
+import type { Experiment } from '../experiment/experimentTypes';
 import type { JobResult, RunEvent } from './runExperiment';
 import { metricsFileName, summaryFileName, type DataSummary, type EndStatus, type MetricRecord, type RunSummary } from '../contract/records';
 

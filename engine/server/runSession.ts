@@ -3,7 +3,7 @@
  * batched, to the host. Whatever happens, the summary ends with a final status and the host gets
  * exactly one `runFinished`.
  */
-import type { Experiment } from '../experiment/types';
+import type { Experiment } from '../experiment/experimentTypes';
 import { runExperiment, type RunEvent, type RunOptions } from '../run/runExperiment';
 import { RunOutput } from '../run/runOutput';
 import { errorMessage } from '../contract/errors';

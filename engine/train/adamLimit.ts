@@ -37,7 +37,7 @@ import { computeKernels } from '../kernels/analytic';
 import { architectureOf } from '../nn/architecture';
 import type { InfiniteJob } from '../run/plan';
 import { loggedSteps, type LogPoint, type TrainContext } from '../run/trainer';
-import { CancelledError } from '../util/errors';
+import { CancelledError } from '../util/iwlError';
 import type { Matrix } from '../util/matrix';
 import { AdamLimitDynamics } from './adamLimitDynamics';
 import type { ProductPath } from './adamLimitProducts';

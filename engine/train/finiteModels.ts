@@ -15,8 +15,8 @@
  * event loop deliver a cancellation and throws CancelledError: a long step stops mid-way.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LossName, OptimizerSpec } from '../experiment/types';
-import { applyNetwork, type DenseShape, type NetworkParams } from '../nn/network';
+import type { LossName, OptimizerSpec } from '../experiment/experimentTypes';
+import { applyNetwork, type DenseShape, type NetworkParams } from '../nn/finiteNetwork';
 import { dense, denseInputGradient, denseParamGradients, hiddenForward, lossGradientTensor } from './finiteMlp';
 import { adamWidthScales, makeOptimizer, type Optimizer, type ParamSlot } from './optimizers';
 

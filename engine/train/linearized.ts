@@ -13,7 +13,7 @@
  * chunks whenever predictions are asked for.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { DenseShape } from '../nn/network';
+import type { DenseShape } from '../nn/finiteNetwork';
 import { dense, denseInputGradient, denseParamGradients, denseTangent, hiddenForward, lossGradientTensor } from './finiteMlp';
 import {
   indexTensor,

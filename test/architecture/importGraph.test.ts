@@ -27,7 +27,7 @@ import { repoRoot } from '../helpers';
 /**
  * The experiment validator as the host runs it: validate.ts, the ValidationHost (Node's fs),
  * the parser and the types, with everything they import. Each file's Node builtins are listed:
- * host.ts answers the validator's file questions from node:fs, validate.ts and files.ts do path
+ * validationHost.ts answers the validator's file questions from node:fs, validate.ts and files.ts do path
  * arithmetic. Nothing here spawns a process or loads tfjs.
  */
 const validatorFiles: Record<string, string[]> = {
@@ -36,20 +36,20 @@ const validatorFiles: Record<string, string[]> = {
   'engine/data/sources.ts': [],
   'engine/experiment/check.ts': [],
   'engine/experiment/dataChecks.ts': [],
+  'engine/experiment/experimentTypes.ts': [],
   'engine/experiment/files.ts': ['node:path'],
-  'engine/experiment/host.ts': ['node:fs', 'node:os'],
   'engine/experiment/memory.ts': [],
-  'engine/experiment/network.ts': [],
+  'engine/experiment/networkChecks.ts': [],
   'engine/experiment/parse.ts': [],
   'engine/experiment/schema.ts': [],
   'engine/experiment/schemaDsl.ts': [],
   'engine/experiment/suggest.ts': [],
-  'engine/experiment/types.ts': [],
   'engine/experiment/validate.ts': ['node:path'],
+  'engine/experiment/validationHost.ts': ['node:fs', 'node:os'],
   'engine/nn/architecture.ts': [],
 };
 /** What the host imports of the validator; `validatorFiles` is their closure. */
-const validatorEntries = ['engine/experiment/validate.ts', 'engine/experiment/host.ts', 'engine/experiment/parse.ts', 'engine/experiment/types.ts'];
+const validatorEntries = ['engine/experiment/validate.ts', 'engine/experiment/validationHost.ts', 'engine/experiment/parse.ts', 'engine/experiment/experimentTypes.ts'];
 /** The npm packages the validator may use (the parser's). */
 const validatorPackages = ['jsonc-parser', 'yaml'];
 /** The host <-> panel protocol: the one file of webview/ the host compiles. */

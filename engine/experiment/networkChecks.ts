@@ -1,5 +1,5 @@
 /** The checked `network` mapping -> a Network, with the checks that span layers. */
-import { Activation, ActivationName, Layer, Network, Parametrization } from './types';
+import { Activation, ActivationName, Layer, Network, Parametrization } from './experimentTypes';
 import { CheckContext, INVALID, TaggedValue, childPath } from './check';
 
 /** Returns the network, or null when any part of it is invalid (already reported, or reported here). */
