@@ -16,6 +16,7 @@ import { architectureOf } from '../nn/architecture';
 import { DataShape, checkData } from './dataChecks';
 import { estimateMemory, formatBytes } from './memory';
 import { errorMessage } from '../contract/errors';
+import { defaultAdamSamples } from '../train/adamLimitDefaults';
 
 export interface ValidationOptions {
   /** The file's path: picks YAML or JSON (by extension) and anchors relative paths. */
@@ -115,18 +116,6 @@ function buildExperiment(raw: Raw, options: ValidationOptions, ctx: CheckContext
   };
   if (shape && !ctx.diagnostics.some((d) => d.severity === 'error')) checkMemory(experiment, shape, options.host, ctx);
   return experiment;
-}
-
-/**
- * Monte Carlo samples of the Adam limit when the file gives none. The limit's own sampling error is
- * about the finite-width gap of a network min(R, C) wide (measured; engine/train/adamLimit.ts), so a
- * width sweep needs R, C above its widest finite Adam network or its gaps level off. 1024 by default;
- * with one hidden layer the cost is linear in R and C, so 4x the widest finite Adam width, up to 8192;
- * deeper networks cost R C per hidden-to-hidden matrix and step, so 2x, up to 2048.
- */
-export function defaultAdamSamples(models: ModelSpec[], hiddenLayers: number): number {
-  const widest = Math.max(0, ...models.flatMap((m) => (m.kind === 'finite' && m.optimizer.name === 'adam' && m.trainable === 'all' ? m.widths : [])));
-  return hiddenLayers <= 1 ? Math.min(8192, Math.max(1024, 4 * widest)) : Math.min(2048, Math.max(1024, 2 * widest));
 }
 
 function defaultName(filePath: string): string {

@@ -47,6 +47,7 @@ const validatorFiles: Record<string, string[]> = {
   'engine/experiment/validate.ts': ['node:path'],
   'engine/experiment/validationHost.ts': ['node:fs', 'node:os'],
   'engine/nn/architecture.ts': [],
+  'engine/train/adamLimitDefaults.ts': [],
 };
 /** What the host imports of the validator; `validatorFiles` is their closure. */
 const validatorEntries = ['engine/experiment/validate.ts', 'engine/experiment/validationHost.ts', 'engine/experiment/parse.ts', 'engine/experiment/experimentTypes.ts'];
