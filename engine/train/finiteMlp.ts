@@ -17,22 +17,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossName } from '../experiment/experimentTypes';
 import { activationDerivative, applyActivations } from '../nn/activationOps';
-import type { DenseShape } from '../nn/finiteNetwork';
-
-/** h = a x W + c b. */
-export function dense(layer: DenseShape, w: tf.Tensor2D, b: tf.Tensor1D | null, x: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => {
-    let h: tf.Tensor2D = tf.matMul(x, w);
-    if (layer.wScale !== 1) h = tf.mul(h, layer.wScale);
-    if (b) h = tf.add(h, layer.bScale !== 1 ? tf.mul(b, layer.bScale) : b);
-    return h;
-  });
-}
+import { denseForward, type DenseShape } from '../nn/finiteNetwork';
 
 /** One hidden layer: x_l = phi(h_l) and phi'(h_l), both [B, fanOut]. */
 export function hiddenForward(layer: DenseShape, w: tf.Tensor2D, b: tf.Tensor1D | null, x: tf.Tensor2D): { x: tf.Tensor2D; deriv: tf.Tensor2D } {
   return tf.tidy(() => {
-    const h = dense(layer, w, b, x);
+    const h = denseForward(layer, w, b, x);
     return { x: applyActivations(layer.activations, h) as tf.Tensor2D, deriv: activationDerivative(layer.activations, h) as tf.Tensor2D };
   });
 }
