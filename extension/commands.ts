@@ -17,7 +17,7 @@ import type { RunsNode } from './runsTree';
 import { deleteRun, latestRunOf, metricsCsv, type StoredRun } from './runStore';
 import { displayPath, readSettings, resultsRootFor, section } from './settings';
 import { progressText } from './lensText';
-import { runTitle } from './resultsText';
+import { runFileStem, runTitle } from './runTitles';
 import { commandIds } from './commandIds';
 import { newExperimentFromExample } from './newExperiment';
 import { errorMessage } from '../engine/contract/errors';
@@ -334,7 +334,7 @@ async function exportRun(s: Services, dir: string): Promise<void> {
   ] satisfies (vscode.QuickPickItem & { format: string })[];
   const picked = await vscode.window.showQuickPick(formats, { title: `Export ${basename(dir)}` });
   if (!picked) return;
-  const stem = `${experimentStem(basename(join(dir, '..')))}-${basename(dir)}`;
+  const stem = runFileStem(dir);
   const base = vscode.workspace.workspaceFolders?.[0]?.uri;
   if (picked.format === 'folder') {
     const target = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Copy Here', defaultUri: base });

@@ -10,6 +10,7 @@ import type { ActiveRun, RunManager } from './runManager';
 import { formatFigure, formatPercent, progressText } from './lensText';
 import { commandIds } from './commandIds';
 import { formatDuration } from '../engine/contract/durations';
+import { experimentNameOf } from './runTitles';
 
 export type RunsNode =
   | { kind: 'experiment'; experiment: IndexedExperiment; showRoot: boolean }
@@ -102,7 +103,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         item.iconPath = icon(name, color);
         item.contextValue = `run.${run.status}`;
         const tip = new vscode.MarkdownString(undefined, true);
-        tip.appendMarkdown(`**${run.summary?.experiment ?? run.experimentKey}**, ${run.status}\n\n`);
+        tip.appendMarkdown(`**${experimentNameOf(run)}**, ${run.status}\n\n`);
         if (run.error) tip.appendText(`${run.error}\n\n`);
         if (run.manifest?.gitCommit) tip.appendText(`git ${run.manifest.gitCommit.slice(0, 10)}${run.manifest.gitDirty ? ' (uncommitted changes)' : ''}\n\n`);
         tip.appendText(run.dir);

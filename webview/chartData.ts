@@ -66,8 +66,10 @@ export class JobSeries {
 }
 
 /**
- * Every job's points of one run, appended as they stream. A point whose step is not after the
- * job's last one is dropped: a snapshot read from disk and the deltas that follow may overlap.
+ * Every job's points of one run, appended as they stream. The host sends each point exactly once
+ * (a snapshot of its run store, then the points after it: extension/panels/feedRouter.ts), so a
+ * job's steps only grow; a point whose step is not after its job's last one would break that
+ * order, is refused and counted in `refused` (the run panel reports it to the host's log).
  * Also keeps the sorted union of all steps, the x axis every chart of the run shares.
  */
 export class MetricStore {
@@ -83,8 +85,10 @@ export class MetricStore {
   /** Bumped on every change, so views can skip work when nothing changed. */
   version = 0;
   points = 0;
+  /** Points refused because their step was not after their job's last one. */
+  refused = 0;
 
-  /** Appends points; returns how many were new. */
+  /** Appends points; returns how many were taken. */
   append(points: readonly MetricPoint[]): number {
     let added = 0;
     for (const p of points) {
@@ -94,7 +98,10 @@ export class MetricStore {
         job = new JobSeries(p.id, p.model, p.width ?? null, p.seed ?? null);
         this.jobs.set(p.id, job);
       }
-      if (p.step <= job.lastStep) continue;
+      if (p.step <= job.lastStep) {
+        this.refused++;
+        continue;
+      }
       job.push(p);
       added++;
       if (!this.unionSet.has(p.step)) {

@@ -1,10 +1,11 @@
 /**
  * What one panel is sent, and when: the snapshot-then-deltas discipline, separate from VS Code so
- * it is tested in Node. The panel says `ready` -> the feed reads the data (async) and posts a
- * snapshot numbered s; points that arrive meanwhile are held and follow as deltas s+1, s+2, ...
- * (the webview drops any point it already has, so an overlap with what the snapshot read from disk
- * is harmless). A hidden panel is sent nothing; its webview reloads when shown, says `ready`
- * again and gets a fresh snapshot. `resync` (the panel saw a gap) also gets a fresh snapshot.
+ * it is tested in Node. The panel says `ready` -> the feed takes a snapshot of the run store
+ * (`load`: the live run's records are taken at that instant, the folder's status and title are
+ * read after) and posts it numbered s; points that arrive after the instant are held and follow
+ * as deltas s+1, s+2, ..., so every point reaches the panel exactly once. A hidden panel is sent
+ * nothing; its webview reloads when shown, says `ready` again and gets a fresh snapshot.
+ * `resync` (the panel saw a gap) also gets a fresh snapshot.
  */
 import type { MetricPoint, PanelKind, PanelUiState, RunData, RunProgress, RunStatus, ToPanel } from '../../webview/protocol';
 import { errorMessage } from '../../engine/contract/errors';
@@ -13,7 +14,10 @@ export interface FeedOptions {
   kind: PanelKind;
   /** Posts to the webview; false or a rejection means it was not delivered. */
   post(message: ToPanel): PromiseLike<boolean> | boolean;
-  /** Reads the panel's runs from disk. */
+  /**
+   * The panel's runs from the run store. Called at the instant the snapshot is taken: what it
+   * holds of a live run must be taken before its first await (deltas from then on are held).
+   */
   load(): Promise<RunData[]>;
   log?(line: string): void;
 }
@@ -75,7 +79,7 @@ export class PanelFeed {
     this.postDelta({ dir, records, progress, status });
   }
 
-  /** The data changed on disk in ways deltas do not carry (a job finished, the run ended): send a fresh snapshot. */
+  /** The data changed in ways deltas do not carry (a job finished, the run ended): send a fresh snapshot. */
   refresh(): Promise<void> {
     if (!this.ready || !this.visible) return Promise.resolve();
     return this.sendSnapshot();
