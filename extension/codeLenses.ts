@@ -10,7 +10,7 @@ import { AnalysisCache } from './analysis';
 import { isExperimentFile } from './experimentFiles';
 import { asAnalyzable } from './diagnostics';
 import { latestEntriesOf, latestRunOf } from './runStore';
-import { formatFigure, formatPercent, modelFiguresText, progressText, runOutcomeText } from './lensText';
+import { formatFigure, formatPercent, modelFiguresText, progressText, runOutcomeText } from './format';
 import type { RunIndex } from './runIndex';
 import type { ActiveRun, RunManager } from './runManager';
 import { commandIds } from './commandIds';

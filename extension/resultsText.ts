@@ -4,7 +4,7 @@
  */
 import type { RunSummaryEntry } from '../engine/contract/records';
 import type { StoredRun } from './runStore';
-import { formatFigure, formatPercent } from './lensText';
+import { formatFigure, formatPercent } from './format';
 import { formatDuration } from '../engine/contract/durations';
 import { runTitle } from './runTitles';
 

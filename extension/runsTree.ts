@@ -7,7 +7,7 @@ import type { RunSummaryEntry } from '../engine/contract/records';
 import type { StoredRun } from './runStore';
 import type { IndexedExperiment, RunIndex } from './runIndex';
 import type { ActiveRun, RunManager } from './runManager';
-import { formatFigure, formatPercent, progressText } from './lensText';
+import { formatFigure, formatPercent, progressText } from './format';
 import { commandIds } from './commandIds';
 import { formatDuration } from '../engine/contract/durations';
 import { experimentNameOf } from './runTitles';

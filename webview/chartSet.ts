@@ -5,7 +5,8 @@
  * zoom windows. Each frame's drawing is measured with performance.measure('iwl-draw'), which the
  * benchmark reads.
  */
-import { LineChart, readTheme, type ChartEvents, type ChartView, type Theme } from './chart';
+import { LineChart, type ChartEvents, type ChartView } from './chart';
+import { readTheme, type Theme } from './palette';
 import type { PanelContext } from './host';
 
 /** Drawing time one animation frame may take before the remaining charts wait for the next frame. */

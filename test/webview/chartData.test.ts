@@ -3,15 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers';
-import {
-  MetricStore,
-  MetricShaper,
-  aggregateColumns,
-  ema,
-  forLogAxis,
-  shadeColor,
-  shapeMetricChart,
-} from '../../webview/chartData';
+import { MetricStore, MetricShaper, aggregateColumns, ema, forLogAxis, shapeMetricChart } from '../../webview/chartData';
+import { shadeColor } from '../../webview/palette';
 import { decimate, nearestIndex } from '../../webview/decimate';
 import type { MetricPoint } from '../../webview/protocol';
 import { readMetricsJsonl } from '../../engine/contract/records';
