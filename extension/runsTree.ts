@@ -9,6 +9,7 @@ import type { IndexedExperiment, RunIndex } from './runIndex';
 import type { ActiveRun, RunManager } from './runManager';
 import { formatFigure, formatPercent, progressText } from './format';
 import { commandIds } from './commandIds';
+import { RefreshTimer } from './coalesce';
 import { formatDuration } from '../engine/contract/durations';
 import { experimentNameOf } from './runTitles';
 
@@ -40,7 +41,7 @@ export function figuresOf(entry: { final: { testLoss: number; testAccuracy?: num
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<RunsNode | undefined>();
   private readonly subscriptions: vscode.Disposable[] = [];
-  private throttle: NodeJS.Timeout | null = null;
+  private readonly repaint = new RefreshTimer(() => this.emitter.fire(undefined));
   readonly onDidChangeTreeData = this.emitter.event;
 
   constructor(
@@ -50,13 +51,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     this.subscriptions.push(
       this.emitter,
       index.onDidChange(() => this.emitter.fire(undefined)),
-      runs.onDidChange(() => {
-        if (this.throttle) return;
-        this.throttle = setTimeout(() => {
-          this.throttle = null;
-          this.emitter.fire(undefined);
-        }, 1000);
-      }),
+      // While a run streams, the tree repaints at most once a second.
+      runs.onDidChange(() => this.repaint.soon(1000)),
     );
   }
 
@@ -144,7 +140,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 
   dispose(): void {
-    if (this.throttle) clearTimeout(this.throttle);
+    this.repaint.dispose();
     for (const s of this.subscriptions) s.dispose();
   }
 }

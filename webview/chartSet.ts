@@ -135,7 +135,7 @@ export class ChartSet {
         if (performance.now() - start > frameBudgetMs) break;
       }
     } catch (error) {
-      this.ctx.host.log('error', `drawing the charts failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      this.ctx.host.logError('drawing the charts failed', error);
       for (const c of this.charts.values()) if (c.needsRender) c.render();
     }
     const end = performance.now();

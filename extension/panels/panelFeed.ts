@@ -9,6 +9,7 @@
  */
 import type { MetricPoint, PanelKind, PanelUiState, RunData, RunProgress, RunStatus, ToPanel } from '../../webview/protocol';
 import { errorMessage } from '../../engine/contract/errors';
+import { CoalescedRefresh } from '../coalesce';
 
 export interface FeedOptions {
   kind: PanelKind;
@@ -33,8 +34,7 @@ export class PanelFeed {
   private seq = 0;
   private ready = false;
   private visible = true;
-  private loading: Promise<void> | null = null;
-  private reloadAgain = false;
+  private readonly snapshots = new CoalescedRefresh(() => this.snapshotPass(), () => this.releaseHeld());
   private held: Pending[] = [];
   private disposed = false;
   /** The selection the panel last reported: sent back with snapshots. */
@@ -72,7 +72,7 @@ export class PanelFeed {
   /** New points of a live run. Sent only to a ready, visible panel; held while a snapshot loads. */
   onPoints(dir: string, records: MetricPoint[], progress: RunProgress | null, status: RunStatus): void {
     if (this.disposed || !this.visible || !this.ready) return;
-    if (this.loading) {
+    if (this.snapshots.busy) {
       this.held.push({ dir, records, progress, status });
       return;
     }
@@ -95,31 +95,29 @@ export class PanelFeed {
   }
 
   private sendSnapshot(): Promise<void> {
-    if (this.loading) {
-      this.reloadAgain = true;
-      return this.loading;
+    return this.snapshots.request();
+  }
+
+  /** One snapshot: the deltas held from here on follow it. */
+  private async snapshotPass(): Promise<void> {
+    this.held = [];
+    let runs: RunData[];
+    try {
+      runs = await this.options.load();
+    } catch (error) {
+      this.options.log?.(`panel ${this.options.kind}: could not read its runs: ${errorMessage(error)}`);
+      runs = [];
     }
-    this.loading = (async () => {
-      do {
-        this.reloadAgain = false;
-        this.held = [];
-        let runs: RunData[];
-        try {
-          runs = await this.options.load();
-        } catch (error) {
-          this.options.log?.(`panel ${this.options.kind}: could not read its runs: ${errorMessage(error)}`);
-          runs = [];
-        }
-        if (this.disposed || !this.visible || !this.ready) return;
-        await this.deliver({ type: 'snapshot', seq: ++this.seq, kind: this.options.kind, runs, ui: this.ui });
-      } while (this.reloadAgain);
-      const held = this.held;
-      this.held = [];
-      for (const h of held) this.postDelta(h);
-    })().finally(() => {
-      this.loading = null;
-    });
-    return this.loading;
+    if (this.disposed || !this.visible || !this.ready) return;
+    await this.deliver({ type: 'snapshot', seq: ++this.seq, kind: this.options.kind, runs, ui: this.ui });
+  }
+
+  /** After the last snapshot of a burst: the points that arrived meanwhile, in order. */
+  private releaseHeld(): void {
+    const held = this.held;
+    this.held = [];
+    if (this.disposed || !this.visible || !this.ready) return;
+    for (const h of held) this.postDelta(h);
   }
 
   private postDelta(p: Pending): void {
