@@ -11,6 +11,7 @@ import { resolveEngineLaunch } from './engineLaunch';
 import { RunManager } from './runManager';
 import { RunIndex } from './runIndex';
 import { ExperimentCodeLensProvider } from './codeLenses';
+import { ExperimentCodeActionProvider } from './codeActions';
 import { RunsTreeProvider } from './runsTree';
 import { ResultsDocuments } from './resultsView';
 import { PanelManager } from './panels/panelManager';
@@ -79,6 +80,11 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     vscode.languages.registerCodeLensProvider(
       [{ scheme: 'file', pattern: EXPERIMENT_FILE_GLOB }],
       lenses,
+    ),
+    vscode.languages.registerCodeActionsProvider(
+      [{ scheme: 'file', pattern: EXPERIMENT_FILE_GLOB }],
+      new ExperimentCodeActionProvider(cache),
+      ExperimentCodeActionProvider.metadata,
     ),
     ...registerCommands({ output, cache, diagnostics, client, runs, index, results, panels }),
     runs.onDidFinish(() => index.schedule(0)),

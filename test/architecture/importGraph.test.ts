@@ -37,6 +37,7 @@ const validatorFiles: Record<string, string[]> = {
   'engine/experiment/check.ts': [],
   'engine/experiment/dataChecks.ts': [],
   'engine/experiment/files.ts': ['node:path'],
+  'engine/experiment/fixes.ts': [],
   'engine/experiment/host.ts': ['node:fs', 'node:os'],
   'engine/experiment/memory.ts': [],
   'engine/experiment/network.ts': [],
