@@ -12,6 +12,7 @@ import { RunManager } from './runManager';
 import { RunIndex } from './runIndex';
 import { ExperimentCodeLensProvider } from './codeLenses';
 import { ExperimentCodeActionProvider } from './codeActions';
+import { registerYamlLanguage } from './yamlLanguage';
 import { RunsTreeProvider } from './runsTree';
 import { ResultsDocuments } from './resultsView';
 import { PanelManager } from './panels/panelManager';
@@ -86,6 +87,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       new ExperimentCodeActionProvider(cache),
       ExperimentCodeActionProvider.metadata,
     ),
+    ...registerYamlLanguage(),
     ...registerCommands({ output, cache, diagnostics, client, runs, index, results, panels }),
     runs.onDidFinish(() => index.schedule(0)),
     runs.onDidChange((run) => void vscode.commands.executeCommand('setContext', 'infiniteWidthLab.running', run !== null)),
