@@ -35,13 +35,14 @@ export function validateKernelSpec(text: string, options: { filePath: string; ho
 }
 
 function validateUnguarded(text: string, options: { filePath: string; host: ValidationHost }): KernelSpecResult {
-  const parsed = parseSource(text, formatOf(options.filePath));
+  const format = formatOf(options.filePath);
+  const parsed = parseSource(text, format);
   const done = (spec: KernelSpec | null, extra: Diagnostic[] = []): KernelSpecResult => {
     const diagnostics = [...parsed.diagnostics, ...extra].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     return { spec: diagnostics.some((d) => d.severity === 'error') ? null : spec, diagnostics };
   };
   if (!parsed.root) return done(null);
-  const ctx = new CheckContext();
+  const ctx = new CheckContext({ lines: parsed.lines, format });
   const raw = checkNode(kernelSpecSchema, parsed.root, '', ctx);
   if (raw === INVALID) return done(null, ctx.diagnostics);
   const r = raw as Record<string, unknown>;

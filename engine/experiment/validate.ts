@@ -6,7 +6,7 @@
  * network shape, data sources and files, models against the network, data and loss, memory.
  */
 import { basename } from 'node:path';
-import { Diagnostic, Experiment, InfiniteMethod, LossName, ModelSpec, OptimizerName, OptimizerSpec, Range, TrainingSpec, BatchSize } from './experimentTypes';
+import { Diagnostic, DiagnosticFix, Experiment, InfiniteMethod, LossName, ModelSpec, OptimizerName, OptimizerSpec, Range, TrainingSpec, BatchSize } from './experimentTypes';
 import { formatOf, parseSource } from './parse';
 import { CheckContext, INVALID, NamedValue, checkNode, childPath } from './check';
 import { experimentSchema } from './schema';
@@ -17,6 +17,7 @@ import { DataShape, checkData } from './dataChecks';
 import { estimateMemory, formatBytes } from './memory';
 import { errorMessage } from '../contract/errors';
 import { defaultAdamSamples } from '../train/adamLimitDefaults';
+import { replaceNumberFix, replaceWordFix } from './fixes';
 
 export interface ValidationOptions {
   /** The file's path: picks YAML or JSON (by extension) and anchors relative paths. */
@@ -53,9 +54,10 @@ export function internalError(error: unknown): Diagnostic {
 type Raw = Record<string, unknown>;
 
 function validateUnguarded(text: string, options: ValidationOptions): ValidationResult {
-  const parsed = parseSource(text, formatOf(options.filePath));
+  const format = formatOf(options.filePath);
+  const parsed = parseSource(text, format);
   if (!parsed.root) return finish(parsed.diagnostics, null);
-  const ctx = new CheckContext();
+  const ctx = new CheckContext({ lines: parsed.lines, format });
   const raw = checkNode(experimentSchema, parsed.root, '', ctx);
   const diagnostics = mergeDuplicates(parsed.diagnostics, ctx.diagnostics);
   if (raw === INVALID) return finish(diagnostics, null);
@@ -85,7 +87,8 @@ function buildExperiment(raw: Raw, options: ValidationOptions, ctx: CheckContext
   const shape = data?.shape ?? null;
 
   if (loss === 'crossEntropy' && shape?.task === 'regression') {
-    ctx.error('loss-needs-classes', 'loss', `crossEntropy needs class labels, but the data has regression targets (${describeData(raw.data as Raw)}); use loss mse`, ctx.rangeOf('loss'));
+    const fix = ctx.source && replaceWordFix(ctx.source, ctx.rangeOf('loss'), 'mse');
+    ctx.error('loss-needs-classes', 'loss', `crossEntropy needs class labels, but the data has regression targets (${describeData(raw.data as Raw)}); use loss mse`, ctx.rangeOf('loss'), fix);
   }
   if (network && shape?.outputs != null) checkReadoutWidth(network.layers, shape.outputs, ctx);
   const trainingSpec = checkTraining(training, shape, ctx);
@@ -131,7 +134,8 @@ function checkReadoutWidth(layers: Experiment['network']['layers'], outputs: num
   const last = layers[index];
   if (last?.kind !== 'dense' || last.width === null || last.width === outputs) return;
   const p = `network.layers[${index}].dense.width`;
-  ctx.error('readout-width-mismatch', p, `the readout has ${last.width} units but the data has ${outputs} output${outputs === 1 ? '' : 's'}; leave width out of the last dense layer`, ctx.rangeOf(p));
+  const fix = replaceNumberFix(ctx.rangeOf(p), outputs, `one unit per output of the data`);
+  ctx.error('readout-width-mismatch', p, `the readout has ${last.width} units but the data has ${outputs} output${outputs === 1 ? '' : 's'}; leave width out of the last dense layer`, ctx.rangeOf(p), fix);
 }
 
 function checkTraining(t: Raw, shape: DataShape | null, ctx: CheckContext): TrainingSpec | null {
@@ -144,7 +148,8 @@ function checkTraining(t: Raw, shape: DataShape | null, ctx: CheckContext): Trai
 
 function checkBatchSize(batchSize: BatchSize, path: string, shape: DataShape | null, ctx: CheckContext): void {
   if (typeof batchSize !== 'number' || !shape || batchSize <= shape.train) return;
-  ctx.error('batch-size-too-large', path, `${batchSize} is larger than the ${shape.train} training points; use at most ${shape.train}, or full`, ctx.rangeOf(path));
+  const fix = replaceNumberFix(ctx.rangeOf(path), shape.train, 'every training point');
+  ctx.error('batch-size-too-large', path, `${batchSize} is larger than the ${shape.train} training points; use at most ${shape.train}, or full`, ctx.rangeOf(path), fix);
 }
 
 function warnLogEvery(path: string, spec: { steps: number; logEvery: number }, ctx: CheckContext): void {
@@ -244,12 +249,12 @@ function buildOptimizer(m: Raw, path: string, given: boolean, ctx: CheckContext)
 function checkMethodOptimizer(method: InfiniteMethod, name: OptimizerName, path: string, ctx: CheckContext): boolean {
   const op = childPath(path, 'optimizer');
   const at = ctx.nodes.has(childPath(op, 'name')) ? childPath(op, 'name') : op;
-  const fail = (message: string): boolean => {
-    ctx.error('method-optimizer-mismatch', op, message, ctx.rangeOf(at));
+  const fail = (message: string, fix?: DiagnosticFix): boolean => {
+    ctx.error('method-optimizer-mismatch', op, message, ctx.rangeOf(at), fix);
     return false;
   };
   if (method === 'gp') return fail(`method gp takes no optimizer (the posterior mean needs no training steps), got ${name}; remove optimizer`);
-  if ((method === 'adam' || method === 'kernelAdam') && name !== 'adam') return fail(`method ${method} needs optimizer adam, got ${name}`);
+  if ((method === 'adam' || method === 'kernelAdam') && name !== 'adam') return fail(`method ${method} needs optimizer adam, got ${name}`, ctx.source && replaceWordFix(ctx.source, ctx.rangeOf(at), 'adam'));
   if ((method === 'ntk' || method === 'nngp') && name === 'adam') return fail(`method ${method} is the limit of sgd or momentum training, got adam; use method adam for the Adam limit`);
   return true;
 }

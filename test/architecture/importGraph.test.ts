@@ -40,6 +40,7 @@ const validatorFiles: Record<string, string[]> = {
   'engine/experiment/dataChecks.ts': [],
   'engine/experiment/experimentTypes.ts': [],
   'engine/experiment/files.ts': ['node:path'],
+  'engine/experiment/fixes.ts': [],
   'engine/experiment/memory.ts': [],
   'engine/experiment/networkChecks.ts': [],
   'engine/experiment/parse.ts': [],
