@@ -26,12 +26,9 @@ export interface Diagnostic {
   range: Range;
 }
 
-export type ActivationName = 'relu' | 'erf' | 'identity' | 'tanh' | 'sigmoid' | 'softplus' | 'gelu' | 'sin' | 'cos';
-
-export type Activation =
-  | { kind: ActivationName }
-  | { kind: 'leakyRelu'; slope: number }
-  | { kind: 'abRelu'; a: number; b: number };
+/** One activation (engine/activations/: one file each, listed in registry.ts). */
+export type { Activation, ActivationName } from '../activations/registry';
+import type { Activation } from '../activations/registry';
 
 /** A dense layer. `width` null means: the experiment decides (hidden: the model's width; last: one unit per output). */
 export interface DenseLayer {
