@@ -5,6 +5,7 @@
  * names the key path and the bad value and points at the offending node.
  */
 import { Diagnostic, Range } from './experimentTypes';
+import type { DiagnosticCode } from './diagnosticCodes';
 import { SourceMap, SourceNode } from './parse';
 import { ArraySchema, DiscriminatedSchema, MapSchema, NumberSchema, ObjectSchema, Schema, StringSchema, TaggedSchema, describe, describeNumber } from './schemaDsl';
 import { didYouMean } from './suggest';
@@ -31,11 +32,11 @@ export class CheckContext {
   readonly nodes = new Map<string, SourceNode>();
   readonly keyRanges = new Map<string, Range>();
 
-  error(code: string, path: string, message: string, range: Range): void {
+  error(code: DiagnosticCode, path: string, message: string, range: Range): void {
     this.diagnostics.push({ code, severity: 'error', message: `${label(path)}: ${message}`, range });
   }
 
-  warn(code: string, path: string, message: string, range: Range): void {
+  warn(code: DiagnosticCode, path: string, message: string, range: Range): void {
     this.diagnostics.push({ code, severity: 'warning', message: `${label(path)}: ${message}`, range });
   }
 
@@ -141,7 +142,7 @@ function wrongType(schema: Schema, node: SourceNode, path: string, ctx: CheckCon
 function checkNumber(schema: NumberSchema, node: SourceNode, path: string, ctx: CheckContext): number | Invalid {
   if (node.kind !== 'scalar' || typeof node.value !== 'number') return wrongType(schema, node, path, ctx);
   const v = node.value;
-  const bad = (code: string): Invalid => {
+  const bad = (code: DiagnosticCode): Invalid => {
     ctx.error(code, path, `must be ${describeNumber(schema)}, got ${Number.isNaN(v) ? 'NaN' : v}`, node.range);
     return INVALID;
   };

@@ -20,11 +20,13 @@ export type Severity = 'error' | 'warning';
 
 /** One problem found in an experiment (or kernel spec) file. `code` is stable: tools and tests key on it. */
 export interface Diagnostic {
-  code: string;
+  code: DiagnosticCode;
   severity: Severity;
   message: string;
   range: Range;
 }
+
+import type { DiagnosticCode } from './diagnosticCodes';
 
 /** One activation (engine/activations/: one file each, listed in registry.ts). */
 export type { Activation, ActivationName } from '../activations/registry';

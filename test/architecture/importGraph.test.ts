@@ -49,6 +49,7 @@ const validatorFiles: Record<string, string[]> = {
   'engine/data/sources.ts': [],
   'engine/experiment/check.ts': [],
   'engine/experiment/dataChecks.ts': [],
+  'engine/experiment/diagnosticCodes.ts': [],
   'engine/experiment/experimentTypes.ts': [],
   'engine/experiment/files.ts': ['node:path'],
   'engine/experiment/memory.ts': [],
