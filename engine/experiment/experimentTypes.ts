@@ -32,7 +32,7 @@ export interface DiagnosticFix {
 
 /** One problem found in an experiment (or kernel spec) file. `code` is stable: tools and tests key on it. */
 export interface Diagnostic {
-  code: string;
+  code: DiagnosticCode;
   severity: Severity;
   message: string;
   range: Range;
@@ -40,12 +40,11 @@ export interface Diagnostic {
   fix?: DiagnosticFix;
 }
 
-export type ActivationName = 'relu' | 'erf' | 'identity' | 'tanh' | 'sigmoid' | 'softplus' | 'gelu' | 'sin' | 'cos';
+import type { DiagnosticCode } from './diagnosticCodes';
 
-export type Activation =
-  | { kind: ActivationName }
-  | { kind: 'leakyRelu'; slope: number }
-  | { kind: 'abRelu'; a: number; b: number };
+/** One activation (engine/activations/: one file each, listed in registry.ts). */
+export type { Activation, ActivationName } from '../activations/registry';
+import type { Activation } from '../activations/registry';
 
 /** A dense layer. `width` null means: the experiment decides (hidden: the model's width; last: one unit per output). */
 export interface DenseLayer {

@@ -5,6 +5,7 @@
  * reference (reference.ts, docs/experiment-reference.md) are all derived from this file.
  * The key names of issue 2 are fixed (other tools depend on them); new keys may be added.
  */
+import { activationDefinitions } from '../activations/registry';
 import { DEFAULT_SAMPLES } from '../train/adamLimitDefaults';
 import { ArraySchema, BooleanSchema, NumberSchema, ObjectSchema, Schema, StringSchema, TaggedSchema, UnionSchema } from './schemaDsl';
 
@@ -16,26 +17,18 @@ const object = (title: string, description: string, properties: Record<string, S
 
 // ------------------------------------------------------------------------------------- network
 
-export const activationNames = {
-  relu: 'max(0, x). Closed-form kernels.',
-  erf: 'The error function. Closed-form kernels.',
-  identity: 'x (a linear network). Closed-form kernels.',
-  tanh: 'Hyperbolic tangent. Kernels by numerical integration.',
-  sigmoid: 'The logistic function 1/(1+e^-x). Kernels by numerical integration.',
-  softplus: 'log(1+e^x). Kernels by numerical integration.',
-  gelu: 'x times the standard normal CDF of x. Kernels by numerical integration.',
-  sin: 'sin(x). Kernels by numerical integration.',
-  cos: 'cos(x). Kernels by numerical integration.',
-} as const;
-
 const denseLayer = object('Dense layer', 'A fully connected layer (NTK parametrization by default: weights N(0,1) scaled by wStd/sqrt(fan_in)).', {
   width: int('Number of units. Hidden layers: the width finite models use when their `widths` are not given (infinite models ignore it). Last layer (the readout): leave it out for one unit per class or target.', { minimum: 1, nullable: true }),
   wStd: num('Weight standard deviation w (the weight variance is w^2/fan_in).', { exclusiveMinimum: 0, default: 1 }),
   bStd: num('Bias standard deviation b; 0 means no bias (as in neural-tangents).', { minimum: 0, default: 0 }),
 }, { nullIsEmpty: true });
 
+/** Each registered activation as a layer: its options all required, none written bare (`- relu`). */
 const activationLayers: Record<string, ObjectSchema> = Object.fromEntries(
-  Object.entries(activationNames).map(([name, description]) => [name, object(name, `Activation ${description}`, {}, { nullIsEmpty: true })]),
+  activationDefinitions.map((d) => {
+    const options = Object.keys(d.options);
+    return [d.name, object(d.name, d.description, { ...d.options }, options.length ? { required: options, nullIsEmpty: true } : { nullIsEmpty: true })];
+  }),
 );
 
 export const layerSchema: TaggedSchema = {
@@ -45,17 +38,10 @@ export const layerSchema: TaggedSchema = {
   unknownCode: 'unknown-layer',
   invalidCode: 'invalid-layer',
   description: 'One layer: an activation name (`relu`), or a mapping with one layer name and its options (`dense: { width: 512 }`, `leakyRelu: { slope: 0.1 }`).',
-  bare: ['dense', ...Object.keys(activationNames)],
+  bare: ['dense', ...activationDefinitions.filter((d) => Object.keys(d.options).length === 0).map((d) => d.name)],
   tags: {
     dense: denseLayer,
     ...activationLayers,
-    leakyRelu: object('leakyRelu', 'Leaky ReLU: x for x > 0, slope * x otherwise (abRelu(slope, 1)). Closed-form kernels.', {
-      slope: num('Slope for negative inputs.'),
-    }, { required: ['slope'], nullIsEmpty: true }),
-    abRelu: object('abRelu', 'a min(x, 0) + b max(x, 0). Closed-form kernels; abRelu(0, 1) is relu.', {
-      a: num('Slope for negative inputs.'),
-      b: num('Slope for positive inputs.'),
-    }, { required: ['a', 'b'], nullIsEmpty: true }),
   },
 };
 
