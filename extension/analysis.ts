@@ -5,9 +5,9 @@
  */
 import { statSync } from 'node:fs';
 import { validateExperiment } from '../engine/experiment/validate';
-import { nodeValidationHost, type ValidationHost } from '../engine/experiment/host';
+import { nodeValidationHost, type ValidationHost } from '../engine/experiment/validationHost';
 import { formatOf, parseSource, type SourceNode } from '../engine/experiment/parse';
-import type { Diagnostic, DiagnosticFix, Experiment, Range } from '../engine/experiment/types';
+import type { Diagnostic, DiagnosticFix, Experiment, Range } from '../engine/experiment/experimentTypes';
 
 export interface AnalyzableDocument {
   uri: string;

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { AnalysisCache, fixOf } from './analysis';
 import { asAnalyzable } from './diagnostics';
 import { isExperimentFile } from './experimentFiles';
-import type { Range } from '../engine/experiment/types';
+import type { Range } from '../engine/experiment/experimentTypes';
 
 const toVsRange = (r: Range): vscode.Range => new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
 const fromVsRange = (r: vscode.Range): Range => ({ start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: r.end.character } });

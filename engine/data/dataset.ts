@@ -4,14 +4,14 @@
  * (a missing file, a bad cell, too many samples) are IwlErrors with a code; a cancelled load throws
  * CancelledError.
  */
-import { DataSpec } from '../experiment/types';
+import { DataSpec } from '../experiment/experimentTypes';
 import { loadCsvDataset } from './csvDataset';
 import { loadMnist } from './mnist';
 import { loadSynthetic } from './synthetic';
-import { Dataset, throwIfCancelled } from './types';
+import { Dataset, throwIfCancelled } from './datasetTypes';
 
-export type { Dataset, Task } from './types';
-export { oneHot } from './types';
+export type { Dataset, Task } from './datasetTypes';
+export { oneHot } from './datasetTypes';
 
 export async function loadDataset(spec: DataSpec, seed: number, options: { signal?: AbortSignal } = {}): Promise<Dataset> {
   const { signal } = options;

@@ -4,7 +4,7 @@
  * are replaced by INVALID so later checks can skip them. Every problem becomes a diagnostic that
  * names the key path and the bad value and points at the offending node.
  */
-import { Diagnostic, DiagnosticFix, Range } from './types';
+import { Diagnostic, DiagnosticFix, Range } from './experimentTypes';
 import { SourceMap, SourceNode } from './parse';
 import { ArraySchema, DiscriminatedSchema, MapSchema, NumberSchema, ObjectSchema, Schema, StringSchema, TaggedSchema, describe, describeNumber } from './schemaDsl';
 import { didYouMean, suggest } from './suggest';

@@ -4,7 +4,7 @@
  * Edits follow the text they change: a quoted key stays quoted, a layer is appended in the
  * list's own style (a block `- dense` line, `, dense` in a flow list, `, "dense"` in JSON).
  */
-import { DiagnosticFix, Range } from './types';
+import { DiagnosticFix, Range } from './experimentTypes';
 import { LineIndex, SourceFormat, SourceSeq } from './parse';
 
 /** The text the diagnostics refer to; without it (a caller that passes none) no fix is offered. */

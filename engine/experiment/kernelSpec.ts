@@ -4,12 +4,12 @@
  * The network gets the same checks as in experiment files; paths get the same file checks.
  * Never throws.
  */
-import { Diagnostic, Network } from './types';
+import { Diagnostic, Network } from './experimentTypes';
 import { formatOf, parseSource } from './parse';
 import { CheckContext, INVALID, checkNode, childPath } from './check';
 import { kernelSpecSchema } from './schema';
-import { ValidationHost } from './host';
-import { buildNetwork } from './network';
+import { ValidationHost } from './validationHost';
+import { buildNetwork } from './networkChecks';
 import { checkReferencedFile } from './files';
 import { internalError } from './validate';
 

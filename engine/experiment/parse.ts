@@ -7,7 +7,7 @@
  */
 import { parseDocument, isAlias, isMap, isPair, isScalar, isSeq, visit, Node as YamlNode, Document } from 'yaml';
 import { parseTree, Node as JsonNode, ParseError } from 'jsonc-parser';
-import { Diagnostic, Position, Range } from './types';
+import { Diagnostic, Position, Range } from './experimentTypes';
 import { errorMessage } from '../contract/errors';
 
 export interface SourceScalar {

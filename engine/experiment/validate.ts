@@ -1,21 +1,22 @@
 /**
- * Experiment file text -> the validated Experiment (types.ts) or diagnostics. Never throws.
+ * Experiment file text -> the validated Experiment (experimentTypes.ts) or diagnostics. Never throws.
  *
  * Three passes: parse (parse.ts: syntax, duplicate keys), the schema (check.ts over schema.ts:
  * types, enums, ranges, unknown and missing keys, defaults), then the checks that span keys here:
  * network shape, data sources and files, models against the network, data and loss, memory.
  */
 import { basename } from 'node:path';
-import { Diagnostic, DiagnosticFix, Experiment, InfiniteMethod, LossName, ModelSpec, OptimizerName, OptimizerSpec, Range, TrainingSpec, BatchSize } from './types';
+import { Diagnostic, DiagnosticFix, Experiment, InfiniteMethod, LossName, ModelSpec, OptimizerName, OptimizerSpec, Range, TrainingSpec, BatchSize } from './experimentTypes';
 import { formatOf, parseSource } from './parse';
 import { CheckContext, INVALID, NamedValue, checkNode, childPath } from './check';
 import { experimentSchema } from './schema';
-import { ValidationHost, defaultMemoryBudget } from './host';
-import { buildNetwork, statedHiddenWidth } from './network';
+import { ValidationHost, defaultMemoryBudget } from './validationHost';
+import { buildNetwork, statedHiddenWidth } from './networkChecks';
 import { architectureOf } from '../nn/architecture';
 import { DataShape, checkData } from './dataChecks';
 import { estimateMemory, formatBytes } from './memory';
 import { errorMessage } from '../contract/errors';
+import { defaultAdamSamples } from '../train/adamLimitDefaults';
 import { replaceNumberFix, replaceWordFix } from './fixes';
 
 export interface ValidationOptions {
@@ -118,18 +119,6 @@ function buildExperiment(raw: Raw, options: ValidationOptions, ctx: CheckContext
   };
   if (shape && !ctx.diagnostics.some((d) => d.severity === 'error')) checkMemory(experiment, shape, options.host, ctx);
   return experiment;
-}
-
-/**
- * Monte Carlo samples of the Adam limit when the file gives none. The limit's own sampling error is
- * about the finite-width gap of a network min(R, C) wide (measured; engine/train/adamLimit.ts), so a
- * width sweep needs R, C above its widest finite Adam network or its gaps level off. 1024 by default;
- * with one hidden layer the cost is linear in R and C, so 4x the widest finite Adam width, up to 8192;
- * deeper networks cost R C per hidden-to-hidden matrix and step, so 2x, up to 2048.
- */
-export function defaultAdamSamples(models: ModelSpec[], hiddenLayers: number): number {
-  const widest = Math.max(0, ...models.flatMap((m) => (m.kind === 'finite' && m.optimizer.name === 'adam' && m.trainable === 'all' ? m.widths : [])));
-  return hiddenLayers <= 1 ? Math.min(8192, Math.max(1024, 4 * widest)) : Math.min(2048, Math.max(1024, 2 * widest));
 }
 
 function defaultName(filePath: string): string {

@@ -7,7 +7,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseYaml, show, validateIn } from './experimentHelpers';
 import { LineIndex } from '../../../engine/experiment/parse';
-import { Diagnostic, TextEdit } from '../../../engine/experiment/types';
+import { Diagnostic, TextEdit } from '../../../engine/experiment/experimentTypes';
 
 /** The text after the edits (applied from the last to the first, as an editor does). */
 function applyEdits(text: string, edits: TextEdit[]): string {

@@ -1,5 +1,5 @@
 /** The checked `network` mapping -> a Network, with the checks that span layers. */
-import { Activation, ActivationName, Layer, Network, Parametrization } from './types';
+import { Activation, ActivationName, Layer, Network, Parametrization } from './experimentTypes';
 import { CheckContext, INVALID, TaggedValue, childPath } from './check';
 import { appendLayerFix } from './fixes';
 
