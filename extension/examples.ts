@@ -45,14 +45,13 @@ export interface CopiedExample {
 /**
  * Copies `file` from `examplesDir` into `targetDir`, never overwriting: an existing name gets a
  * numbered one (quickstart-2.iwl.yaml). CSV files the experiment reads by a relative `data/...`
- * path come along unless the workspace already has a file there. A JSON example's `$schema`
- * pointing into the repository is dropped (the extension registers the schema for *.iwl.json).
+ * path come along unless the workspace already has a file there. Examples name no `$schema`:
+ * the extension registers the schema for *.iwl.json, and a path would not resolve in a copy.
  */
 export function copyExample(examplesDir: string, file: string, targetDir: string): CopiedExample {
   const source = join(examplesDir, file);
   if (!existsSync(source)) throw new Error(`no example named ${file} in ${examplesDir}`);
-  let text = readFileSync(source, 'utf8');
-  if (file.endsWith('.json')) text = text.replace(/^\s*"\$schema"\s*:\s*"\.\.\/[^"]*",?\s*\n/m, '');
+  const text = readFileSync(source, 'utf8');
   const experimentFile = freeName(targetDir, file);
   mkdirSync(targetDir, { recursive: true });
   writeFileSync(experimentFile, text);
