@@ -44,12 +44,14 @@ const validatorFiles: Record<string, string[]> = {
   'engine/experiment/schema.ts': [],
   'engine/experiment/schemaDsl.ts': [],
   'engine/experiment/suggest.ts': [],
+  'engine/experiment/sweep.ts': [],
+  'engine/experiment/estimate.ts': [],
   'engine/experiment/types.ts': [],
   'engine/experiment/validate.ts': ['node:path'],
   'engine/nn/architecture.ts': [],
 };
 /** What the host imports of the validator; `validatorFiles` is their closure. */
-const validatorEntries = ['engine/experiment/validate.ts', 'engine/experiment/host.ts', 'engine/experiment/parse.ts', 'engine/experiment/types.ts'];
+const validatorEntries = ['engine/experiment/validate.ts', 'engine/experiment/host.ts', 'engine/experiment/parse.ts', 'engine/experiment/types.ts', 'engine/experiment/estimate.ts'];
 /** The npm packages the validator may use (the parser's). */
 const validatorPackages = ['jsonc-parser', 'yaml'];
 /** The host <-> panel protocol: the one file of webview/ the host compiles. */
