@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { experimentStem, isExperimentFile } from './experimentFiles';
+import { experimentStem, experimentSuffix, isExperimentFile } from './experimentFiles';
 
 export interface ExampleInfo {
   /** File name, e.g. "quickstart.iwl.yaml". */
@@ -70,9 +70,10 @@ export function copyExample(examplesDir: string, file: string, targetDir: string
 
 function freeName(dir: string, file: string): string {
   if (!existsSync(join(dir, file))) return join(dir, file);
-  const match = /^(.*?)(\.iwl\.\w+)$/.exec(basename(file))!;
+  const name = basename(file);
+  const suffix = experimentSuffix(name);
   for (let i = 2; ; i++) {
-    const candidate = join(dir, `${match[1]}-${i}${match[2]}`);
+    const candidate = join(dir, `${experimentStem(name)}-${i}${suffix}`);
     if (!existsSync(candidate)) return candidate;
   }
 }

@@ -1,12 +1,15 @@
 /**
  * The run in progress, as the host knows it: started through the engine client, followed through
  * its progress batches, ended exactly once. One run at a time (the engine trains on one thread).
+ * It holds the live run's records (every metric point, every finished job's entry) as the engine
+ * sent them: the panels' snapshots of a live run come from here (panels/panelFeeds.ts).
  * When the engine could not finish a run itself (it died, or was killed so that Stop takes effect
  * within a second), the run's summary.json gets its final status here. Plain Node: no 'vscode'.
  */
 import { Emitter, type Event } from 'vscode-jsonrpc/node';
 import { resolve } from 'node:path';
 import type { JobOutcome, MetricPoint, PlannedJob, RunProgressParams } from '../engine/contract/protocol';
+import type { JobSummary } from '../engine/contract/records';
 import { EngineClient, EngineError, type RunEnd } from './engineClient';
 import { markRunEnded, newRunFolder } from './runStore';
 import { errorMessage } from '../engine/contract/errors';
@@ -29,6 +32,10 @@ export interface ActiveRun {
   /** The last logged point of each job. */
   latest: Map<string, MetricPoint>;
   finishedJobs: JobOutcome[];
+  /** Every metric point of the run so far, in the order the engine sent them. */
+  records: MetricPoint[];
+  /** The finished jobs' entries (summary.json's runs[] without files and timing), in plan order as summary.json keeps them. */
+  entries: JobSummary[];
   /** The last batch's sequence number (-1 before the first). */
   lastSeq: number;
   cancelRequestedAt: number | null;
@@ -102,6 +109,8 @@ export class RunManager {
       startedJobs: new Set(),
       latest: new Map(),
       finishedJobs: [],
+      records: [],
+      entries: [],
       lastSeq: -1,
       cancelRequestedAt: null,
     };
@@ -167,7 +176,10 @@ export class RunManager {
       run.startedJobs.add(id);
       this.log(`run ${run.runId}: ${id} started`);
     }
-    for (const point of batch.metrics) run.latest.set(point.id, point);
+    for (const point of batch.metrics) {
+      run.latest.set(point.id, point);
+      run.records.push(point);
+    }
     if (batch.progress) {
       run.doneSteps = batch.progress.doneSteps;
       run.totalSteps = batch.progress.totalSteps;
@@ -175,6 +187,7 @@ export class RunManager {
     }
     for (const outcome of batch.jobsFinished) {
       run.finishedJobs.push(outcome);
+      addInPlanOrder(run, outcome.summary);
       const f = outcome.final;
       const figures = f ? `, step ${f.step}: test loss ${f.testLoss.toPrecision(4)}${f.testAccuracy !== undefined ? `, accuracy ${(f.testAccuracy * 100).toFixed(1)}%` : ''}` : '';
       this.log(`run ${run.runId}: ${outcome.id} ${outcome.status} in ${formatDuration(outcome.seconds)}${figures}${outcome.error ? `: ${outcome.error}` : ''}`);
@@ -199,4 +212,15 @@ export class RunManager {
     this.finishEmitter.fire({ run, end, cancelLatencyMs });
     this.changeEmitter.fire(null);
   }
+}
+
+/** Adds a finished job's entry where the plan puts it (parallel jobs finish in any order). */
+function addInPlanOrder(run: ActiveRun, entry: JobSummary): void {
+  const place = (id: string) => {
+    const i = run.jobs.findIndex((j) => j.id === id);
+    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+  };
+  const at = run.entries.findIndex((e) => place(e.id) > place(entry.id));
+  if (at < 0) run.entries.push(entry);
+  else run.entries.splice(at, 0, entry);
 }

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { EngineClient } from './engineClient';
 import type { RunManager } from './runManager';
-import { progressText } from './lensText';
+import { progressText } from './format';
 import { commandIds } from './commandIds';
 
 export class EngineStatusBar implements vscode.Disposable {

@@ -6,7 +6,9 @@
  * it), and exports (PNG from the canvas; SVG, CSV, JSON from the same shaped data).
  */
 import uPlot from 'uplot';
-import { extent, formatValue, lastValue, type ChartModel, type ChartSeries } from './chartData';
+import { extent, lastValue, type ChartModel, type ChartSeries } from './chartData';
+import { formatValue } from './chartFormat';
+import { withAlpha, type Theme } from './palette';
 import { decimate, nearestIndex } from './decimate';
 import { Throttled } from './throttle';
 import { chartCsv, chartJson, chartSvg, fileStem } from './exportData';
@@ -26,29 +28,6 @@ export interface ChartEvents {
   toggle(key: string, visible: boolean): void;
   zoom(chartId: string, range: [number, number] | null): void;
   export(fileName: string, format: ExportFormat, encoding: 'base64' | 'utf8', data: string): void;
-}
-
-export interface Theme {
-  foreground: string;
-  background: string;
-  grid: string;
-  fontFamily: string;
-  key: string;
-}
-
-export function readTheme(): Theme {
-  const css = getComputedStyle(document.body);
-  const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
-  const foreground = v('--vscode-editor-foreground', '#cccccc');
-  const background = v('--vscode-editor-background', '#1e1e1e');
-  const grid = v('--vscode-editorWidget-border', 'rgba(128,128,128,0.35)');
-  const fontFamily = v('--vscode-font-family', 'sans-serif');
-  return { foreground, background, grid, fontFamily, key: [foreground, background, grid, fontFamily].join('|') };
-}
-
-function withAlpha(hex: string, alpha: number): string {
-  const c = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-  return `rgba(${c[0]},${c[1]},${c[2]},${alpha})`;
 }
 
 interface Slot {

@@ -6,7 +6,7 @@
 import { MetricShaper, MetricStore } from './chartData';
 import { ChartSet } from './chartSet';
 import type { PanelContext } from './host';
-import type { DeltaMessage, MetricName, RunData, RunProgress, RunStatus, SnapshotMessage } from './protocol';
+import type { DeltaMessage, MetricName, MetricPoint, RunData, RunProgress, RunStatus, SnapshotMessage } from './protocol';
 import { Throttled } from './throttle';
 import { badge, button, dropdown, el } from './ui';
 
@@ -86,7 +86,7 @@ export class RunView {
     this.run = run;
     this.store = new MetricStore();
     this.shapers.clear();
-    this.store.append(run.records);
+    this.take(run.records);
     this.title.textContent = run.title;
     for (const c of this.controls) c.sync();
     this.showStatus(true);
@@ -96,12 +96,20 @@ export class RunView {
 
   delta(message: DeltaMessage): void {
     if (!this.run || message.dir !== this.run.dir) return;
-    this.store.append(message.records);
+    this.take(message.records);
     if (message.status !== this.run.status) this.ctx.announce(`The run is ${message.status}.`);
     this.run.status = message.status;
     this.run.progress = message.progress;
     this.showStatus(message.status !== 'running');
     this.charts.schedule();
+  }
+
+  /** Appends points; the host sends each once, so a refused one is a host bug worth a log line. */
+  private take(records: MetricPoint[]): void {
+    const before = this.store.refused;
+    this.store.append(records);
+    const refused = this.store.refused - before;
+    if (refused) this.ctx.host.log('error', `run panel: ${refused} point${refused === 1 ? ' was' : 's were'} not after their job's last step (sent twice or out of order) and were not drawn`);
   }
 
   /** The status line: at once for a snapshot or a change of status, else a few times a second while points stream. */

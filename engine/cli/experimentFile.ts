@@ -5,10 +5,10 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Diagnostic, Experiment } from '../experiment/types';
+import { Diagnostic, Experiment } from '../experiment/experimentTypes';
 import { decodeBytes, fileStart } from '../experiment/parse';
 import { validateExperiment } from '../experiment/validate';
-import { nodeValidationHost } from '../experiment/host';
+import { nodeValidationHost } from '../experiment/validationHost';
 import { errorMessage } from '../contract/errors';
 
 /** `FILE:LINE:COL: severity CODE: message`, 1-based, on one line. */

@@ -2,7 +2,7 @@
  * `iwl`: the engine, headless. Dispatches to one command module per verb and turns every
  * failure into a one-line message and an exit code (never a stack trace, unless IWL_DEBUG=1).
  */
-import { IwlError } from '../util/errors';
+import { IwlError } from '../util/iwlError';
 import { errorMessage } from '../contract/errors';
 import { CliCommand, CliIo, ExitCode } from './io';
 import { validateCommand } from './validateCommand';

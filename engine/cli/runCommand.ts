@@ -36,7 +36,7 @@ export const runCommand: CliCommand = {
   usage,
   async run(args, io) {
     const parsed = parseArgs(args, { values: ['out', 'backend', 'model', 'workers'], switches: ['quiet'] });
-    const models = args.flatMap((a, i) => (a === '--model' ? [args[i + 1]] : a.startsWith('--model=') ? [a.slice(8)] : []));
+    const models = parsed.lists.get('model') ?? [];
     const problems = [...parsed.unknown];
     if (parsed.positional.length !== 1) problems.push('expected exactly one experiment FILE');
     if (!parsed.values.has('out')) problems.push('--out DIR is required');

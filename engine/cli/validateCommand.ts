@@ -4,7 +4,7 @@
  * file is valid (warnings allowed), 2 otherwise. Unreadable, empty, binary and non-UTF-8 files
  * are problems like any other: a line each, never a stack trace.
  */
-import { nodeValidationHost } from '../experiment/host';
+import { nodeValidationHost } from '../experiment/validationHost';
 import { CliCommand, CliIo, ExitCode, parseArgs } from './io';
 import { formatDiagnostic, validateFile } from './experimentFile';
 import { estimateText, experimentEstimate } from '../experiment/estimate';

@@ -16,13 +16,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { IwlError } from '../util/errors';
+import { IwlError } from '../util/iwlError';
 import { errorMessage, type ErrorCode } from '../contract/errors';
 import { Matrix } from '../util/matrix';
 import { Rng } from '../util/rng';
 import { detectHeader, isCsvError, parseCsvText, parseNumber } from './csvText';
 import { findColumn } from './sources';
-import { Dataset, Task, oneHot, throwIfCancelled } from './types';
+import { Dataset, Task, oneHot, throwIfCancelled } from './datasetTypes';
 
 export const MAX_INFERRED_CLASSES = 20;
 

@@ -4,15 +4,15 @@
  * (a missing file, a bad cell, too many samples) are IwlErrors with a code; a cancelled load throws
  * CancelledError. `data.validation` holds its points out of the training set here, the same for every source.
  */
-import { DataSpec } from '../experiment/types';
+import { DataSpec } from '../experiment/experimentTypes';
 import { loadCsvDataset } from './csvDataset';
 import { loadMnist } from './mnist';
 import { loadSynthetic } from './synthetic';
-import { Dataset, throwIfCancelled } from './types';
+import { Dataset, throwIfCancelled } from './datasetTypes';
 import { holdOutValidation } from './validationSplit';
 
-export type { Dataset, Task } from './types';
-export { oneHot } from './types';
+export type { Dataset, Task } from './datasetTypes';
+export { oneHot } from './datasetTypes';
 
 export async function loadDataset(spec: DataSpec, seed: number, options: { signal?: AbortSignal } = {}): Promise<Dataset> {
   const dataset = await loadSource(spec, seed, options.signal);

@@ -9,7 +9,7 @@
 import { Rng } from '../util/rng';
 import type { Matrix } from '../util/matrix';
 import { validationCount } from './sources';
-import type { Dataset } from './types';
+import type { Dataset } from './datasetTypes';
 
 function pick(m: Matrix, indices: Int32Array): Matrix {
   const data = m.data instanceof Float64Array ? new Float64Array(indices.length * m.cols) : new Float32Array(indices.length * m.cols);

@@ -2,9 +2,9 @@
  * The checked `data` mapping -> a DataSpec, with the checks that need the source: MNIST's class
  * counts, the CSV files (existence, folder tree, shape, target column), and the split sizes.
  */
-import { DataSpec } from './types';
+import { DataSpec } from './experimentTypes';
 import { CheckContext, INVALID } from './check';
-import { ValidationHost } from './host';
+import { ValidationHost } from './validationHost';
 import { checkReferencedFile, readReferencedText } from './files';
 import { MNIST_INPUT_DIM, findColumn, inspectCsvText, mnistAvailable } from '../data/sources';
 

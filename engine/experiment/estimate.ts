@@ -14,7 +14,7 @@
  *   in R + C and M (and by R C for every hidden-to-hidden matrix).
  * Jobs run side by side on the pool, so a run takes about the total over the workers.
  */
-import type { Experiment, ModelSpec } from './types';
+import type { Experiment, ModelSpec } from './experimentTypes';
 import { architectureOf } from '../nn/architecture';
 import { estimateMemory, formatBytes, type DataSizes } from './memory';
 import { dataShapeOf } from './dataChecks';

@@ -3,7 +3,7 @@
  * existing file and must not leave the file's folder tree, also not through a symbolic link.
  */
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { ValidationHost } from './host';
+import { ValidationHost } from './validationHost';
 import { CheckContext } from './check';
 import { errorMessage } from '../contract/errors';
 

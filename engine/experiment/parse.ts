@@ -7,7 +7,7 @@
  */
 import { parseDocument, isAlias, isMap, isPair, isScalar, isSeq, visit, Node as YamlNode, Document } from 'yaml';
 import { parseTree, Node as JsonNode, ParseError } from 'jsonc-parser';
-import { Diagnostic, Position, Range } from './types';
+import { Diagnostic, Position, Range } from './experimentTypes';
 import { errorMessage } from '../contract/errors';
 
 export interface SourceScalar {
@@ -68,6 +68,13 @@ export class LineIndex {
       else hi = mid - 1;
     }
     return { line: lo, character: o - this.starts[lo] };
+  }
+
+  /** The offset of a position (clamped to its line and to the text). */
+  offsetAt(position: Position): number {
+    const line = Math.max(0, Math.min(position.line, this.starts.length - 1));
+    const next = line + 1 < this.starts.length ? this.starts[line + 1] : this.text.length;
+    return Math.min(this.starts[line] + Math.max(0, position.character), next);
   }
 
   range(start: number, end: number): Range {

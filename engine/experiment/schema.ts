@@ -5,6 +5,7 @@
  * reference (reference.ts, docs/experiment-reference.md) are all derived from this file.
  * The key names of issue 2 are fixed (other tools depend on them); new keys may be added.
  */
+import { DEFAULT_SAMPLES } from '../train/adamLimitDefaults';
 import { ArraySchema, BooleanSchema, NumberSchema, ObjectSchema, Schema, StringSchema, TaggedSchema, UnionSchema } from './schemaDsl';
 
 const int = (description: string, o: Partial<NumberSchema> = {}): NumberSchema => ({ type: 'number', integer: true, description, ...o });
@@ -228,8 +229,8 @@ const infiniteModel = object('Infinite model', 'An infinite-width limit of the n
     'Samples',
     'Monte Carlo sample counts per layer (method adam only). The limit\'s own sampling error is about that of a finite network as wide as min(R, C): for a width sweep up to n use at least n, better 4n. 1024 each gives about 9% relative error at 0.4-1 s per step for 500-2000 points (measured; see engine/train/adamLimit.ts). Left out, both are 1024, raised for the widest finite Adam model in the file: 4x its width up to 8192 with one hidden layer (cost linear in R and C), 2x up to 2048 for deeper networks (cost grows as R C).',
     {
-      backward: int('Backward samples R per layer.', { minimum: 1, default: 1024 }),
-      forward: int('Forward samples C per layer.', { minimum: 1, default: 1024 }),
+      backward: int('Backward samples R per layer.', { minimum: 1, default: DEFAULT_SAMPLES.backward }),
+      forward: int('Forward samples C per layer.', { minimum: 1, default: DEFAULT_SAMPLES.forward }),
     },
   ),
   seed: int('Seed of the Monte Carlo samples (method adam).', { minimum: 0, defaultText: 'the experiment\'s seed' }),

@@ -165,3 +165,12 @@ function plural(phrase: string): string {
     .replace(/^(positive |non-negative )?(integer|number|string|mapping|name)\b/, (_m, adj: string | undefined, noun: string) => `${adj ?? ''}${noun}s`)
     .replace(/^one of /, 'names from ');
 }
+
+/** The default of a key as the reference states it: `**required**`, its stated text, the value in backquotes, or `(none)`. */
+export function describeDefault(schema: Schema, required: boolean): string {
+  if (required) return '**required**';
+  if (schema.defaultText) return schema.defaultText;
+  if ('default' in schema && schema.default !== undefined) return `\`${JSON.stringify(schema.default)}\``;
+  if (schema.type === 'object') return 'all defaults';
+  return '(none)';
+}

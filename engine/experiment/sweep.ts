@@ -15,7 +15,7 @@
  * A model's own points multiply only that model's jobs; top-level points multiply every model's.
  */
 import type { SourceEntry, SourceMap, SourceNode } from './parse';
-import type { Diagnostic, Experiment, ModelSpec, Range } from './types';
+import type { Diagnostic, Experiment, ModelSpec, Range } from './experimentTypes';
 
 export type SweepValue = number | string | boolean;
 /** The value of each swept setting by its path as written (a model's paths relative to the model). */

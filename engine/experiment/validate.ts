@@ -1,24 +1,26 @@
 /**
- * Experiment file text -> the validated Experiment (types.ts) or diagnostics. Never throws.
+ * Experiment file text -> the validated Experiment (experimentTypes.ts) or diagnostics. Never throws.
  *
  * Three passes: parse (parse.ts: syntax, duplicate keys), the schema (check.ts over schema.ts:
  * types, enums, ranges, unknown and missing keys, defaults), then the checks that span keys here:
  * network shape, data sources and files, models against the network, data and loss, memory.
  */
 import { basename } from 'node:path';
-import { Diagnostic, Experiment, InfiniteMethod, LossName, ModelSpec, OptimizerName, OptimizerSpec, Range, TrainingSpec, BatchSize } from './types';
-import { formatOf, parseSource, type SourceNode } from './parse';
+import { Diagnostic, DiagnosticFix, Experiment, InfiniteMethod, LossName, ModelSpec, OptimizerName, OptimizerSpec, Range, TrainingSpec, BatchSize } from './experimentTypes';
+import { formatOf, parseSource, type LineIndex, type SourceFormat, type SourceNode } from './parse';
 import { extractSweeps, validateSweep } from './sweep';
 import { memoizedHost } from './files';
 import { CheckContext, INVALID, NamedValue, checkNode, childPath } from './check';
 import { experimentSchema } from './schema';
-import { ValidationHost, defaultMemoryBudget } from './host';
-import { buildNetwork, statedHiddenWidth } from './network';
+import { ValidationHost, defaultMemoryBudget } from './validationHost';
+import { buildNetwork, statedHiddenWidth } from './networkChecks';
 import { architectureOf } from '../nn/architecture';
 import { CheckedData, DataShape, checkData, rememberShape } from './dataChecks';
 import { validationCount } from '../data/sources';
 import { estimateMemory, formatBytes } from './memory';
 import { errorMessage } from '../contract/errors';
+import { defaultAdamSamples } from '../train/adamLimitDefaults';
+import { replaceNumberFix, replaceWordFix } from './fixes';
 
 export interface ValidationOptions {
   /** The file's path: picks YAML or JSON (by extension) and anchors relative paths. */
@@ -55,19 +57,21 @@ export function internalError(error: unknown): Diagnostic {
 type Raw = Record<string, unknown>;
 
 function validateUnguarded(text: string, options: ValidationOptions): ValidationResult {
-  const parsed = parseSource(text, formatOf(options.filePath));
+  const format = formatOf(options.filePath);
+  const parsed = parseSource(text, format);
   if (!parsed.root) return finish(parsed.diagnostics, null);
   const sweeps = extractSweeps(parsed.root);
-  if (!sweeps) return validateRoot(parsed.root, parsed.diagnostics, options);
+  const source = { lines: parsed.lines, format };
+  if (!sweeps) return validateRoot(parsed.root, parsed.diagnostics, source, options);
   // Every point reads the same data files: read each once.
   const host = memoizedHost(options.host);
-  const result = validateSweep(sweeps, (root) => validateRoot(root, [], { ...options, host }));
+  const result = validateSweep(sweeps, (root) => validateRoot(root, [], source, { ...options, host }));
   return finish([...parsed.diagnostics, ...result.diagnostics], result.experiment);
 }
 
 /** Validates one source tree (a file without sweeps, or one point of a sweep). */
-function validateRoot(root: SourceNode, parserDiagnostics: Diagnostic[], options: ValidationOptions): ValidationResult {
-  const ctx = new CheckContext();
+function validateRoot(root: SourceNode, parserDiagnostics: Diagnostic[], source: { lines: LineIndex; format: SourceFormat }, options: ValidationOptions): ValidationResult {
+  const ctx = new CheckContext(source);
   const raw = checkNode(experimentSchema, root, '', ctx);
   const diagnostics = mergeDuplicates(parserDiagnostics, ctx.diagnostics);
   if (raw === INVALID) return finish(diagnostics, null);
@@ -99,7 +103,8 @@ function buildExperiment(raw: Raw, options: ValidationOptions, ctx: CheckContext
   const select = checkSelect(raw.select, split?.spec.validation, shape, ctx);
 
   if (loss === 'crossEntropy' && shape?.task === 'regression') {
-    ctx.error('loss-needs-classes', 'loss', `crossEntropy needs class labels, but the data has regression targets (${describeData(raw.data as Raw)}); use loss mse`, ctx.rangeOf('loss'));
+    const fix = ctx.source && replaceWordFix(ctx.source, ctx.rangeOf('loss'), 'mse');
+    ctx.error('loss-needs-classes', 'loss', `crossEntropy needs class labels, but the data has regression targets (${describeData(raw.data as Raw)}); use loss mse`, ctx.rangeOf('loss'), fix);
   }
   if (network && shape?.outputs != null) checkReadoutWidth(network.layers, shape.outputs, ctx);
   const trainingSpec = checkTraining(training, shape, ctx);
@@ -132,18 +137,6 @@ function buildExperiment(raw: Raw, options: ValidationOptions, ctx: CheckContext
   if (shape) rememberShape(experiment.data, shape);
   if (shape && !ctx.diagnostics.some((d) => d.severity === 'error')) checkMemory(experiment, shape, options.host, ctx);
   return experiment;
-}
-
-/**
- * Monte Carlo samples of the Adam limit when the file gives none. The limit's own sampling error is
- * about the finite-width gap of a network min(R, C) wide (measured; engine/train/adamLimit.ts), so a
- * width sweep needs R, C above its widest finite Adam network or its gaps level off. 1024 by default;
- * with one hidden layer the cost is linear in R and C, so 4x the widest finite Adam width, up to 8192;
- * deeper networks cost R C per hidden-to-hidden matrix and step, so 2x, up to 2048.
- */
-export function defaultAdamSamples(models: ModelSpec[], hiddenLayers: number): number {
-  const widest = Math.max(0, ...models.flatMap((m) => (m.kind === 'finite' && m.optimizer.name === 'adam' && m.trainable === 'all' ? m.widths : [])));
-  return hiddenLayers <= 1 ? Math.min(8192, Math.max(1024, 4 * widest)) : Math.min(2048, Math.max(1024, 2 * widest));
 }
 
 /** `data.validation`: the split's size checked and taken from the training points (the shape's train is what trains). */
@@ -190,7 +183,8 @@ function checkReadoutWidth(layers: Experiment['network']['layers'], outputs: num
   const last = layers[index];
   if (last?.kind !== 'dense' || last.width === null || last.width === outputs) return;
   const p = `network.layers[${index}].dense.width`;
-  ctx.error('readout-width-mismatch', p, `the readout has ${last.width} units but the data has ${outputs} output${outputs === 1 ? '' : 's'}; leave width out of the last dense layer`, ctx.rangeOf(p));
+  const fix = replaceNumberFix(ctx.rangeOf(p), outputs, `one unit per output of the data`);
+  ctx.error('readout-width-mismatch', p, `the readout has ${last.width} units but the data has ${outputs} output${outputs === 1 ? '' : 's'}; leave width out of the last dense layer`, ctx.rangeOf(p), fix);
 }
 
 function checkTraining(t: Raw, shape: DataShape | null, ctx: CheckContext): TrainingSpec | null {
@@ -203,7 +197,8 @@ function checkTraining(t: Raw, shape: DataShape | null, ctx: CheckContext): Trai
 
 function checkBatchSize(batchSize: BatchSize, path: string, shape: DataShape | null, ctx: CheckContext): void {
   if (typeof batchSize !== 'number' || !shape || batchSize <= shape.train) return;
-  ctx.error('batch-size-too-large', path, `${batchSize} is larger than the ${shape.train} training points; use at most ${shape.train}, or full`, ctx.rangeOf(path));
+  const fix = replaceNumberFix(ctx.rangeOf(path), shape.train, 'every training point');
+  ctx.error('batch-size-too-large', path, `${batchSize} is larger than the ${shape.train} training points; use at most ${shape.train}, or full`, ctx.rangeOf(path), fix);
 }
 
 function warnLogEvery(path: string, spec: { steps: number; logEvery: number }, ctx: CheckContext): void {
@@ -303,12 +298,12 @@ function buildOptimizer(m: Raw, path: string, given: boolean, ctx: CheckContext)
 function checkMethodOptimizer(method: InfiniteMethod, name: OptimizerName, path: string, ctx: CheckContext): boolean {
   const op = childPath(path, 'optimizer');
   const at = ctx.nodes.has(childPath(op, 'name')) ? childPath(op, 'name') : op;
-  const fail = (message: string): boolean => {
-    ctx.error('method-optimizer-mismatch', op, message, ctx.rangeOf(at));
+  const fail = (message: string, fix?: DiagnosticFix): boolean => {
+    ctx.error('method-optimizer-mismatch', op, message, ctx.rangeOf(at), fix);
     return false;
   };
   if (method === 'gp') return fail(`method gp takes no optimizer (the posterior mean needs no training steps), got ${name}; remove optimizer`);
-  if ((method === 'adam' || method === 'kernelAdam') && name !== 'adam') return fail(`method ${method} needs optimizer adam, got ${name}`);
+  if ((method === 'adam' || method === 'kernelAdam') && name !== 'adam') return fail(`method ${method} needs optimizer adam, got ${name}`, ctx.source && replaceWordFix(ctx.source, ctx.rangeOf(at), 'adam'));
   if ((method === 'ntk' || method === 'nngp') && name === 'adam') return fail(`method ${method} is the limit of sgd or momentum training, got adam; use method adam for the Adam limit`);
   return true;
 }

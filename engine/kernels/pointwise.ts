@@ -6,7 +6,7 @@
  * symmetric choice, so a point with variance 0 gets E[phi'(0) phi'(v)] = the rho = 0 value.
  * gelu is the exact x * Phi(x) (Phi the standard normal CDF), not the tanh approximation.
  */
-import { Activation } from '../experiment/types';
+import { Activation } from '../experiment/experimentTypes';
 import { erf, normalCdf, normalPdf } from './special';
 
 export interface Pointwise {

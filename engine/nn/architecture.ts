@@ -4,7 +4,7 @@
  * between them; several activations in a row compose (phi2(phi1(h))). Validation guarantees the
  * network starts and ends with a dense layer.
  */
-import { Activation, DenseLayer, Network, Parametrization } from '../experiment/types';
+import { Activation, DenseLayer, Network, Parametrization } from '../experiment/experimentTypes';
 
 export interface HiddenBlock {
   /** The dense layer that produces the pre-activation h_l. */

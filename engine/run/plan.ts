@@ -3,7 +3,7 @@
  * infinite model), with deterministic ids, in the order they run: infinite models first, so each
  * finite job can be compared with its limit at every logged step.
  */
-import type { Experiment, FiniteModelSpec, InfiniteModelSpec, ModelSpec } from '../experiment/types';
+import type { Experiment, FiniteModelSpec, InfiniteModelSpec, ModelSpec } from '../experiment/experimentTypes';
 import { pointLabel, type SweepPoint } from '../experiment/sweep';
 
 /** Where a job sits in a sweep: its point ({} without one) and which top-level point's experiment it runs in. */

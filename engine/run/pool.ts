@@ -17,10 +17,10 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Dataset } from '../data/dataset';
-import type { Experiment } from '../experiment/types';
+import type { Experiment } from '../experiment/experimentTypes';
 import type { BackendName } from '../backend';
 import { estimateMemory, formatBytes, type ModelMemory } from '../experiment/memory';
-import { CancelledError, IwlError } from '../util/errors';
+import { CancelledError, IwlError } from '../util/iwlError';
 import type { Job } from './plan';
 import type { LogPoint } from './trainer';
 

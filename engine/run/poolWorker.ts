@@ -10,7 +10,7 @@
  */
 import { useBackend, type BackendName } from '../backend';
 import type { Dataset } from '../data/dataset';
-import type { Experiment } from '../experiment/types';
+import type { Experiment } from '../experiment/experimentTypes';
 import { trainFinite } from '../train/finite';
 import { trainInfinite } from '../train/infinite';
 import { errorMessage } from '../contract/errors';

@@ -5,12 +5,12 @@
  * and give the same numbers as in one process. Cancellation (the AbortSignal) stops within a step,
  * or at once for jobs on workers (they are killed); whatever was written stays.
  */
-import type { Experiment } from '../experiment/types';
+import type { Experiment } from '../experiment/experimentTypes';
 import { loadDataset, type Dataset } from '../data/dataset';
 import { splitEvaluation, withValidationRows } from '../data/validationSplit';
 import { computeKernels } from '../kernels/analytic';
 import { matrix } from '../util/matrix';
-import { CancelledError } from '../util/errors';
+import { CancelledError } from '../util/iwlError';
 import { errorMessage } from '../contract/errors';
 import { accuracy, rmse } from './metrics';
 import { loss } from '../train/losses';

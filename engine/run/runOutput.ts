@@ -11,14 +11,45 @@
 import { appendFileSync, copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeNpy } from '../util/npy';
-import type { Experiment } from '../experiment/types';
+import type { Experiment } from '../experiment/experimentTypes';
 import type { JobResult, RunEvent } from './runExperiment';
 import { bestPoints } from '../contract/runTable';
-import { metricsFileName, summaryFileName, type DataSummary, type EndStatus, type MetricRecord, type RunSummary } from '../contract/records';
+import { metricsFileName, summaryFileName, type DataSummary, type EndStatus, type JobSummary, type MetricRecord, type RunSummary } from '../contract/records';
 
 /** A file name for a job id: model names are free text, ids contain '/'. */
 export function predictionsFileName(id: string): string {
   return `${id.replace(/[^A-Za-z0-9._-]+/g, '_')}.npy`;
+}
+
+/**
+ * A finished job as summary.json's runs[] records it, without its files and timing: also what the
+ * engine sends the host when the job finishes (engine/contract/protocol.ts JobOutcome.summary).
+ */
+export function jobSummaryOf(result: JobResult): JobSummary {
+  const { job, final } = result;
+  return {
+    id: job.id,
+    model: job.model.name,
+    kind: job.kind,
+    method: job.kind === 'infinite' ? job.model.method : null,
+    optimizer: job.model.optimizer.name,
+    trainable: job.kind === 'finite' ? job.model.trainable : null,
+    width: job.width,
+    seed: job.seed,
+    status: result.status,
+    final: final
+      ? {
+          step: final.step,
+          trainLoss: final.trainLoss,
+          testLoss: final.testLoss,
+          testAccuracy: final.testAccuracy ?? null,
+          ...(final.validationLoss !== undefined ? { validationLoss: final.validationLoss, validationAccuracy: final.validationAccuracy ?? null } : {}),
+        }
+      : null,
+    rmseToLimit: final?.rmseToLimit ?? null,
+    limit: job.limitId,
+    point: job.point ?? {},
+  };
 }
 
 export class RunOutput {
@@ -94,29 +125,8 @@ export class RunOutput {
       const rows = result.predictions.length / result.outputs;
       writeNpy(join(this.dir, predictionsFile), Float64Array.from(result.predictions), [rows, result.outputs]);
     }
-    const final = result.final;
     this.summary.runs.push({
-      id: job.id,
-      model: job.model.name,
-      kind: job.kind,
-      method: job.kind === 'infinite' ? job.model.method : null,
-      optimizer: job.model.optimizer.name,
-      trainable: job.kind === 'finite' ? job.model.trainable : null,
-      width: job.width,
-      seed: job.seed,
-      status: result.status,
-      final: final
-        ? {
-            step: final.step,
-            trainLoss: final.trainLoss,
-            testLoss: final.testLoss,
-            testAccuracy: final.testAccuracy ?? null,
-            ...(final.validationLoss !== undefined ? { validationLoss: final.validationLoss, validationAccuracy: final.validationAccuracy ?? null } : {}),
-          }
-        : null,
-      rmseToLimit: final?.rmseToLimit ?? null,
-      limit: job.limitId,
-      point: job.point ?? {},
+      ...jobSummaryOf(result),
       predictionsFile,
       seconds: result.seconds,
       info: result.info,

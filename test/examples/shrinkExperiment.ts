@@ -4,7 +4,7 @@
  * pairs (engine/run/plan.ts findLimit matches on steps, logEvery and batch size, so every model's
  * schedule is shrunk by the same rule). Pure: returns a new Experiment, never touches its input.
  */
-import type { BatchSize, DataSpec, Experiment, ModelSpec, TrainingSpec } from '../../engine/experiment/types';
+import type { BatchSize, DataSpec, Experiment, ModelSpec, TrainingSpec } from '../../engine/experiment/experimentTypes';
 
 export interface ShrinkSizes {
   /** Training and test points for sources that state counts (mnist, synthetic); a CSV file keeps its rows. */

@@ -3,15 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers';
-import {
-  MetricStore,
-  MetricShaper,
-  aggregateColumns,
-  ema,
-  forLogAxis,
-  shadeColor,
-  shapeMetricChart,
-} from '../../webview/chartData';
+import { MetricStore, MetricShaper, aggregateColumns, ema, forLogAxis, shapeMetricChart } from '../../webview/chartData';
+import { shadeColor } from '../../webview/palette';
 import { decimate, nearestIndex } from '../../webview/decimate';
 import type { MetricPoint } from '../../webview/protocol';
 import { readMetricsJsonl } from '../../engine/contract/records';
@@ -26,12 +19,14 @@ function point(id: string, model: string, width: number | null, seed: number | n
 }
 
 describe('MetricStore', () => {
-  test('keeps every job in step order and drops points it already has (snapshot and delta overlap)', () => {
+  test('keeps every job in step order; a point out of order is refused and counted, not drawn', () => {
     const s = new MetricStore();
     assert.equal(s.append([point('a', 'a', null, null, 0, 1), point('a', 'a', null, null, 5, 0.5)]), 2);
-    assert.equal(s.append([point('a', 'a', null, null, 5, 0.5), point('a', 'a', null, null, 10, 0.25)]), 1, 'the repeated step 5 is dropped');
+    assert.equal(s.refused, 0);
+    assert.equal(s.append([point('a', 'a', null, null, 5, 0.5), point('a', 'a', null, null, 10, 0.25)]), 1, 'the repeated step 5 is refused');
     assert.deepEqual(Array.from(s.jobs.get('a')!.steps.view()), [0, 5, 10]);
     assert.equal(s.points, 3);
+    assert.equal(s.refused, 1, 'the panel can tell the host it was sent a point twice');
   });
 
   test('the union of steps stays sorted when a job logs steps another job skipped', () => {

@@ -16,7 +16,6 @@ import { isType, launchChromium, openPanel, type PanelPage } from './browserHarn
 
 const artifacts = join(repoRoot, 'test-results', 'webview');
 const fixtureDir = (name: string) => join(repoRoot, 'test', 'fixtures', 'recorded', name);
-const notLive = () => false;
 
 /** The recorded run: 61 logged steps (0..120 every 2) per job; 15 model/width groups; 26 jobs. */
 const steps = 61;
@@ -57,8 +56,8 @@ describe('panels in Chromium (the real bundle behind the real CSP)', { timeout: 
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
     browser = await launchChromium();
-    sweep = await readRunData(fixtureDir('sweep'), notLive);
-    slow = await readRunData(fixtureDir('sweep-slow'), notLive);
+    sweep = await readRunData(fixtureDir('sweep'), null);
+    slow = await readRunData(fixtureDir('sweep-slow'), null);
   });
 
   after(async () => {

@@ -42,8 +42,8 @@ import { useBackend } from '../../../engine/backend';
 import { computeKernels } from '../../../engine/kernels/analytic';
 import { activationName, architectureOf } from '../../../engine/nn/architecture';
 import { EmpiricalKernels, empiricalKernels } from '../../../engine/nn/empiricalKernels';
-import { initParams } from '../../../engine/nn/network';
-import { NetSpec, makeNetwork, randomPoints } from './fixtures';
+import { initParams } from '../../../engine/nn/finiteNetwork';
+import { NetSpec, makeNetwork, randomPoints } from './networkFixtures';
 
 const Z = 4.5;
 const BIAS_PER_LAYER = 1;

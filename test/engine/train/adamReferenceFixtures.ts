@@ -5,12 +5,12 @@
  * initial weights: the engine's tfjs model (engine/train/finiteModels.ts) and the float64 reference.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../../../engine/data/types';
-import type { Network, OptimizerSpec } from '../../../engine/experiment/types';
-import type { NetworkParams } from '../../../engine/nn/network';
+import type { Dataset } from '../../../engine/data/datasetTypes';
+import type { Network, OptimizerSpec } from '../../../engine/experiment/experimentTypes';
+import type { NetworkParams } from '../../../engine/nn/finiteNetwork';
 import { AllLayersModel } from '../../../engine/train/finiteModels';
 import { architectureOf } from '../../../engine/nn/architecture';
-import { initParams } from '../../../engine/nn/network';
+import { initParams } from '../../../engine/nn/finiteNetwork';
 import { rmse } from '../../../engine/run/metrics';
 import { trainAdamLimit } from '../../../engine/train/adamLimit';
 import { Rng } from '../../../engine/util/rng';

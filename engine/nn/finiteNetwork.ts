@@ -12,10 +12,10 @@
  * the forward pass is a plain matMul, tfjs-wasm's fast path), b_l [n_l], f [n, outputs].
  */
 import * as tf from '@tensorflow/tfjs';
-import { Activation, Parametrization } from '../experiment/types';
+import { Activation, Parametrization } from '../experiment/experimentTypes';
 import { Rng } from '../util/rng';
 import { Architecture } from './architecture';
-import { applyActivations } from './activations';
+import { applyActivations } from './activationOps';
 
 /** One dense layer of a concrete network. */
 export interface DenseShape {

@@ -14,10 +14,10 @@ import {
   toTensors,
   toVariables,
   unflattenTensors,
-} from '../../../engine/nn/network';
-import { Activation } from '../../../engine/experiment/types';
+} from '../../../engine/nn/finiteNetwork';
+import { Activation } from '../../../engine/experiment/experimentTypes';
 import { Matrix } from '../../../engine/util/matrix';
-import { activationRef, allActivations, makeNetwork, randomPoints } from './fixtures';
+import { activationRef, allActivations, makeNetwork, randomPoints } from './networkFixtures';
 
 /**
  * float32 forward passes against a float64 reference: each output is a sum of at most 64 products

@@ -33,7 +33,7 @@ export function splitArgs(args: string[]): { filters: string[]; passThrough: str
 
 const { filters, passThrough } = splitArgs(process.argv.slice(2));
 const benches = readdirSync(__dirname)
-  .filter((f) => f.endsWith('.js') && f !== 'run.js')
+  .filter((f) => f.endsWith('.js') && f !== 'runAll.js')
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
 

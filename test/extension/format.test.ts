@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatAgo, formatFigure, modelFiguresText, progressText, runOutcomeText } from '../../extension/lensText';
+import { formatAgo, formatFigure, modelFiguresText, progressText, runOutcomeText } from '../../extension/format';
 import type { RunSummaryEntry } from '../../engine/contract/records';
 import { formatDuration } from '../../engine/contract/durations';
 
@@ -26,7 +26,7 @@ function entry(partial: Partial<RunSummaryEntry> & Pick<RunSummaryEntry, 'id' | 
   };
 }
 
-describe('lens text', () => {
+describe('host formatting', () => {
   test('the outcome lens says what happened and how long ago, as the issue words it', () => {
     // A run that started 4 min ago and took 60 s ended 3 min ago.
     assert.equal(runOutcomeText('completed', ago(240), 60, now), 'completed 3 min ago: open results');

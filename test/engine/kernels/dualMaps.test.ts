@@ -4,8 +4,8 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Activation } from '../../../engine/experiment/types';
-import { DualMap, dualMapOf, hermiteMap } from '../../../engine/kernels/activations';
+import { Activation } from '../../../engine/experiment/experimentTypes';
+import { DualMap, dualMapOf, hermiteMap } from '../../../engine/kernels/dualMaps';
 import { chainOf } from '../../../engine/kernels/pointwise';
 import { expectation1d, expectation2d } from '../../../engine/kernels/quadrature';
 

@@ -4,7 +4,7 @@
  * the left piece (step(h > 0)), which is measure-zero for Gaussian pre-activations.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Activation } from '../experiment/types';
+import { Activation } from '../experiment/experimentTypes';
 
 const SQRT1_2 = Math.SQRT1_2;
 

@@ -1,6 +1,7 @@
 /** The checked `network` mapping -> a Network, with the checks that span layers. */
-import { Activation, ActivationName, Layer, Network, Parametrization } from './types';
+import { Activation, ActivationName, Layer, Network, Parametrization } from './experimentTypes';
 import { CheckContext, INVALID, TaggedValue, childPath } from './check';
+import { appendLayerFix } from './fixes';
 
 /** Returns the network, or null when any part of it is invalid (already reported, or reported here). */
 export function buildNetwork(raw: unknown, path: string, ctx: CheckContext): Network | null {
@@ -18,7 +19,9 @@ export function buildNetwork(raw: unknown, path: string, ctx: CheckContext): Net
   const lastIndex = tagged.length - 1;
   const last = tagged[lastIndex];
   if (lastIndex > 0 && last !== undefined && last !== INVALID && last.tag !== 'dense') {
-    ctx.error('network-must-end-with-dense', childPath(layersPath, lastIndex), `the last layer must be dense (the readout), got ${last.tag}; add "- dense" after it`, ctx.rangeOf(childPath(layersPath, lastIndex)));
+    const seq = ctx.nodes.get(layersPath);
+    const fix = ctx.source && seq?.kind === 'seq' ? appendLayerFix(ctx.source, seq, 'dense') : undefined;
+    ctx.error('network-must-end-with-dense', childPath(layersPath, lastIndex), `the last layer must be dense (the readout), got ${last.tag}; add "- dense" after it`, ctx.rangeOf(childPath(layersPath, lastIndex)), fix);
     ok = false;
   }
   const out: Layer[] = [];

@@ -1,6 +1,8 @@
 /**
- * The words on code lenses, the status bar and the progress notification: pure functions of run
- * state and the clock, so they are tested without VS Code.
+ * The host's formatting: figures, percentages, "3 min ago", run outcomes and progress as the code
+ * lenses, the Runs view, the status bar, the progress notification and the Markdown results show
+ * them. Pure functions of run state and the clock, so they are tested without VS Code. Durations
+ * are engine/contract/durations.ts's, shared with the CLI.
  */
 import type { RunSummaryEntry, StoredRunStatus } from '../engine/contract/records';
 import { formatDuration } from '../engine/contract/durations';

@@ -20,12 +20,26 @@ export interface Range {
 
 export type Severity = 'error' | 'warning';
 
+/** Replace the text in `range` with `newText` (an insertion where the range is empty). */
+export interface TextEdit {
+  range: Range;
+  newText: string;
+}
+
+/** The edit that resolves a diagnostic, titled for an editor's Quick Fix menu. */
+export interface DiagnosticFix {
+  title: string;
+  edits: TextEdit[];
+}
+
 /** One problem found in an experiment (or kernel spec) file. `code` is stable: tools and tests key on it. */
 export interface Diagnostic {
   code: string;
   severity: Severity;
   message: string;
   range: Range;
+  /** Present when the validator knows the one edit that resolves it (a misspelling, a missing readout, a bound). */
+  fix?: DiagnosticFix;
 }
 
 export type ActivationName = 'relu' | 'erf' | 'identity' | 'tanh' | 'sigmoid' | 'softplus' | 'gelu' | 'sin' | 'cos';

@@ -1,5 +1,5 @@
 /** A loaded data set: what training and the kernels consume. Plain data (it may cross a process boundary). */
-import { CancelledError } from '../util/errors';
+import { CancelledError } from '../util/iwlError';
 import { Matrix } from '../util/matrix';
 
 export type Task = 'classification' | 'regression';

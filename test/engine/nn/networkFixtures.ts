@@ -1,5 +1,5 @@
 /** Small builders shared by the finite-network tests: networks from a compact description, points, references. */
-import { Activation, Layer, Network, Parametrization } from '../../../engine/experiment/types';
+import { Activation, Layer, Network, Parametrization } from '../../../engine/experiment/experimentTypes';
 import { Matrix } from '../../../engine/util/matrix';
 import { Rng } from '../../../engine/util/rng';
 

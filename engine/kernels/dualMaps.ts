@@ -19,7 +19,7 @@
  * activations in a row, uses the Hermite expansion of hermiteDual.ts (error at most 1e-7 of
  * sqrt(K(x,x) K(x',x')) per entry by default).
  */
-import { Activation } from '../experiment/types';
+import { Activation } from '../experiment/experimentTypes';
 import { activationName } from '../nn/architecture';
 import { chainOf } from './pointwise';
 import { HermiteCoefficients, HermiteOptions, Z_MAX, bandDegrees, coefficientsFor, hermiteBlock } from './hermiteDual';
