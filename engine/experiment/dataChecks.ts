@@ -139,3 +139,15 @@ function checkCsv(d: Raw, filePath: string, host: ValidationHost, ctx: CheckCont
   const spec: DataSpec = { source: 'csv', path, target, test: typeof d.test === 'number' ? d.test : (testPath as string), task };
   return { spec, shape: { train, test, inputDim: main.columns.length - 1, outputs: task === 'regression' ? 1 : null, task } };
 }
+
+/** The shape each validated experiment's data was checked with, by its spec object (kept by copies of the experiment). */
+const shapes = new WeakMap<DataSpec, DataShape>();
+
+export function rememberShape(spec: DataSpec, shape: DataShape): void {
+  shapes.set(spec, shape);
+}
+
+/** The data's shape as validation found it (after any validation split); null for an experiment not made by the validator here. */
+export function dataShapeOf(spec: DataSpec): DataShape | null {
+  return shapes.get(spec) ?? null;
+}

@@ -4,6 +4,8 @@
  * Plain data only: it crosses process boundaries as JSON.
  */
 
+import type { ExperimentSweep, SweepPoint } from './sweep';
+
 /** A position in a source file, 0-based like VS Code's Position. */
 export interface Position {
   line: number;
@@ -69,7 +71,8 @@ export interface Network {
   layers: Layer[];
 }
 
-export type DataSpec =
+/** `validation`: the fraction of training points held out (seeded) to select models on; absent = none. */
+export type DataSpec = (
   | { source: 'mnist'; train: number; test: number; classes: number[] | null }
   | {
       source: 'csv';
@@ -89,7 +92,8 @@ export type DataSpec =
       test: number;
       outputs: number;
       noise: number;
-    };
+    }
+) & { validation?: number };
 
 export type LossName = 'mse' | 'crossEntropy';
 
@@ -128,6 +132,8 @@ interface ModelCommon {
   logEvery: number;
   /** Where the model's key sits in the source file (for code lenses and messages). */
   range: Range;
+  /** The sweep point this spec runs at, inside a sweep's variant (engine/experiment/sweep.ts). */
+  point?: SweepPoint;
 }
 
 export interface FiniteModelSpec extends ModelCommon {
@@ -161,4 +167,8 @@ export interface Experiment {
   training: TrainingSpec;
   /** In file order; names are unique. */
   models: ModelSpec[];
+  /** The expanded `sweep` keys, when the file has any; the fields above are then its first point. */
+  sweep?: ExperimentSweep;
+  /** How each model's best point is chosen (needs data.validation). */
+  select?: { metric: 'validationLoss' | 'validationAccuracy' };
 }

@@ -75,3 +75,18 @@ function safe<T>(f: () => T, fallback: T): T {
     return fallback;
   }
 }
+
+/** The host with each file's text read once (the points of a sweep read the same data files). */
+export function memoizedHost(host: ValidationHost): ValidationHost {
+  const texts = new Map<string, string>();
+  return {
+    ...host,
+    readText(path: string): string {
+      const known = texts.get(path);
+      if (known !== undefined) return known;
+      const text = host.readText(path);
+      texts.set(path, text);
+      return text;
+    },
+  };
+}

