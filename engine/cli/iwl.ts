@@ -10,9 +10,10 @@ import { kernelCommand } from './kernelCommand';
 import { schemaCommand } from './schemaCommand';
 import { backendsCommand } from './backendsCommand';
 import { runCommand } from './runCommand';
+import { mergeCommand } from './mergeCommand';
 import { version } from '../version';
 
-const commands: CliCommand[] = [runCommand, validateCommand, kernelCommand, schemaCommand, backendsCommand];
+const commands: CliCommand[] = [runCommand, mergeCommand, validateCommand, kernelCommand, schemaCommand, backendsCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
