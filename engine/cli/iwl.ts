@@ -11,9 +11,10 @@ import { schemaCommand } from './schemaCommand';
 import { backendsCommand } from './backendsCommand';
 import { runCommand } from './runCommand';
 import { mergeCommand } from './mergeCommand';
+import { slurmCommand } from './slurmCommand';
 import { version } from '../version';
 
-const commands: CliCommand[] = [runCommand, mergeCommand, validateCommand, kernelCommand, schemaCommand, backendsCommand];
+const commands: CliCommand[] = [runCommand, mergeCommand, slurmCommand, validateCommand, kernelCommand, schemaCommand, backendsCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
