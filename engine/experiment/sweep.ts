@@ -16,6 +16,7 @@
  */
 import type { SourceEntry, SourceMap, SourceNode } from './parse';
 import type { Diagnostic, Experiment, ModelSpec, Range } from './experimentTypes';
+import type { DiagnosticCode } from './diagnosticCodes';
 
 export type SweepValue = number | string | boolean;
 /** The value of each swept setting by its path as written (a model's paths relative to the model). */
@@ -116,7 +117,7 @@ interface Extracted {
   diagnostics: Diagnostic[];
 }
 
-const error = (code: string, message: string, range: Range): Diagnostic => ({ code, severity: 'error', message, range });
+const error = (code: DiagnosticCode, message: string, range: Range): Diagnostic => ({ code, severity: 'error', message, range });
 
 /** Takes the `sweep` keys out of the file; null when it has none. */
 export function extractSweeps(root: SourceNode): Extracted | null {

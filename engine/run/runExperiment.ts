@@ -48,6 +48,8 @@ export interface RunOptions {
   signal: AbortSignal;
   trainers: { finite: Trainer; infinite: Trainer };
   onlyModels?: string[];
+  /** Narrows the plan once the data is loaded (a shard's part of it, engine/run/shards.ts). */
+  selectJobs?(plan: RunPlan, dataset: Dataset): RunPlan;
   /** Jobs run side by side on this many worker processes (engine/run/pool.ts); 1 or absent: in this process. */
   workers?: number;
   /** The backend the workers start (default: the active one). */
@@ -116,7 +118,8 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
     if (error instanceof CancelledError || options.signal.aborted) return { status: 'cancelled', results, dataset };
     return { status: 'failed', results, dataset, error: `data: ${errorMessage(error)}` };
   }
-  const plan = planExperiment(experiment, options.onlyModels);
+  const fullPlan = planExperiment(experiment, options.onlyModels);
+  const plan = options.selectJobs ? options.selectJobs(fullPlan, dataset!) : fullPlan;
   await emit({ type: 'planned', plan, dataset: dataset! });
   const contextOf = (job: Job): RunContext => contexts[job.variant ?? 0];
 
