@@ -12,7 +12,7 @@ import { asAnalyzable } from './diagnostics';
 import { latestEntriesOf, latestRunOf } from './runStore';
 import { formatFigure, formatPercent, modelFiguresText, progressText, runOutcomeText } from './format';
 import type { RunIndex } from './runIndex';
-import type { ActiveRun, RunManager } from './runManager';
+import { progressOf, type ActiveRun, type RunManager } from './runManager';
 import { commandIds } from './commandIds';
 import { RefreshTimer } from './coalesce';
 
@@ -113,7 +113,7 @@ function stopCommand(run: ActiveRun): vscode.Command {
 function activeTitle(run: ActiveRun): string {
   if (run.state === 'starting') return 'Starting the engine';
   if (!run.totalSteps) return 'Loading data';
-  return `Running ${progressText({ doneSteps: run.doneSteps, totalSteps: run.totalSteps, jobId: run.currentJob, elapsedSeconds: (Date.now() - run.startedAt.getTime()) / 1000 })}`;
+  return `Running ${progressText(progressOf(run))}`;
 }
 
 /** "step 120: test loss 0.0523, acc 84.0%" from the job of this model that logged last. */

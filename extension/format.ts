@@ -91,14 +91,20 @@ export interface ProgressState {
   totalSteps: number;
   jobId: string | null;
   elapsedSeconds: number;
+  /** The share of the run's work done (steps weighted by job cost), when the engine reports it: the percentage follows it. */
+  workFraction?: number;
+  /** The run's ETA (engine/contract/eta.ts), when known; absent: extrapolated from the steps. */
+  remainingSeconds?: number | null;
 }
 
 /** "37% · sgd/w512/s0 · 1 min 05 s left" (no ETA until there is a rate). */
 export function progressText(p: ProgressState): string {
-  const fraction = p.totalSteps > 0 ? Math.min(1, p.doneSteps / p.totalSteps) : 0;
+  const fraction = p.workFraction ?? (p.totalSteps > 0 ? Math.min(1, p.doneSteps / p.totalSteps) : 0);
   const parts = [`${Math.floor(fraction * 100)}%`];
   if (p.jobId) parts.push(p.jobId);
-  if (p.doneSteps > 0 && p.elapsedSeconds > 0 && fraction < 1) {
+  if (p.remainingSeconds !== undefined) {
+    if (p.remainingSeconds !== null && fraction < 1) parts.push(`${formatDuration(p.remainingSeconds)} left`);
+  } else if (p.doneSteps > 0 && p.elapsedSeconds > 0 && fraction < 1) {
     parts.push(`${formatDuration((p.elapsedSeconds / p.doneSteps) * (p.totalSteps - p.doneSteps))} left`);
   }
   return parts.join(' · ');

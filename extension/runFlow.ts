@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { asAnalyzable } from './diagnostics';
-import type { ActiveRun, FinishedRun } from './runManager';
+import { progressOf, type ActiveRun, type FinishedRun } from './runManager';
 import type { RunEnd } from './engineClient';
 import type { Services } from './services';
 import { displayPath, readSettings, resultsRootFor } from './settings';
@@ -54,7 +54,7 @@ async function follow(s: Services, run: ActiveRun, progress: vscode.Progress<{ m
     const increment = Math.max(0, fraction * 100 - reported);
     reported += increment;
     const text = active.totalSteps
-      ? progressText({ doneSteps: active.doneSteps, totalSteps: active.totalSteps, jobId: active.currentJob, elapsedSeconds: (Date.now() - active.startedAt.getTime()) / 1000 })
+      ? progressText(progressOf(active))
       : 'loading data';
     progress.report({ increment, message: text });
   });

@@ -14,6 +14,8 @@ import { EngineClient, EngineError, type RunEnd } from './engineClient';
 import { markRunEnded, newRunFolder } from './runStore';
 import { errorMessage } from '../engine/contract/errors';
 import { formatDuration } from '../engine/contract/durations';
+import { RunEta } from '../engine/contract/eta';
+import type { ProgressState } from './format';
 
 export interface ActiveRun {
   runId: string;
@@ -39,6 +41,22 @@ export interface ActiveRun {
   /** The last batch's sequence number (-1 before the first). */
   lastSeq: number;
   cancelRequestedAt: number | null;
+  /** The work done (steps weighted by job cost) and the ETA at the last progress batch; null before one. */
+  work: { done: number; total: number; remainingSeconds: number | null; at: number } | null;
+  eta: RunEta;
+}
+
+/** What the status bar, lenses, views and notification show of a run in progress. */
+export function progressOf(run: ActiveRun, now = Date.now()): ProgressState {
+  const w = run.work;
+  const remainingSeconds = w && w.remainingSeconds !== null ? Math.max(0, w.remainingSeconds - (now - w.at) / 1000) : w ? null : undefined;
+  return {
+    doneSteps: run.doneSteps,
+    totalSteps: run.totalSteps,
+    jobId: run.currentJob,
+    elapsedSeconds: (now - run.startedAt.getTime()) / 1000,
+    ...(w ? { workFraction: w.total > 0 ? Math.min(1, w.done / w.total) : 0, remainingSeconds } : {}),
+  };
 }
 
 export interface FinishedRun {
@@ -113,6 +131,8 @@ export class RunManager {
       entries: [],
       lastSeq: -1,
       cancelRequestedAt: null,
+      work: null,
+      eta: new RunEta(),
     };
     this.current = run;
     this.changeEmitter.fire(run);
@@ -184,6 +204,11 @@ export class RunManager {
       run.doneSteps = batch.progress.doneSteps;
       run.totalSteps = batch.progress.totalSteps;
       run.currentJob = batch.progress.jobId;
+      const { doneWork, totalWork } = batch.progress;
+      if (doneWork !== undefined && totalWork !== undefined) {
+        const now = Date.now();
+        run.work = { done: doneWork, total: totalWork, remainingSeconds: run.eta.remaining(doneWork, totalWork, (now - run.startedAt.getTime()) / 1000), at: now };
+      }
     }
     for (const outcome of batch.jobsFinished) {
       run.finishedJobs.push(outcome);

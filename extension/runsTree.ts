@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { RunSummaryEntry } from '../engine/contract/records';
 import type { StoredRun } from './runStore';
 import type { IndexedExperiment, RunIndex } from './runIndex';
-import type { ActiveRun, RunManager } from './runManager';
+import { progressOf, type ActiveRun, type RunManager } from './runManager';
 import { formatFigure, formatPercent, progressText } from './format';
 import { commandIds } from './commandIds';
 import { RefreshTimer } from './coalesce';
@@ -90,7 +90,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         const seconds = run.summary?.seconds;
         const parts: string[] = [run.status];
         if (active && active.totalSteps) {
-          parts.push(progressText({ doneSteps: active.doneSteps, totalSteps: active.totalSteps, jobId: null, elapsedSeconds: (Date.now() - active.startedAt.getTime()) / 1000 }));
+          parts.push(progressText({ ...progressOf(active), jobId: null }));
         } else if (seconds !== undefined && run.status !== 'interrupted') parts.push(formatDuration(seconds));
         if (run.summary?.backend) parts.push(run.summary.backend);
         if (run.manifest?.onlyModels?.length) parts.push(run.manifest.onlyModels.join(', '));

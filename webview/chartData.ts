@@ -13,7 +13,7 @@
  * from palette.ts; metric names, legend labels and printed figures from chartFormat.ts.
  */
 import type { MetricName, MetricPoint } from './protocol';
-import { colorFor, colorLayout } from './palette';
+import { colorFor, colorLayout, strokeFor, widthRank } from './palette';
 import { groupLabel, metricLabels } from './chartFormat';
 
 /** A growable float64 column. */
@@ -128,6 +128,13 @@ export class MetricStore {
   }
 }
 
+/** A finite series' stroke and end label by its width among its model's widths (infinite models: 1.5 px, no label). */
+function widthStyle(widths: Map<string, number[]>, model: string, width: number | null): { strokeWidth: number; endLabel?: string } {
+  if (width === null) return { strokeWidth: 1.5 };
+  const several = (widths.get(model)?.length ?? 0) > 1;
+  return several ? { strokeWidth: strokeFor(widthRank(widths, model, width)), endLabel: `w${width}` } : { strokeWidth: 1.5 };
+}
+
 /** "sgd w64", "ntk (∞)": the legend key and label of one model at one width. */
 export function groupKey(model: string, width: number | null): string {
   return `${model}|${width === null ? 'inf' : width}`;
@@ -140,8 +147,10 @@ export interface ChartSeries {
   color: string;
   /** Infinite-width models and reference lines are dashed. */
   dash: boolean;
-  /** Stroke width in CSS pixels (the overlay's baseline is thicker). */
+  /** Stroke width in CSS pixels (the overlay's baseline is thicker; a family's narrower widths thinner). */
   strokeWidth: number;
+  /** Written at the line's right end ("w512") where a model has several widths, so each line says its width whatever its shade. */
+  endLabel?: string;
   /** Draw a marker at every point (sparse series such as width sweeps). */
   points: boolean;
   /** Aligned with the chart's x; NaN where missing. Band mode: the mean over seeds. */
@@ -317,7 +326,7 @@ export class MetricShaper {
           label: j.width === null ? groupLabel(j.model, null) : `${groupLabel(j.model, j.width)} s${j.seed}`,
           color: colorFor(models, widths, j.model, j.width),
           dash: j.width === null,
-          strokeWidth: 1.5,
+          ...widthStyle(widths, j.model, j.width),
           points: false,
           raw,
           smoothed: smooth(raw),
@@ -354,7 +363,7 @@ export class MetricShaper {
           label: groupLabel(first.model, first.width) + (list.length > 1 ? ` (mean of ${list.length} seeds)` : ''),
           color: colorFor(models, widths, first.model, first.width),
           dash: first.width === null,
-          strokeWidth: 1.5,
+          ...widthStyle(widths, first.model, first.width),
           points: false,
           raw,
           smoothed: smooth(raw),

@@ -12,14 +12,45 @@ export function modelColor(index: number): string {
 }
 
 /**
- * One hue per model; within a finite model, narrower widths lighter and the widest at full
- * colour, so a sweep reads as approaching its (dashed) limit. `rank` in [0, 1], 1 the widest.
+ * One hue per model; within a finite model the widths step through lightness, the widest at full
+ * colour, so a sweep reads as approaching its (dashed) limit. The steps span 0.3-0.4 of HSL
+ * lightness (lighter from a dark hue, darker from a light one, staying inside 0.22-0.82 so every
+ * line shows on a dark and a light background): lightness is what the common colour-vision deficiencies keep, and
+ * the earlier 0.55 mix toward grey left w32, w128 and w512 of a teal in three close shades.
+ * `rank` in [0, 1], 1 the widest.
  */
 export function shadeColor(hex: string, rank: number): string {
-  const mix = 0.55 * (1 - Math.min(1, Math.max(0, rank)));
-  const c = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-  const toward = c.map((v) => Math.round(v + (200 - v) * mix));
-  return `#${toward.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+  const r = Math.min(1, Math.max(0, rank));
+  if (r === 1) return hex;
+  const [h, sat, l] = toHsl(hex);
+  // Luminance changes slowly near the top of the range, so light hues take a longer way down.
+  const target = l <= 0.55 ? Math.min(0.82, l + 0.3) : Math.max(0.22, l - 0.4);
+  return fromHsl(h, sat, l + (target - l) * (1 - r));
+}
+
+/** Stroke width of a finite series by its width's rank in its model (1 the widest): thinner for narrower. */
+export function strokeFor(rank: number): number {
+  return 1.25 + Math.min(1, Math.max(0, rank));
+}
+
+function toHsl(hex: string): [number, number, number] {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
+  const max = Math.max(r, g, b);
+  const min = Math.min(r, g, b);
+  const l = (max + min) / 2;
+  const d = max - min;
+  if (d === 0) return [0, 0, l];
+  const s = d / (1 - Math.abs(2 * l - 1));
+  const h = max === r ? ((g - b) / d + 6) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+  return [h * 60, s, l];
+}
+
+function fromHsl(h: number, s: number, l: number): string {
+  const c = (1 - Math.abs(2 * l - 1)) * s;
+  const x = c * (1 - Math.abs(((h / 60) % 2) - 1));
+  const m = l - c / 2;
+  const [r, g, b] = h < 60 ? [c, x, 0] : h < 120 ? [x, c, 0] : h < 180 ? [0, c, x] : h < 240 ? [0, x, c] : h < 300 ? [x, 0, c] : [c, 0, x];
+  return `#${[r, g, b].map((v) => Math.round((v + m) * 255).toString(16).padStart(2, '0')).join('')}`;
 }
 
 /** Models in order of first appearance; widths per model ascending. */
@@ -38,13 +69,16 @@ export function colorLayout(jobs: Iterable<{ model: string; width: number | null
   return { models, widths };
 }
 
+/** Where a width ranks among its model's widths: 0 the narrowest, 1 the widest (and an infinite model, or a model of one width). */
+export function widthRank(widths: Map<string, number[]>, model: string, width: number | null): number {
+  const list = widths.get(model) ?? [];
+  return width === null || list.length <= 1 ? 1 : Math.max(0, list.indexOf(width)) / (list.length - 1);
+}
+
 /** A model's hue, shaded by where its width ranks among the model's widths (infinite models at full colour). */
 export function colorFor(models: string[], widths: Map<string, number[]>, model: string, width: number | null): string {
   const base = modelColor(Math.max(0, models.indexOf(model)));
-  if (width === null) return base;
-  const list = widths.get(model) ?? [];
-  const rank = list.length <= 1 ? 1 : list.indexOf(width) / (list.length - 1);
-  return shadeColor(base, rank);
+  return width === null ? base : shadeColor(base, widthRank(widths, model, width));
 }
 
 export interface Theme {

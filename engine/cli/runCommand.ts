@@ -116,7 +116,7 @@ export const runCommand: CliCommand = {
               progress.line(`run ${event.job.id}: started${event.worker !== undefined ? ` (worker ${event.worker})` : ''}`);
               break;
             case 'step':
-              progress.update(event.doneSteps, event.totalSteps, inFlight.size > 1 ? `${event.job.id} and ${inFlight.size - 1} more running` : event.job.id);
+              progress.update(event.doneSteps, event.totalSteps, inFlight.size > 1 ? `${event.job.id} and ${inFlight.size - 1} more running` : event.job.id, { done: event.doneWork, total: event.totalWork });
               break;
             case 'jobFinished': {
               inFlight.delete(event.result.job.id);

@@ -119,7 +119,7 @@ export interface RunProgressParams {
   metrics: MetricPoint[];
   jobsFinished: JobOutcome[];
   /** The latest step position; null when no step happened in this batch. */
-  progress: { jobId: string; step: number; doneSteps: number; totalSteps: number } | null;
+  progress: { jobId: string; step: number; doneSteps: number; totalSteps: number; doneWork?: number; totalWork?: number } | null;
   logs: string[];
 }
 

@@ -15,6 +15,7 @@ import { errorMessage } from '../contract/errors';
 import { accuracy, rmse } from './metrics';
 import { loss } from '../train/losses';
 import { planExperiment, type Job, type RunPlan } from './plan';
+import { planCosts } from './jobCost';
 import type { LogPoint, RunKernels, TrainContext, Trainer } from './trainer';
 import type { MetricRecord } from '../contract/records';
 import { activeBackend, defaultBackend, type BackendName } from '../backend';
@@ -40,7 +41,8 @@ export type RunEvent =
   /** worker: the pid of the pool process running the job (none when it runs in the run's own process). */
   | { type: 'jobStarted'; job: Job; worker?: number }
   | { type: 'metrics'; record: MetricRecord }
-  | { type: 'step'; job: Job; step: number; doneSteps: number; totalSteps: number }
+  /** doneWork / totalWork: the steps weighted by each job's cost (jobCost.ts), what the ETA divides. */
+  | { type: 'step'; job: Job; step: number; doneSteps: number; totalSteps: number; doneWork: number; totalWork: number }
   | { type: 'jobFinished'; result: JobResult }
   | { type: 'log'; message: string };
 
@@ -128,8 +130,13 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
   // Steps done per job: progress sums them, so it counts every job in flight.
   const stepsDone = new Map<string, number>();
   let doneSteps = 0;
+  const costs = planCosts(plan, experiment, { train: dataset.xTrain.rows, test: dataset.xTest.rows, inputDim: dataset.inputDim, outputs: dataset.outputs });
+  const totalWork = [...costs.values()].reduce((a, b) => a + b, 0);
+  let doneWork = 0;
   const setSteps = (job: Job, step: number) => {
-    doneSteps += step - (stepsDone.get(job.id) ?? 0);
+    const before = stepsDone.get(job.id) ?? 0;
+    doneSteps += step - before;
+    doneWork += ((costs.get(job.id) ?? 0) * (step - before)) / Math.max(1, job.model.steps);
     stepsDone.set(job.id, step);
   };
 
@@ -142,7 +149,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
     const hooks: JobHooks = {
       onStep: (step) => {
         setSteps(job, step);
-        void emit({ type: 'step', job, step, doneSteps, totalSteps: plan.totalSteps });
+        void emit({ type: 'step', job, step, doneSteps, totalSteps: plan.totalSteps, doneWork, totalWork });
       },
       report: (facts) => Object.assign(info, facts),
       log: (message) => void emit({ type: 'log', message: `${job.id}: ${message}` }),

@@ -95,7 +95,7 @@ export class RunSession {
         this.batcher.metrics({ ...event.record });
         break;
       case 'step':
-        this.batcher.progress(event.job.id, event.step, event.doneSteps, event.totalSteps);
+        this.batcher.progress(event.job.id, event.step, event.doneSteps, event.totalSteps, { done: event.doneWork, total: event.totalWork });
         break;
       case 'jobFinished': {
         const r = event.result;

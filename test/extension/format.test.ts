@@ -75,5 +75,8 @@ describe('host formatting', () => {
     // 100 of 400 steps in 10 s: 300 steps left at 10 steps/s = 30 s.
     assert.equal(progressText({ doneSteps: 100, totalSteps: 400, jobId: 'sgd/w64/s0', elapsedSeconds: 10 }), '25% · sgd/w64/s0 · 30 s left');
     assert.equal(progressText({ doneSteps: 0, totalSteps: 400, jobId: null, elapsedSeconds: 1 }), '0%');
+    // With the engine's cost-weighted work: the percentage and the ETA follow the work, not the steps.
+    assert.equal(progressText({ doneSteps: 300, totalSteps: 400, jobId: 'sgd/w512/s0', elapsedSeconds: 10, workFraction: 0.3, remainingSeconds: 48 }), '30% · sgd/w512/s0 · 48 s left');
+    assert.equal(progressText({ doneSteps: 1, totalSteps: 400, jobId: null, elapsedSeconds: 1, workFraction: 0, remainingSeconds: null }), '0%', 'no ETA before there is a rate');
   });
 });

@@ -158,6 +158,22 @@ describe('alignment and seed aggregation', () => {
     assert.notEqual(series.smoothed[i], series.raw[i]);
   });
 
+  test('widths of one model: each its own shade and stroke, labelled with its width at the line end', () => {
+    const s = new MetricStore();
+    s.append(fixture('sweep'));
+    for (const seedMode of ['band', 'seeds'] as const) {
+      const chart = shapeMetricChart(s, 'testLoss', { seedMode, smoothing: 0 });
+      const sgd = chart.series.filter((x) => x.key.startsWith('sgd'));
+      const widths = [...new Set(sgd.map((x) => x.endLabel))];
+      assert.deepEqual(widths, ['w16', 'w64', 'w256', 'w1024'], seedMode);
+      const byWidth = (w: string) => sgd.find((x) => x.endLabel === w)!;
+      assert.equal(new Set(widths.map((w) => byWidth(w).color)).size, 4, 'four shades');
+      assert.ok(widths.every((w, i) => i === 0 || byWidth(w).strokeWidth > byWidth(widths[i - 1]).strokeWidth), 'wider is thicker');
+      const ntk = chart.series.find((x) => x.key.startsWith('ntk'))!;
+      assert.equal(ntk.endLabel, undefined, 'an infinite model needs no width label');
+    }
+  });
+
   test('widths of one model: narrower is lighter, the widest keeps the model colour', () => {
     assert.equal(shadeColor('#4e79a7', 1), '#4e79a7');
     const light = shadeColor('#4e79a7', 0);
