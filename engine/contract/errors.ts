@@ -55,6 +55,8 @@ export const errorCodes = {
   DATA_CSV_COLUMNS_MISMATCH: {},
   DATA_CSV_NOT_NUMERIC: {},
   DATA_CSV_MISSING_VALUE: {},
+  DATA_NPY_INVALID: {},
+  DATA_NPY_SHAPE_MISMATCH: {},
 } as const satisfies Record<string, { wire?: number; host?: string }>;
 
 type Table = typeof errorCodes;
