@@ -8,6 +8,7 @@ import { DataSpec } from '../experiment/experimentTypes';
 import { loadCsvDataset } from './csvDataset';
 import { loadMnist } from './mnist';
 import { loadSynthetic } from './synthetic';
+import { loadNpyDataset } from './npyDataset';
 import { Dataset, throwIfCancelled } from './datasetTypes';
 import { holdOutValidation } from './validationSplit';
 
@@ -28,5 +29,7 @@ async function loadSource(spec: DataSpec, seed: number, signal: AbortSignal | un
       return loadCsvDataset(spec, seed, signal);
     case 'synthetic':
       return loadSynthetic(spec, seed);
+    case 'npy':
+      return loadNpyDataset(spec, seed, signal);
   }
 }

@@ -8,14 +8,9 @@
  */
 import { Rng } from '../util/rng';
 import type { Matrix } from '../util/matrix';
+import { pickRows } from './rows';
 import { validationCount } from './sources';
 import type { Dataset } from './datasetTypes';
-
-function pick(m: Matrix, indices: Int32Array): Matrix {
-  const data = m.data instanceof Float64Array ? new Float64Array(indices.length * m.cols) : new Float32Array(indices.length * m.cols);
-  indices.forEach((r, i) => data.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols));
-  return { rows: indices.length, cols: m.cols, data };
-}
 
 /** The dataset with round(fraction * train) training points moved to `validation` (train keeps its order otherwise). */
 export function holdOutValidation(dataset: Dataset, fraction: number, seed: number): Dataset {
@@ -31,10 +26,10 @@ export function holdOutValidation(dataset: Dataset, fraction: number, seed: numb
   const labels = (l: Int32Array | null, rows: Int32Array) => (l ? Int32Array.from(rows, (r) => l[r]) : null);
   return {
     ...dataset,
-    xTrain: pick(dataset.xTrain, train),
-    yTrain: pick(dataset.yTrain, train),
+    xTrain: pickRows(dataset.xTrain, train),
+    yTrain: pickRows(dataset.yTrain, train),
     labelsTrain: labels(dataset.labelsTrain, train),
-    validation: { x: pick(dataset.xTrain, validation), y: pick(dataset.yTrain, validation), labels: labels(dataset.labelsTrain, validation) },
+    validation: { x: pickRows(dataset.xTrain, validation), y: pickRows(dataset.yTrain, validation), labels: labels(dataset.labelsTrain, validation) },
     description: `${dataset.description}; ${held} of the ${n} training points held out for validation (seed ${seed})`,
   };
 }

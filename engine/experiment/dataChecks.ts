@@ -6,6 +6,7 @@ import { DataSpec } from './experimentTypes';
 import { CheckContext, INVALID } from './check';
 import { ValidationHost } from './validationHost';
 import { checkReferencedFile, readReferencedText } from './files';
+import { checkNpy } from './npyChecks';
 import { MNIST_INPUT_DIM, findColumn, inspectCsvText, mnistAvailable } from '../data/sources';
 
 /** What later checks need to know about the data. `outputs` null: not known without loading it. */
@@ -33,6 +34,7 @@ export function checkData(raw: unknown, filePath: string, host: ValidationHost, 
   if (d.source === 'mnist') return checkMnist(d, ctx);
   if (d.source === 'synthetic') return checkSynthetic(d, ctx);
   if (d.source === 'csv') return checkCsv(d, filePath, host, ctx);
+  if (d.source === 'npy') return checkNpy(d, filePath, host, ctx);
   return null;
 }
 

