@@ -41,6 +41,8 @@ export const diagnosticCodes = {
   'invalid-sweep': 'A sweep that is not a mapping of setting paths to non-empty lists of numbers, strings or booleans.',
   'invalid-sweep-path': 'A sweep key that is not the dotted path of a setting that can be swept.',
   'select-needs-validation': 'select chooses a best point by a validation metric, but data.validation holds out no points.',
+  'npy-invalid': 'A .npy data file that does not read: not a .npy file, an unsupported dtype or layout, or cut short.',
+  'npy-shape-mismatch': 'The .npy files of a data set do not agree in their number of rows, or have a shape data cannot use.',
   'select-needs-classes': 'select.metric validationAccuracy on data with regression targets.',
   'unused-key': 'Warning: a key that has no effect where it is (for example samples on a model whose method is not adam).',
   'conflicting-learning-rate': 'Warning: a model sets learningRate and its optimizer sets another; the optimizer\'s wins.',

@@ -130,7 +130,8 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
   // Steps done per job: progress sums them, so it counts every job in flight.
   const stepsDone = new Map<string, number>();
   let doneSteps = 0;
-  const costs = planCosts(plan, experiment, { train: dataset.xTrain.rows, test: dataset.xTest.rows, inputDim: dataset.inputDim, outputs: dataset.outputs });
+  const shape = contexts[0].dataset;
+  const costs = planCosts(plan, experiment, { train: shape.xTrain.rows, test: shape.xTest.rows, inputDim: shape.inputDim, outputs: shape.outputs });
   const totalWork = [...costs.values()].reduce((a, b) => a + b, 0);
   let doneWork = 0;
   const setSteps = (job: Job, step: number) => {
