@@ -6,11 +6,11 @@
  * Run: npm run build && node dist-test/bench/finiteTrainStep.js [steps]
  */
 import * as tf from '@tensorflow/tfjs';
-import { applyNetwork, toVariables } from '../engine/nn/network';
+import { applyNetwork, toVariables } from '../engine/nn/finiteNetwork';
 import { finiteParams } from '../engine/train/finite';
 import { useBackend } from '../engine/backend';
 import { loadDataset } from '../engine/data/dataset';
-import type { Experiment, FiniteModelSpec, Network } from '../engine/experiment/types';
+import type { Experiment, FiniteModelSpec, Network } from '../engine/experiment/experimentTypes';
 import { trainFinite } from '../engine/train/finite';
 import type { TrainContext } from '../engine/run/trainer';
 

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackendName, isBackendName, useBackend } from '../engine/backend';
 import { loadMnist } from '../engine/data/mnist';
-import { Network } from '../engine/experiment/types';
+import { Network } from '../engine/experiment/experimentTypes';
 import { computeKernels } from '../engine/kernels/analytic';
 import { Matrix, matrix } from '../engine/util/matrix';
 import { readNpy, writeNpy } from '../engine/util/npy';

@@ -18,9 +18,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { loadDataset } from '../engine/data/dataset';
 import { loadMnist } from '../engine/data/mnist';
-import { nodeValidationHost } from '../engine/experiment/host';
+import { nodeValidationHost } from '../engine/experiment/validationHost';
 import { validateExperiment } from '../engine/experiment/validate';
 import { writeNpy } from '../engine/util/npy';
+import { errorMessage } from '../engine/contract/errors';
 
 interface Row {
   row: string;
@@ -348,6 +349,6 @@ export function printTable(rows: Row[]): void {
 }
 
 main().catch((error) => {
-  console.error(`research-scale bench failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`research-scale bench failed: ${errorMessage(error)}`);
   process.exit(1);
 });

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
-import { IwlError } from './util/errors';
+import { IwlError } from './util/iwlError';
 import { errorMessage } from './contract/errors';
 
 export const backendNames = ['wasm', 'cpu', 'tensorflow', 'webgpu'] as const;

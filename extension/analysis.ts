@@ -5,9 +5,9 @@
  */
 import { statSync } from 'node:fs';
 import { validateExperiment } from '../engine/experiment/validate';
-import { nodeValidationHost, type ValidationHost } from '../engine/experiment/host';
+import { nodeValidationHost, type ValidationHost } from '../engine/experiment/validationHost';
 import { formatOf, parseSource, type SourceNode } from '../engine/experiment/parse';
-import type { Diagnostic, Experiment, Range } from '../engine/experiment/types';
+import type { Diagnostic, DiagnosticFix, Experiment, Range } from '../engine/experiment/experimentTypes';
 
 export interface AnalyzableDocument {
   uri: string;
@@ -38,6 +38,13 @@ export function modelKeysOf(root: SourceNode | null): ModelKey[] {
   const models = root.entries.find((e) => e.key === 'models')?.value;
   if (!models || models.kind !== 'map') return [];
   return models.entries.map((e) => ({ name: e.key, range: e.keyRange }));
+}
+
+/** The fix of the analysed diagnostic with this code and range (what an editor's diagnostic refers to), if it has one. */
+export function fixOf(diagnostics: readonly Diagnostic[], code: string, range: Range): DiagnosticFix | null {
+  const same = (a: Range): boolean =>
+    a.start.line === range.start.line && a.start.character === range.start.character && a.end.line === range.end.line && a.end.character === range.end.character;
+  return diagnostics.find((d) => d.code === code && d.fix && same(d.range))?.fix ?? null;
 }
 
 /**

@@ -10,17 +10,18 @@ import { AnalysisCache } from './analysis';
 import { isExperimentFile } from './experimentFiles';
 import { asAnalyzable } from './diagnostics';
 import { latestEntriesOf, latestRunOf } from './runStore';
-import { formatFigure, formatPercent, modelFiguresText, progressText, runOutcomeText } from './lensText';
+import { formatFigure, formatPercent, modelFiguresText, progressText, runOutcomeText } from './format';
 import type { RunIndex } from './runIndex';
-import type { ActiveRun, RunManager } from './runManager';
+import { progressOf, type ActiveRun, type RunManager } from './runManager';
 import { commandIds } from './commandIds';
+import { RefreshTimer } from './coalesce';
 
 const lensRefreshMs = 500;
 
 export class ExperimentCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();
   private readonly subscriptions: vscode.Disposable[] = [];
-  private throttle: NodeJS.Timeout | null = null;
+  private readonly repaint = new RefreshTimer(() => this.emitter.fire());
   readonly onDidChangeCodeLenses = this.emitter.event;
 
   constructor(
@@ -38,11 +39,7 @@ export class ExperimentCodeLensProvider implements vscode.CodeLensProvider, vsco
 
   /** While a run streams, lenses repaint at most every 500 ms. */
   private refreshSoon(): void {
-    if (this.throttle) return;
-    this.throttle = setTimeout(() => {
-      this.throttle = null;
-      this.emitter.fire();
-    }, lensRefreshMs);
+    this.repaint.soon(lensRefreshMs);
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
@@ -104,7 +101,7 @@ export class ExperimentCodeLensProvider implements vscode.CodeLensProvider, vsco
   }
 
   dispose(): void {
-    if (this.throttle) clearTimeout(this.throttle);
+    this.repaint.dispose();
     for (const s of this.subscriptions) s.dispose();
   }
 }
@@ -116,7 +113,7 @@ function stopCommand(run: ActiveRun): vscode.Command {
 function activeTitle(run: ActiveRun): string {
   if (run.state === 'starting') return 'Starting the engine';
   if (!run.totalSteps) return 'Loading data';
-  return `Running ${progressText({ doneSteps: run.doneSteps, totalSteps: run.totalSteps, jobId: run.currentJob, elapsedSeconds: (Date.now() - run.startedAt.getTime()) / 1000 })}`;
+  return `Running ${progressText(progressOf(run))}`;
 }
 
 /** "step 120: test loss 0.0523, acc 84.0%" from the job of this model that logged last. */

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { AnalysisCache, type AnalyzableDocument } from './analysis';
 import { isExperimentFile } from './experimentFiles';
-import type { Diagnostic } from '../engine/experiment/types';
+import type { Diagnostic } from '../engine/experiment/experimentTypes';
 
 export const debounceMs = 300;
 

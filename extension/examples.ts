@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { experimentStem, isExperimentFile } from './experimentFiles';
+import { experimentStem, experimentSuffix, isExperimentFile } from './experimentFiles';
 
 export interface ExampleInfo {
   /** File name, e.g. "quickstart.iwl.yaml". */
@@ -45,14 +45,13 @@ export interface CopiedExample {
 /**
  * Copies `file` from `examplesDir` into `targetDir`, never overwriting: an existing name gets a
  * numbered one (quickstart-2.iwl.yaml). CSV files the experiment reads by a relative `data/...`
- * path come along unless the workspace already has a file there. A JSON example's `$schema`
- * pointing into the repository is dropped (the extension registers the schema for *.iwl.json).
+ * path come along unless the workspace already has a file there. Examples name no `$schema`:
+ * the extension registers the schema for *.iwl.json, and a path would not resolve in a copy.
  */
 export function copyExample(examplesDir: string, file: string, targetDir: string): CopiedExample {
   const source = join(examplesDir, file);
   if (!existsSync(source)) throw new Error(`no example named ${file} in ${examplesDir}`);
-  let text = readFileSync(source, 'utf8');
-  if (file.endsWith('.json')) text = text.replace(/^\s*"\$schema"\s*:\s*"\.\.\/[^"]*",?\s*\n/m, '');
+  const text = readFileSync(source, 'utf8');
   const experimentFile = freeName(targetDir, file);
   mkdirSync(targetDir, { recursive: true });
   writeFileSync(experimentFile, text);
@@ -70,9 +69,10 @@ export function copyExample(examplesDir: string, file: string, targetDir: string
 
 function freeName(dir: string, file: string): string {
   if (!existsSync(join(dir, file))) return join(dir, file);
-  const match = /^(.*?)(\.iwl\.\w+)$/.exec(basename(file))!;
+  const name = basename(file);
+  const suffix = experimentSuffix(name);
   for (let i = 2; ; i++) {
-    const candidate = join(dir, `${match[1]}-${i}${match[2]}`);
+    const candidate = join(dir, `${experimentStem(name)}-${i}${suffix}`);
     if (!existsSync(candidate)) return candidate;
   }
 }

@@ -4,11 +4,14 @@
  * labels all go through these.
  */
 
+/** The endings of an experiment file; package.json's activation event, languages and JSON schema name the same (tested). */
+export const EXPERIMENT_FILE_EXTENSIONS = ['.iwl.yaml', '.iwl.yml', '.iwl.json'] as const;
+
 /** The suffix of an experiment file, case-insensitive. */
-export const EXPERIMENT_FILE_SUFFIX = /\.iwl\.(ya?ml|json)$/i;
+export const EXPERIMENT_FILE_SUFFIX = new RegExp(`(${EXPERIMENT_FILE_EXTENSIONS.map((e) => e.replace(/\./g, '\\.')).join('|')})$`, 'i');
 
 /** The same files as a workspace glob (findFiles, document selectors). */
-export const EXPERIMENT_FILE_GLOB = '**/*.iwl.{yaml,yml,json}';
+export const EXPERIMENT_FILE_GLOB = `**/*.iwl.{${EXPERIMENT_FILE_EXTENSIONS.map((e) => e.slice('.iwl.'.length)).join(',')}}`;
 
 export function isExperimentFile(fileName: string): boolean {
   return EXPERIMENT_FILE_SUFFIX.test(fileName);
@@ -17,4 +20,9 @@ export function isExperimentFile(fileName: string): boolean {
 /** "quickstart" from "quickstart.iwl.yaml" (a name without the suffix is returned as it is). */
 export function experimentStem(fileName: string): string {
   return fileName.replace(EXPERIMENT_FILE_SUFFIX, '');
+}
+
+/** ".iwl.yaml" from "quickstart.iwl.yaml" as written; "" when the name has none. */
+export function experimentSuffix(fileName: string): string {
+  return EXPERIMENT_FILE_SUFFIX.exec(fileName)?.[0] ?? '';
 }

@@ -11,6 +11,8 @@ import { resolveEngineLaunch } from './engineLaunch';
 import { RunManager } from './runManager';
 import { RunIndex } from './runIndex';
 import { ExperimentCodeLensProvider } from './codeLenses';
+import { ExperimentCodeActionProvider } from './codeActions';
+import { registerYamlLanguage } from './yamlLanguage';
 import { RunsTreeProvider } from './runsTree';
 import { ResultsDocuments } from './resultsView';
 import { PanelManager } from './panels/panelManager';
@@ -80,6 +82,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       [{ scheme: 'file', pattern: EXPERIMENT_FILE_GLOB }],
       lenses,
     ),
+    vscode.languages.registerCodeActionsProvider(
+      [{ scheme: 'file', pattern: EXPERIMENT_FILE_GLOB }],
+      new ExperimentCodeActionProvider(cache),
+      ExperimentCodeActionProvider.metadata,
+    ),
+    ...registerYamlLanguage(),
     ...registerCommands({ output, cache, diagnostics, client, runs, index, results, panels }),
     runs.onDidFinish(() => index.schedule(0)),
     runs.onDidChange((run) => void vscode.commands.executeCommand('setContext', 'infiniteWidthLab.running', run !== null)),

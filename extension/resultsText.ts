@@ -4,8 +4,9 @@
  */
 import type { RunSummaryEntry } from '../engine/contract/records';
 import type { StoredRun } from './runStore';
-import { formatFigure, formatPercent } from './lensText';
+import { formatFigure, formatPercent } from './format';
 import { formatDuration } from '../engine/contract/durations';
+import { runTitle } from './runTitles';
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -18,10 +19,6 @@ function table(header: string[], rows: string[][]): string {
 function describeTraining(e: RunSummaryEntry): string {
   if (e.kind === 'infinite') return `${e.method ?? '?'} (${e.optimizer})`;
   return `${e.optimizer}${e.trainable && e.trainable !== 'all' ? `, ${e.trainable}` : ''}`;
-}
-
-export function runTitle(run: StoredRun): string {
-  return `${run.summary?.experiment || run.manifest?.experiment || run.experimentKey} · ${run.startedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`;
 }
 
 export function summaryMarkdown(run: StoredRun): string {

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { listRuns, type StoredExperiment, type StoredRun } from './runStore';
 import { resultsRoots, section } from './settings';
+import { CoalescedRefresh, RefreshTimer } from './coalesce';
 
 export interface IndexedExperiment extends StoredExperiment {
   root: string;
@@ -16,9 +17,15 @@ export class RunIndex implements vscode.Disposable {
   private watchers: vscode.Disposable[] = [];
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly emitter = new vscode.EventEmitter<void>();
-  private pending: NodeJS.Timeout | null = null;
-  private refreshing: Promise<void> | null = null;
-  private again = false;
+  private readonly timer = new RefreshTimer(() => void this.refresh());
+  private readonly reader = new CoalescedRefresh(
+    async () => {
+      const roots = resultsRoots();
+      const lists = await Promise.all(roots.map(async (root) => (await listRuns(root, this.isLive)).map((e) => ({ ...e, root }))));
+      this.experiments = lists.flat();
+    },
+    () => this.emitter.fire(),
+  );
   readonly onDidChange = this.emitter.event;
 
   constructor(private readonly isLive: (dir: string) => boolean) {
@@ -49,30 +56,12 @@ export class RunIndex implements vscode.Disposable {
 
   /** Re-reads after `delayMs` (several changes in a burst read once). */
   schedule(delayMs = 200): void {
-    if (this.pending) clearTimeout(this.pending);
-    this.pending = setTimeout(() => {
-      this.pending = null;
-      void this.refresh();
-    }, delayMs);
+    this.timer.restart(delayMs);
   }
 
-  async refresh(): Promise<void> {
-    if (this.refreshing) {
-      this.again = true;
-      return this.refreshing;
-    }
-    this.refreshing = (async () => {
-      do {
-        this.again = false;
-        const roots = resultsRoots();
-        const lists = await Promise.all(roots.map(async (root) => (await listRuns(root, this.isLive)).map((e) => ({ ...e, root }))));
-        this.experiments = lists.flat();
-      } while (this.again);
-      this.emitter.fire();
-    })().finally(() => {
-      this.refreshing = null;
-    });
-    return this.refreshing;
+  /** Re-reads now (a read already under way reads once more after it). */
+  refresh(): Promise<void> {
+    return this.reader.request();
   }
 
   private watch(): void {
@@ -88,7 +77,7 @@ export class RunIndex implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (this.pending) clearTimeout(this.pending);
+    this.timer.dispose();
     for (const w of this.watchers) w.dispose();
     for (const s of this.subscriptions) s.dispose();
   }

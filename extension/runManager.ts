@@ -1,16 +1,24 @@
 /**
  * The run in progress, as the host knows it: started through the engine client, followed through
  * its progress batches, ended exactly once. One run at a time (the engine trains on one thread).
+ * It holds the live run's records (every metric point, every finished job's entry) as the engine
+ * sent them: the panels' snapshots of a live run come from here (panels/panelFeeds.ts).
  * When the engine could not finish a run itself (it died, or was killed so that Stop takes effect
  * within a second), the run's summary.json gets its final status here. Plain Node: no 'vscode'.
  */
 import { Emitter, type Event } from 'vscode-jsonrpc/node';
 import { resolve } from 'node:path';
 import type { JobOutcome, MetricPoint, PlannedJob, RunProgressParams } from '../engine/contract/protocol';
+import type { JobSummary } from '../engine/contract/records';
 import { EngineClient, EngineError, type RunEnd } from './engineClient';
 import { markRunEnded, newRunFolder } from './runStore';
 import { errorMessage } from '../engine/contract/errors';
 import { formatDuration } from '../engine/contract/durations';
+import { RunEta } from '../engine/contract/eta';
+import type { ProgressState } from './format';
+
+/** A finished job's entry with how long it took (summary.json's `seconds`). */
+export type TimedJobSummary = JobSummary & { seconds: number };
 
 export interface ActiveRun {
   runId: string;
@@ -29,9 +37,29 @@ export interface ActiveRun {
   /** The last logged point of each job. */
   latest: Map<string, MetricPoint>;
   finishedJobs: JobOutcome[];
+  /** Every metric point of the run so far, in the order the engine sent them. */
+  records: MetricPoint[];
+  /** The finished jobs' entries (summary.json's runs[] without files, with the job's seconds), in plan order as summary.json keeps them. */
+  entries: TimedJobSummary[];
   /** The last batch's sequence number (-1 before the first). */
   lastSeq: number;
   cancelRequestedAt: number | null;
+  /** The work done (steps weighted by job cost) and the ETA at the last progress batch; null before one. */
+  work: { done: number; total: number; remainingSeconds: number | null; at: number } | null;
+  eta: RunEta;
+}
+
+/** What the status bar, lenses, views and notification show of a run in progress. */
+export function progressOf(run: ActiveRun, now = Date.now()): ProgressState {
+  const w = run.work;
+  const remainingSeconds = w && w.remainingSeconds !== null ? Math.max(0, w.remainingSeconds - (now - w.at) / 1000) : w ? null : undefined;
+  return {
+    doneSteps: run.doneSteps,
+    totalSteps: run.totalSteps,
+    jobId: run.currentJob,
+    elapsedSeconds: (now - run.startedAt.getTime()) / 1000,
+    ...(w ? { workFraction: w.total > 0 ? Math.min(1, w.done / w.total) : 0, remainingSeconds } : {}),
+  };
 }
 
 export interface FinishedRun {
@@ -102,8 +130,12 @@ export class RunManager {
       startedJobs: new Set(),
       latest: new Map(),
       finishedJobs: [],
+      records: [],
+      entries: [],
       lastSeq: -1,
       cancelRequestedAt: null,
+      work: null,
+      eta: new RunEta(),
     };
     this.current = run;
     this.changeEmitter.fire(run);
@@ -167,14 +199,23 @@ export class RunManager {
       run.startedJobs.add(id);
       this.log(`run ${run.runId}: ${id} started`);
     }
-    for (const point of batch.metrics) run.latest.set(point.id, point);
+    for (const point of batch.metrics) {
+      run.latest.set(point.id, point);
+      run.records.push(point);
+    }
     if (batch.progress) {
       run.doneSteps = batch.progress.doneSteps;
       run.totalSteps = batch.progress.totalSteps;
       run.currentJob = batch.progress.jobId;
+      const { doneWork, totalWork } = batch.progress;
+      if (doneWork !== undefined && totalWork !== undefined) {
+        const now = Date.now();
+        run.work = { done: doneWork, total: totalWork, remainingSeconds: run.eta.remaining(doneWork, totalWork, (now - run.startedAt.getTime()) / 1000), at: now };
+      }
     }
     for (const outcome of batch.jobsFinished) {
       run.finishedJobs.push(outcome);
+      addInPlanOrder(run, { ...outcome.summary, seconds: outcome.seconds });
       const f = outcome.final;
       const figures = f ? `, step ${f.step}: test loss ${f.testLoss.toPrecision(4)}${f.testAccuracy !== undefined ? `, accuracy ${(f.testAccuracy * 100).toFixed(1)}%` : ''}` : '';
       this.log(`run ${run.runId}: ${outcome.id} ${outcome.status} in ${formatDuration(outcome.seconds)}${figures}${outcome.error ? `: ${outcome.error}` : ''}`);
@@ -199,4 +240,15 @@ export class RunManager {
     this.finishEmitter.fire({ run, end, cancelLatencyMs });
     this.changeEmitter.fire(null);
   }
+}
+
+/** Adds a finished job's entry where the plan puts it (parallel jobs finish in any order). */
+function addInPlanOrder(run: ActiveRun, entry: TimedJobSummary): void {
+  const place = (id: string) => {
+    const i = run.jobs.findIndex((j) => j.id === id);
+    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+  };
+  const at = run.entries.findIndex((e) => place(e.id) > place(entry.id));
+  if (at < 0) run.entries.push(entry);
+  else run.entries.splice(at, 0, entry);
 }

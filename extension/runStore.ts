@@ -22,6 +22,7 @@ import {
   type RunSummaryEntry,
   type StoredRunStatus,
 } from '../engine/contract/records';
+import { csvCell } from '../webview/textEscapes';
 
 export interface StoredRun {
   dir: string;
@@ -196,11 +197,7 @@ export function deleteRun(resultsRoot: string, dir: string): void {
 /** metrics.jsonl as CSV: one row per logged point, the columns every record can have. */
 export function metricsCsv(jsonl: string): string {
   const columns: (keyof MetricLine)[] = ['id', 'model', 'width', 'seed', 'step', 'trainLoss', 'testLoss', 'testAccuracy', 'rmseToLimit', 'elapsedSeconds'];
-  const cell = (v: unknown): string => {
-    if (v === null || v === undefined) return '';
-    const s = String(v);
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
+  const cell = (v: unknown): string => (v === null || v === undefined ? '' : csvCell(String(v)));
   const rows = readMetricsJsonl(jsonl).map((r) => columns.map((c) => cell(r[c])).join(','));
   return [columns.join(','), ...rows].join('\n') + '\n';
 }

@@ -6,10 +6,12 @@ import * as vscode from 'vscode';
 import type { RunSummaryEntry } from '../engine/contract/records';
 import type { StoredRun } from './runStore';
 import type { IndexedExperiment, RunIndex } from './runIndex';
-import type { ActiveRun, RunManager } from './runManager';
-import { formatFigure, formatPercent, progressText } from './lensText';
+import { progressOf, type ActiveRun, type RunManager } from './runManager';
+import { formatFigure, formatPercent, progressText } from './format';
 import { commandIds } from './commandIds';
+import { RefreshTimer } from './coalesce';
 import { formatDuration } from '../engine/contract/durations';
+import { experimentNameOf } from './runTitles';
 
 export type RunsNode =
   | { kind: 'experiment'; experiment: IndexedExperiment; showRoot: boolean }
@@ -39,7 +41,7 @@ export function figuresOf(entry: { final: { testLoss: number; testAccuracy?: num
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<RunsNode | undefined>();
   private readonly subscriptions: vscode.Disposable[] = [];
-  private throttle: NodeJS.Timeout | null = null;
+  private readonly repaint = new RefreshTimer(() => this.emitter.fire(undefined));
   readonly onDidChangeTreeData = this.emitter.event;
 
   constructor(
@@ -49,13 +51,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     this.subscriptions.push(
       this.emitter,
       index.onDidChange(() => this.emitter.fire(undefined)),
-      runs.onDidChange(() => {
-        if (this.throttle) return;
-        this.throttle = setTimeout(() => {
-          this.throttle = null;
-          this.emitter.fire(undefined);
-        }, 1000);
-      }),
+      // While a run streams, the tree repaints at most once a second.
+      runs.onDidChange(() => this.repaint.soon(1000)),
     );
   }
 
@@ -93,7 +90,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         const seconds = run.summary?.seconds;
         const parts: string[] = [run.status];
         if (active && active.totalSteps) {
-          parts.push(progressText({ doneSteps: active.doneSteps, totalSteps: active.totalSteps, jobId: null, elapsedSeconds: (Date.now() - active.startedAt.getTime()) / 1000 }));
+          parts.push(progressText({ ...progressOf(active), jobId: null }));
         } else if (seconds !== undefined && run.status !== 'interrupted') parts.push(formatDuration(seconds));
         if (run.summary?.backend) parts.push(run.summary.backend);
         if (run.manifest?.onlyModels?.length) parts.push(run.manifest.onlyModels.join(', '));
@@ -102,7 +99,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         item.iconPath = icon(name, color);
         item.contextValue = `run.${run.status}`;
         const tip = new vscode.MarkdownString(undefined, true);
-        tip.appendMarkdown(`**${run.summary?.experiment ?? run.experimentKey}**, ${run.status}\n\n`);
+        tip.appendMarkdown(`**${experimentNameOf(run)}**, ${run.status}\n\n`);
         if (run.error) tip.appendText(`${run.error}\n\n`);
         if (run.manifest?.gitCommit) tip.appendText(`git ${run.manifest.gitCommit.slice(0, 10)}${run.manifest.gitDirty ? ' (uncommitted changes)' : ''}\n\n`);
         tip.appendText(run.dir);
@@ -143,7 +140,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 
   dispose(): void {
-    if (this.throttle) clearTimeout(this.throttle);
+    this.repaint.dispose();
     for (const s of this.subscriptions) s.dispose();
   }
 }

@@ -1,8 +1,8 @@
 /** The status bar item: the engine's state, and the run in progress with its progress and ETA. */
 import * as vscode from 'vscode';
 import type { EngineClient } from './engineClient';
-import type { RunManager } from './runManager';
-import { progressText } from './lensText';
+import { progressOf, type RunManager } from './runManager';
+import { progressText } from './format';
 import { commandIds } from './commandIds';
 
 export class EngineStatusBar implements vscode.Disposable {
@@ -31,7 +31,7 @@ export class EngineStatusBar implements vscode.Disposable {
     this.item.command = commandIds.showLog;
     if (run) {
       const progress = run.totalSteps
-        ? progressText({ doneSteps: run.doneSteps, totalSteps: run.totalSteps, jobId: run.currentJob, elapsedSeconds: (Date.now() - run.startedAt.getTime()) / 1000 })
+        ? progressText(progressOf(run))
         : run.state === 'starting'
           ? 'starting the engine'
           : 'loading data';

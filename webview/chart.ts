@@ -6,9 +6,12 @@
  * it), and exports (PNG from the canvas; SVG, CSV, JSON from the same shaped data).
  */
 import uPlot from 'uplot';
-import { extent, formatValue, lastValue, type ChartModel, type ChartSeries } from './chartData';
+import { extent, lastValue, type ChartModel, type ChartSeries } from './chartData';
+import { formatValue } from './chartFormat';
+import { withAlpha, type Theme } from './palette';
 import { decimate, nearestIndex } from './decimate';
 import { Throttled } from './throttle';
+import { spreadLabels } from './endLabels';
 import { chartCsv, chartJson, chartSvg, fileStem } from './exportData';
 import type { ExportFormat } from './protocol';
 import { button, checkbox, el, uniqueId, type Toggle } from './ui';
@@ -28,35 +31,20 @@ export interface ChartEvents {
   export(fileName: string, format: ExportFormat, encoding: 'base64' | 'utf8', data: string): void;
 }
 
-export interface Theme {
-  foreground: string;
-  background: string;
-  grid: string;
-  fontFamily: string;
-  key: string;
-}
-
-export function readTheme(): Theme {
-  const css = getComputedStyle(document.body);
-  const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
-  const foreground = v('--vscode-editor-foreground', '#cccccc');
-  const background = v('--vscode-editor-background', '#1e1e1e');
-  const grid = v('--vscode-editorWidget-border', 'rgba(128,128,128,0.35)');
-  const fontFamily = v('--vscode-font-family', 'sans-serif');
-  return { foreground, background, grid, fontFamily, key: [foreground, background, grid, fontFamily].join('|') };
-}
-
-function withAlpha(hex: string, alpha: number): string {
-  const c = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-  return `rgba(${c[0]},${c[1]},${c[2]},${alpha})`;
-}
-
 interface Slot {
   series: ChartSeries;
   line: number;
   low?: number;
   high?: number;
   toggle: Toggle;
+  value: HTMLElement;
+}
+
+/** One series' legend entry: kept across rebuilds of the plot, so streaming never empties the legend. */
+interface LegendEntry {
+  toggle: Toggle;
+  swatch: HTMLElement;
+  name: HTMLElement;
   value: HTMLElement;
 }
 
@@ -75,6 +63,7 @@ export class LineChart {
   private plot: uPlot | null = null;
   private signature = '';
   private slots: Slot[] = [];
+  private readonly entries = new Map<string, LegendEntry>();
   private model: ChartModel | null = null;
   private view: ChartView | null = null;
   private fullRange: [number, number] | null = null;
@@ -180,7 +169,7 @@ export class LineChart {
     if (!model || !view) return;
     (this.element.querySelector('h3') as HTMLElement).textContent = model.title;
     this.plotHost.setAttribute('aria-label', `${model.title}: ${model.series.length} series over ${model.x.length} ${model.xLabel} values. Arrow keys step through the points.`);
-    const signature = [model.series.map((s) => `${s.key}:${s.low ? 'b' : ''}:${s.label}:${s.color}:${s.dash}:${s.strokeWidth}:${s.points}`).join(','), view.logY, model.logX, !!view.percent, this.theme.key].join('#');
+    const signature = [model.series.map((s) => `${s.key}:${s.low ? 'b' : ''}:${s.label}:${s.color}:${s.dash}:${s.strokeWidth}:${s.points}:${s.endLabel ?? ''}`).join(','), view.logY, model.logX, !!view.percent, this.theme.key].join('#');
     if (signature !== this.signature) this.build(model, view, signature);
     // Same series, new arrays (a snapshot replaces the store; a column may be reallocated): the
     // legend, the read-out and the exports read the slots, so they must hold this model's series.
@@ -224,7 +213,6 @@ export class LineChart {
   private build(model: ChartModel, view: ChartView, signature: string): void {
     this.plot?.destroy();
     this.signature = signature;
-    this.legend.replaceChildren();
     this.slots = [];
     const t = this.theme;
     const font = `11px ${t.fontFamily}`;
@@ -250,16 +238,12 @@ export class LineChart {
         series.push({ label: `${s.label} max`, stroke: 'transparent', width: 0, points: { show: false }, spanGaps: true });
         bands.push({ series: [slot.high, slot.low], fill: withAlpha(s.color, 0.18) });
       }
-      const swatch = el('span', { className: s.dash ? 'swatch dashed' : 'swatch' });
-      swatch.style.borderColor = s.color;
-      const value = el('span', { className: 'value' });
-      const name = el('span', { text: s.label });
-      const label = el('span', { className: 'entry' }, [swatch, name, value]);
-      slot.value = value;
-      slot.toggle = checkbox(label, !view.hidden.has(s.key), (on) => this.events.toggle(s.key, on), name);
-      this.legend.append(slot.toggle.element);
+      const entry = this.legendEntry(s, view);
+      slot.value = entry.value;
+      slot.toggle = entry.toggle;
       this.slots.push(slot as Slot);
     }
+    this.placeLegend(model.series);
     const axis = (label: string, format: (v: number | null) => string): uPlot.Axis => ({
       label,
       stroke: t.foreground,
@@ -302,9 +286,81 @@ export class LineChart {
           },
         ],
         setCursor: [(u) => this.showValues(u.cursor.idx ?? null)],
+        draw: [(u) => this.drawEndLabels(u)],
       },
     };
     this.plot = new uPlot(options, [[]], this.plotHost);
+  }
+
+  /** "w64", "w512" at the right ends of the visible lines that carry one, in each line's colour. */
+  private drawEndLabels(u: uPlot): void {
+    const ratio = window.devicePixelRatio || 1;
+    const ends: { text: string; color: string; x: number; y: number }[] = [];
+    for (const slot of this.slots) {
+      const text = slot.series.endLabel;
+      if (!text || !u.series[slot.line]?.show) continue;
+      const ys = u.data[slot.line] as (number | null)[];
+      let i = ys.length - 1;
+      while (i >= 0 && (ys[i] === null || !Number.isFinite(ys[i] as number))) i--;
+      if (i < 0) continue;
+      const x = u.valToPos(u.data[0][i] as number, 'x', true);
+      const y = u.valToPos(ys[i] as number, 'y', true);
+      if (Number.isFinite(x) && Number.isFinite(y)) ends.push({ text, color: slot.series.color, x, y });
+    }
+    if (ends.length === 0) return;
+    const { left, top, width, height } = u.bbox;
+    const size = 10 * ratio;
+    const placed = spreadLabels(ends.map((e) => e.y - size * 0.6), size * 1.1, top + size / 2, top + height - size / 2);
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.font = `${size}px ${this.theme.fontFamily}`;
+    ctx.textBaseline = 'middle';
+    ends.forEach((e, k) => {
+      const w = ctx.measureText(e.text).width;
+      // Right of a line that stops inside the plot (a run still streaming), else just inside the right edge.
+      const inside = e.x + 4 * ratio + w <= left + width;
+      ctx.textAlign = inside ? 'left' : 'right';
+      ctx.fillStyle = e.color;
+      ctx.fillText(e.text, inside ? e.x + 4 * ratio : e.x - 2 * ratio, placed[k]);
+    });
+    ctx.restore();
+  }
+
+  /** The series' legend entry: the one it had (restyled where its colour, dash or label changed), or a new one. */
+  private legendEntry(s: ChartSeries, view: ChartView): LegendEntry {
+    let entry = this.entries.get(s.key);
+    if (!entry) {
+      const swatch = el('span');
+      const value = el('span', { className: 'value' });
+      const name = el('span');
+      const label = el('span', { className: 'entry' }, [swatch, name, value]);
+      const toggle = checkbox(label, !view.hidden.has(s.key), (on) => this.events.toggle(s.key, on), name);
+      entry = { toggle, swatch, name, value };
+      this.entries.set(s.key, entry);
+    }
+    const className = s.dash ? 'swatch dashed' : 'swatch';
+    if (entry.swatch.className !== className) entry.swatch.className = className;
+    if (entry.swatch.style.borderColor !== s.color) entry.swatch.style.borderColor = s.color;
+    const thickness = `${Math.max(2, Math.round(s.strokeWidth * 2))}px`;
+    if (entry.swatch.style.borderTopWidth !== thickness) entry.swatch.style.borderTopWidth = thickness;
+    if (entry.name.textContent !== s.label) entry.name.textContent = s.label;
+    return entry;
+  }
+
+  /** Puts the entries in the series' order, moving only what is out of place and dropping the gone. */
+  private placeLegend(series: ChartSeries[]): void {
+    const keep = new Set(series.map((s) => s.key));
+    for (const [key, entry] of this.entries) {
+      if (keep.has(key)) continue;
+      entry.toggle.element.remove();
+      this.entries.delete(key);
+    }
+    let at: Element | null = this.legend.firstElementChild;
+    for (const s of series) {
+      const element = this.entries.get(s.key)!.toggle.element;
+      if (element === at) at = at.nextElementSibling;
+      else this.legend.insertBefore(element, at);
+    }
   }
 
   private applyHidden(hidden: ReadonlySet<string>): void {

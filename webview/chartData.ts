@@ -9,16 +9,12 @@
  *     --decimate (decimate.ts)--> at most two drawn points per pixel column (drawing only)
  *
  * Missing values are NaN inside the typed arrays (a step one seed has not logged yet, a metric a
- * job does not log); they become gaps when drawn and empty cells when exported.
+ * job does not log); they become gaps when drawn and empty cells when exported. Colours come
+ * from palette.ts; metric names, legend labels and printed figures from chartFormat.ts.
  */
 import type { MetricName, MetricPoint } from './protocol';
-
-export const metricLabels: Record<MetricName, string> = {
-  trainLoss: 'Train loss',
-  testLoss: 'Test loss',
-  testAccuracy: 'Test accuracy',
-  rmseToLimit: 'Gap to the limit (test RMSE)',
-};
+import { colorFor, colorLayout, strokeFor, widthRank } from './palette';
+import { groupLabel, metricLabels } from './chartFormat';
 
 /** A growable float64 column. */
 class Column {
@@ -70,8 +66,10 @@ export class JobSeries {
 }
 
 /**
- * Every job's points of one run, appended as they stream. A point whose step is not after the
- * job's last one is dropped: a snapshot read from disk and the deltas that follow may overlap.
+ * Every job's points of one run, appended as they stream. The host sends each point exactly once
+ * (a snapshot of its run store, then the points after it: extension/panels/feedRouter.ts), so a
+ * job's steps only grow; a point whose step is not after its job's last one would break that
+ * order, is refused and counted in `refused` (the run panel reports it to the host's log).
  * Also keeps the sorted union of all steps, the x axis every chart of the run shares.
  */
 export class MetricStore {
@@ -87,8 +85,10 @@ export class MetricStore {
   /** Bumped on every change, so views can skip work when nothing changed. */
   version = 0;
   points = 0;
+  /** Points refused because their step was not after their job's last one. */
+  refused = 0;
 
-  /** Appends points; returns how many were new. */
+  /** Appends points; returns how many were taken. */
   append(points: readonly MetricPoint[]): number {
     let added = 0;
     for (const p of points) {
@@ -98,7 +98,10 @@ export class MetricStore {
         job = new JobSeries(p.id, p.model, p.width ?? null, p.seed ?? null);
         this.jobs.set(p.id, job);
       }
-      if (p.step <= job.lastStep) continue;
+      if (p.step <= job.lastStep) {
+        this.refused++;
+        continue;
+      }
       job.push(p);
       added++;
       if (!this.unionSet.has(p.step)) {
@@ -141,14 +144,16 @@ export function pointOfJobId(id: string, model: string): string {
     .join(' ');
 }
 
-/** "sgd w64", "ntk (∞)", "adam lr=0.01 w512": the legend key and label of one model at one width (and sweep point). */
-export function groupKey(model: string, width: number | null, point = ''): string {
-  return `${model}|${width === null ? 'inf' : width}${point ? `|${point}` : ''}`;
+/** A finite series' stroke and end label by its width among its model's widths (infinite models: 1.5 px, no label). */
+function widthStyle(widths: Map<string, number[]>, model: string, width: number | null): { strokeWidth: number; endLabel?: string } {
+  if (width === null) return { strokeWidth: 1.5 };
+  const several = (widths.get(model)?.length ?? 0) > 1;
+  return several ? { strokeWidth: strokeFor(widthRank(widths, model, width)), endLabel: `w${width}` } : { strokeWidth: 1.5 };
 }
 
-export function groupLabel(model: string, width: number | null, point = ''): string {
-  const name = point ? `${model} ${point}` : model;
-  return width === null ? `${name} (∞)` : `${name} w${width}`;
+/** "sgd w64", "ntk (∞)", "adam lr=0.01 w512": the legend key of one model at one width (and sweep point). */
+export function groupKey(model: string, width: number | null, point = ''): string {
+  return `${model}|${width === null ? 'inf' : width}${point ? `|${point}` : ''}`;
 }
 
 export interface ChartSeries {
@@ -158,8 +163,10 @@ export interface ChartSeries {
   color: string;
   /** Infinite-width models and reference lines are dashed. */
   dash: boolean;
-  /** Stroke width in CSS pixels (the overlay's baseline is thicker). */
+  /** Stroke width in CSS pixels (the overlay's baseline is thicker; a family's narrower widths thinner). */
   strokeWidth: number;
+  /** Written at the line's right end ("w512") where a model has several widths, so each line says its width whatever its shade. */
+  endLabel?: string;
   /** Draw a marker at every point (sparse series such as width sweeps). */
   points: boolean;
   /** Aligned with the chart's x; NaN where missing. Band mode: the mean over seeds. */
@@ -219,48 +226,6 @@ export function aggregateColumns(columns: Float64Array[], length: number): { mea
   const max = new Float64Array(length);
   aggregateInto(columns, 0, length, mean, min, max);
   return { mean, min, max };
-}
-
-// Categorical palette (Tableau 10): readable on the dark and the light VS Code themes.
-const palette = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
-
-export function modelColor(index: number): string {
-  return palette[((index % palette.length) + palette.length) % palette.length];
-}
-
-/**
- * One hue per model; within a finite model, narrower widths lighter and the widest at full
- * colour, so a sweep reads as approaching its (dashed) limit. `rank` in [0, 1], 1 the widest.
- */
-export function shadeColor(hex: string, rank: number): string {
-  const mix = 0.55 * (1 - Math.min(1, Math.max(0, rank)));
-  const c = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-  const toward = c.map((v) => Math.round(v + (200 - v) * mix));
-  return `#${toward.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
-}
-
-/** Models in order of first appearance; widths per model ascending. */
-function layout(jobs: Iterable<{ model: string; width: number | null }>): { models: string[]; widths: Map<string, number[]> } {
-  const models: string[] = [];
-  const widths = new Map<string, number[]>();
-  for (const j of jobs) {
-    if (!widths.has(j.model)) {
-      models.push(j.model);
-      widths.set(j.model, []);
-    }
-    const list = widths.get(j.model)!;
-    if (j.width !== null && !list.includes(j.width)) list.push(j.width);
-  }
-  for (const list of widths.values()) list.sort((a, b) => a - b);
-  return { models, widths };
-}
-
-export function colorFor(models: string[], widths: Map<string, number[]>, model: string, width: number | null): string {
-  const base = modelColor(Math.max(0, models.indexOf(model)));
-  if (width === null) return base;
-  const list = widths.get(model) ?? [];
-  const rank = list.length <= 1 ? 1 : list.indexOf(width) / (list.length - 1);
-  return shadeColor(base, rank);
 }
 
 export interface ShapeOptions {
@@ -365,7 +330,7 @@ export class MetricShaper {
     const n = x.length;
     const metric = this.metric;
     // Colours from every job of the run, so a model keeps its colour in every chart.
-    const { models, widths } = layout(this.store.jobs.values());
+    const { models, widths } = colorLayout(this.store.jobs.values());
     const jobs = [...this.store.jobs.values()].filter((j) => this.jobs.get(j.id)!.any);
     const series: ChartSeries[] = [];
     const smooth = (v: Float64Array) => (options.smoothing > 0 ? ema(v, options.smoothing) : v);
@@ -377,7 +342,7 @@ export class MetricShaper {
           label: j.width === null ? groupLabel(j.model, null, j.point) : `${groupLabel(j.model, j.width, j.point)} s${j.seed}`,
           color: colorFor(models, widths, j.model, j.width),
           dash: j.width === null,
-          strokeWidth: 1.5,
+          ...widthStyle(widths, j.model, j.width),
           points: false,
           raw,
           smoothed: smooth(raw),
@@ -414,7 +379,7 @@ export class MetricShaper {
           label: groupLabel(first.model, first.width, first.point) + (list.length > 1 ? ` (mean of ${list.length} seeds)` : ''),
           color: colorFor(models, widths, first.model, first.width),
           dash: first.width === null,
-          strokeWidth: 1.5,
+          ...widthStyle(widths, first.model, first.width),
           points: false,
           raw,
           smoothed: smooth(raw),
@@ -492,13 +457,4 @@ export function extent(values: ArrayLike<number>): [number, number] | null {
 export function lastValue(x: ArrayLike<number>, values: ArrayLike<number>): { x: number; value: number } | null {
   for (let i = values.length - 1; i >= 0; i--) if (!Number.isNaN(values[i])) return { x: x[i], value: values[i] };
   return null;
-}
-
-/** A figure as the panels print it: 4 significant digits, exponent form for the very small or large. */
-export function formatValue(v: number | null | undefined, percent = false): string {
-  if (v === null || v === undefined || Number.isNaN(v)) return '—';
-  if (percent) return `${(v * 100).toFixed(1)}%`;
-  const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
-  return Number(v.toPrecision(4)).toString();
 }

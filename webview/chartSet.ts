@@ -5,7 +5,8 @@
  * zoom windows. Each frame's drawing is measured with performance.measure('iwl-draw'), which the
  * benchmark reads.
  */
-import { LineChart, readTheme, type ChartEvents, type ChartView, type Theme } from './chart';
+import { LineChart, type ChartEvents, type ChartView } from './chart';
+import { readTheme, type Theme } from './palette';
 import type { PanelContext } from './host';
 
 /** Drawing time one animation frame may take before the remaining charts wait for the next frame. */
@@ -134,7 +135,7 @@ export class ChartSet {
         if (performance.now() - start > frameBudgetMs) break;
       }
     } catch (error) {
-      this.ctx.host.log('error', `drawing the charts failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      this.ctx.host.logError('drawing the charts failed', error);
       for (const c of this.charts.values()) if (c.needsRender) c.render();
     }
     const end = performance.now();

@@ -9,7 +9,9 @@
  * from an earlier step and would not compare.
  */
 import type { JobEntry, MetricName } from './protocol';
-import { colorFor, ema, groupLabel, metricLabels, modelColor, shapeMetricChart, type ChartModel, type ChartSeries, type MetricStore } from './chartData';
+import { ema, shapeMetricChart, type ChartModel, type ChartSeries, type MetricStore } from './chartData';
+import { colorFor, modelColor } from './palette';
+import { groupLabel, metricLabels } from './chartFormat';
 
 export type FinalMetric = 'trainLoss' | 'testLoss' | 'testAccuracy';
 

@@ -6,7 +6,7 @@
  * final train/test loss and accuracy. Rebuilt from each snapshot (the host sends one when a job
  * of a live run finishes).
  */
-import { formatValue } from './chartData';
+import { formatValue } from './chartFormat';
 import { ChartSet } from './chartSet';
 import { gapChart, gapVsWidth, modelTable, widthSweepChart, type FinalMetric, type ModelRow } from './comparisonData';
 import { fileStem, tableCsv } from './exportData';

@@ -4,12 +4,10 @@
  * (uPlot draws on a canvas; the PNG comes from that canvas in chart.ts). Pure string builders,
  * tested in Node.
  */
-import { extent, forLogAxis, formatValue, type ChartModel, type ChartSeries } from './chartData';
+import { extent, forLogAxis, type ChartModel, type ChartSeries } from './chartData';
+import { formatValue } from './chartFormat';
 import { decimate } from './decimate';
-
-function csvCell(v: string): string {
-  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
+import { csvCell, escapeMarkup } from './textEscapes';
 
 function num(v: number): string {
   return Number.isNaN(v) ? '' : String(v);
@@ -92,10 +90,6 @@ export function logTicks(lo: number, hi: number, base = 10): number[] {
   return out;
 }
 
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
 export interface SvgOptions {
   width: number;
   height: number;
@@ -157,10 +151,10 @@ export function chartSvg(m: ChartModel, o: SvgOptions): string {
   const f = (v: number) => v.toFixed(1);
 
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${o.width}" height="${totalH}" viewBox="0 0 ${o.width} ${totalH}" font-family="${esc(o.fontFamily)}" font-size="${font}">`);
-  parts.push(`<title>${esc(m.title)}</title>`);
-  parts.push(`<rect width="100%" height="100%" fill="${esc(o.background)}"/>`);
-  parts.push(`<text x="${left}" y="18" fill="${esc(o.foreground)}" font-size="13" font-weight="600">${esc(m.title)}</text>`);
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${o.width}" height="${totalH}" viewBox="0 0 ${o.width} ${totalH}" font-family="${escapeMarkup(o.fontFamily)}" font-size="${font}">`);
+  parts.push(`<title>${escapeMarkup(m.title)}</title>`);
+  parts.push(`<rect width="100%" height="100%" fill="${escapeMarkup(o.background)}"/>`);
+  parts.push(`<text x="${left}" y="18" fill="${escapeMarkup(o.foreground)}" font-size="13" font-weight="600">${escapeMarkup(m.title)}</text>`);
 
   const xTicks = m.logX ? logTicks(x0, x1, 2) : linearTicks(x0, x1);
   const yTicks = o.logY ? logTicks(y0, y1, 10) : linearTicks(y0, y1);
@@ -169,18 +163,18 @@ export function chartSvg(m: ChartModel, o: SvgOptions): string {
   for (const t of xTicks) {
     const x = f(sx(t));
     grid.push(`M${x} ${top}V${top + plotH}`);
-    labels.push(`<text x="${x}" y="${top + plotH + 14}" text-anchor="middle">${esc(formatValue(t))}</text>`);
+    labels.push(`<text x="${x}" y="${top + plotH + 14}" text-anchor="middle">${escapeMarkup(formatValue(t))}</text>`);
   }
   for (const t of yTicks) {
     const y = f(sy(t));
     grid.push(`M${left} ${y}H${left + plotW}`);
-    labels.push(`<text x="${left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${esc(formatValue(t))}</text>`);
+    labels.push(`<text x="${left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeMarkup(formatValue(t))}</text>`);
   }
-  parts.push(`<path d="${grid.join('')}" stroke="${esc(o.grid)}" stroke-width="1" fill="none"/>`);
-  parts.push(`<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="${esc(o.foreground)}" stroke-opacity="0.5"/>`);
-  parts.push(`<g fill="${esc(o.foreground)}">${labels.join('')}</g>`);
-  parts.push(`<text x="${left + plotW / 2}" y="${top + plotH + 32}" text-anchor="middle" fill="${esc(o.foreground)}">${esc(m.xLabel)}${m.logX ? ' (log scale)' : ''}</text>`);
-  parts.push(`<text transform="translate(14 ${top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="${esc(o.foreground)}">${esc(m.yLabel)}${o.logY ? ' (log scale)' : ''}</text>`);
+  parts.push(`<path d="${grid.join('')}" stroke="${escapeMarkup(o.grid)}" stroke-width="1" fill="none"/>`);
+  parts.push(`<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="${escapeMarkup(o.foreground)}" stroke-opacity="0.5"/>`);
+  parts.push(`<g fill="${escapeMarkup(o.foreground)}">${labels.join('')}</g>`);
+  parts.push(`<text x="${left + plotW / 2}" y="${top + plotH + 32}" text-anchor="middle" fill="${escapeMarkup(o.foreground)}">${escapeMarkup(m.xLabel)}${m.logX ? ' (log scale)' : ''}</text>`);
+  parts.push(`<text transform="translate(14 ${top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="${escapeMarkup(o.foreground)}">${escapeMarkup(m.yLabel)}${o.logY ? ' (log scale)' : ''}</text>`);
 
   parts.push(`<defs><clipPath id="plot"><rect x="${left}" y="${top}" width="${plotW}" height="${plotH}"/></clipPath></defs>`);
   parts.push('<g clip-path="url(#plot)">');
@@ -194,7 +188,7 @@ export function chartSvg(m: ChartModel, o: SvgOptions): string {
       let upper: string[] = [];
       let lower: string[] = [];
       const flush = () => {
-        if (upper.length > 1) parts.push(`<polygon points="${upper.join(' ')} ${lower.reverse().join(' ')}" fill="${esc(s.color)}" fill-opacity="0.18" stroke="none"/>`);
+        if (upper.length > 1) parts.push(`<polygon points="${upper.join(' ')} ${lower.reverse().join(' ')}" fill="${escapeMarkup(s.color)}" fill-opacity="0.18" stroke="none"/>`);
         upper = [];
         lower = [];
       };
@@ -224,8 +218,8 @@ export function chartSvg(m: ChartModel, o: SvgOptions): string {
       if (s.points) marks.push(`<circle cx="${f(sx(x))}" cy="${f(sy(v))}" r="3"/>`);
     }
     const dash = s.dash ? ' stroke-dasharray="6 4"' : '';
-    parts.push(`<path d="${path.join('')}" fill="none" stroke="${esc(s.color)}" stroke-width="${s.strokeWidth}"${dash}><title>${esc(s.label)}</title></path>`);
-    if (marks.length) parts.push(`<g fill="${esc(s.color)}">${marks.join('')}</g>`);
+    parts.push(`<path d="${path.join('')}" fill="none" stroke="${escapeMarkup(s.color)}" stroke-width="${s.strokeWidth}"${dash}><title>${escapeMarkup(s.label)}</title></path>`);
+    if (marks.length) parts.push(`<g fill="${escapeMarkup(s.color)}">${marks.join('')}</g>`);
   }
   parts.push('</g>');
 
@@ -236,8 +230,8 @@ export function chartSvg(m: ChartModel, o: SvgOptions): string {
     const x = left + col * 230;
     const y = legendTop + row * 16 + 8;
     const dash = s.dash ? ' stroke-dasharray="6 4"' : '';
-    parts.push(`<path d="M${x} ${y}H${x + 22}" stroke="${esc(s.color)}" stroke-width="${Math.max(2, s.strokeWidth)}"${dash}/>`);
-    parts.push(`<text x="${x + 28}" y="${y}" dominant-baseline="middle" fill="${esc(o.foreground)}">${esc(s.label.length > 36 ? s.label.slice(0, 35) + '…' : s.label)}</text>`);
+    parts.push(`<path d="M${x} ${y}H${x + 22}" stroke="${escapeMarkup(s.color)}" stroke-width="${Math.max(2, s.strokeWidth)}"${dash}/>`);
+    parts.push(`<text x="${x + 28}" y="${y}" dominant-baseline="middle" fill="${escapeMarkup(o.foreground)}">${escapeMarkup(s.label.length > 36 ? s.label.slice(0, 35) + '…' : s.label)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n') + '\n';

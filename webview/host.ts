@@ -45,6 +45,11 @@ export class Host {
   log(level: 'info' | 'error', message: string): void {
     this.post({ type: 'log', level, message: message.slice(0, 8000) });
   }
+
+  /** An unexpected error for the host's log, with its stack (the panels' own formatting: they import no engine code). */
+  logError(what: string, error: unknown): void {
+    this.log('error', `${what}: ${errorText(error, true)}`);
+  }
 }
 
 export interface PanelContext {
@@ -55,4 +60,9 @@ export interface PanelContext {
   dirs: string[];
   persist(): void;
   announce(text: string): void;
+}
+
+/** An error's message (or, with `stack`, its stack) as one string, whatever was thrown. */
+export function errorText(error: unknown, stack = false): string {
+  return error instanceof Error ? (stack ? error.stack ?? error.message : error.message) : String(error);
 }

@@ -3,13 +3,13 @@
  * model and width), one run pinned as the baseline (solid and thicker; the others dashed), and a
  * table of final values with their change against the baseline.
  */
-import { MetricStore, formatValue } from './chartData';
+import { MetricStore } from './chartData';
+import { formatValue, metricLabels } from './chartFormat';
 import { ChartSet } from './chartSet';
 import { overlayChart, overlayTable, type OverlayRun } from './comparisonData';
 import { fileStem, tableCsv } from './exportData';
 import type { PanelContext } from './host';
 import { metricNames, type DeltaMessage, type MetricName, type SnapshotMessage } from './protocol';
-import { metricLabels } from './chartData';
 import { button, dropdown, el, type Choice } from './ui';
 import { smoothingChoices } from './runView';
 

@@ -7,7 +7,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './panel.css';
 import { ComparisonView } from './comparisonView';
-import { Host, type PanelContext } from './host';
+import { errorText, Host, type PanelContext } from './host';
 import { OverlayView } from './overlayView';
 import { panelViewTypes, type PanelKind, type ToPanel } from './protocol';
 import { RunView } from './runView';
@@ -74,7 +74,7 @@ function start(): void {
       }
       if (message?.type === 'delta') performance.measure('iwl-message', { start, end: performance.now() });
     } catch (error) {
-      host.log('error', `panel ${kind}: handling ${message?.type ?? 'a message'} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      host.logError(`panel ${kind}: handling ${message?.type ?? 'a message'} failed`, error);
     }
   });
   host.post({ type: 'ready' });
@@ -84,6 +84,6 @@ try {
   start();
 } catch (error) {
   const app = document.getElementById('app');
-  if (app) app.textContent = `This panel could not start: ${error instanceof Error ? error.message : String(error)}`;
+  if (app) app.textContent = `This panel could not start: ${errorText(error)}`;
   throw error;
 }

@@ -26,7 +26,7 @@ export type PanelKind = keyof typeof panelViewTypes;
 export type MetricPoint = MetricLine;
 
 /** A finished job's final figures: an entry of summary.json's runs[], with its duration. */
-export type JobEntry = JobSummary & { seconds?: number | null };
+export type JobEntry = JobSummary & { seconds?: number };
 
 /** The run store's status of a run (engine/contract/records.ts). */
 export type RunStatus = StoredRunStatus;

@@ -101,7 +101,7 @@ export class RunView {
   delta(message: DeltaMessage): void {
     if (!this.run || message.dir !== this.run.dir) return;
     this.all.push(...message.records);
-    this.store.append(this.picked(message.records));
+    this.take(this.picked(message.records));
     if (message.status !== this.run.status) this.ctx.announce(`The run is ${message.status}.`);
     this.run.status = message.status;
     this.run.progress = message.progress;
@@ -126,8 +126,16 @@ export class RunView {
   private rebuild(): void {
     this.store = new MetricStore();
     this.shapers.clear();
-    this.store.append(this.picked(this.all));
+    this.take(this.picked(this.all));
     showFocus(this.focusNote, this.ctx, () => this.focusJobs());
+  }
+
+  /** Appends points; the host sends each once, so a refused one is a host bug worth a log line. */
+  private take(records: readonly MetricPoint[]): void {
+    const before = this.store.refused;
+    this.store.append(records);
+    const refused = this.store.refused - before;
+    if (refused) this.ctx.host.log('error', `run panel: ${refused} point${refused === 1 ? ' was' : 's were'} not after their job's last step (sent twice or out of order) and were not drawn`);
   }
 
   /** The status line: at once for a snapshot or a change of status, else a few times a second while points stream. */

@@ -4,7 +4,9 @@
  * line per model (and per width and other swept setting, when they vary too). Pure; tested in Node.
  */
 import type { JobEntry } from './protocol';
-import { colorFor, metricLabels, type ChartModel, type ChartSeries } from './chartData';
+import type { ChartModel, ChartSeries } from './chartData';
+import { metricLabels } from './chartFormat';
+import { colorFor } from './palette';
 import { alignSparse, sparseSeries, type FinalMetric } from './comparisonData';
 
 export const widthAxis = 'width';

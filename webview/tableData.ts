@@ -14,7 +14,7 @@
  * `select`), no row is marked.
  */
 import type { BestPoint, SweepPoint } from '../engine/contract/records';
-import { formatValue } from './chartData';
+import { formatValue } from './chartFormat';
 import type { JobEntry, MetricPoint } from './protocol';
 
 export type Figure = 'trainLoss' | 'testLoss' | 'testAccuracy' | 'validationLoss' | 'validationAccuracy' | 'rmseToLimit' | 'seconds';

@@ -5,7 +5,7 @@
  * one. Selected rows open in the run panel or the comparison panel. While the run streams, running
  * jobs show their latest figures (deltas) and finished jobs their final ones (a snapshot per job).
  */
-import { formatValue } from './chartData';
+import { formatValue } from './chartFormat';
 import { fileStem, tableCsv } from './exportData';
 import type { PanelContext } from './host';
 import type { DeltaMessage, MetricPoint, RunData, SnapshotMessage, TableUiState } from './protocol';

@@ -2,7 +2,7 @@
  * `iwl`: the engine, headless. Dispatches to one command module per verb and turns every
  * failure into a one-line message and an exit code (never a stack trace, unless IWL_DEBUG=1).
  */
-import { IwlError } from '../util/errors';
+import { IwlError } from '../util/iwlError';
 import { errorMessage } from '../contract/errors';
 import { CliCommand, CliIo, ExitCode } from './io';
 import { validateCommand } from './validateCommand';
@@ -10,9 +10,12 @@ import { kernelCommand } from './kernelCommand';
 import { schemaCommand } from './schemaCommand';
 import { backendsCommand } from './backendsCommand';
 import { runCommand } from './runCommand';
+import { tableCommand } from './tableCommand';
+import { mergeCommand } from './mergeCommand';
+import { slurmCommand } from './slurmCommand';
 import { version } from '../version';
 
-const commands: CliCommand[] = [runCommand, validateCommand, kernelCommand, schemaCommand, backendsCommand];
+const commands: CliCommand[] = [runCommand, mergeCommand, slurmCommand, validateCommand, tableCommand, kernelCommand, schemaCommand, backendsCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

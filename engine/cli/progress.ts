@@ -2,9 +2,11 @@
  * Progress on stderr: a redrawn bar with ETA on a terminal, plain lines otherwise (logs, CI, pipes).
  */
 import { formatDuration } from '../contract/durations';
+import { RunEta } from '../contract/eta';
 
 export interface ProgressSink {
-  update(done: number, total: number, label: string): void;
+  /** `work`: the steps weighted by each job's cost; the percentage and ETA follow it when given. */
+  update(done: number, total: number, label: string, work?: { done: number; total: number }): void;
   line(message: string): void;
   done(): void;
 }
@@ -23,16 +25,18 @@ export function createProgress(stream: NodeJS.WritableStream & { isTTY?: boolean
   let drawn = false;
   const tty = Boolean(stream.isTTY);
 
-  const describe = (done: number, total: number) => {
-    const fraction = total > 0 ? Math.min(1, done / total) : 0;
-    const remaining = estimateRemaining(done, total, (now() - started) / 1000);
+  const eta = new RunEta();
+  const describe = (done: number, total: number, work?: { done: number; total: number }) => {
+    const elapsed = (now() - started) / 1000;
+    const fraction = work && work.total > 0 ? Math.min(1, work.done / work.total) : total > 0 ? Math.min(1, done / total) : 0;
+    const remaining = work ? eta.remaining(work.done, work.total, elapsed) : estimateRemaining(done, total, elapsed);
     return { fraction, eta: remaining === null ? '?' : formatDuration(remaining) };
   };
 
   return {
-    update(done, total, label) {
+    update(done, total, label, work) {
       if (options.quiet) return;
-      const { fraction, eta } = describe(done, total);
+      const { fraction, eta } = describe(done, total, work);
       const t = now();
       if (tty) {
         if (t - lastDraw < 100 && done < total) return;

@@ -1,6 +1,6 @@
 /**
  * One table of error codes for the engine, the wire and the host. A code's name is what an
- * engine IwlError carries (engine/util/errors.ts; `iwl` prints it: "error DATA_CSV_SYNTAX: ...").
+ * engine IwlError carries (engine/util/iwlError.ts; `iwl` prints it: "error DATA_CSV_SYNTAX: ...").
  * `wire` is the JSON-RPC ResponseError.code the engine answers a request with (beside JSON-RPC's
  * own codes); `host` is the kind of the host's EngineError (extension/engineClient.ts). A code has
  * the names of the places it reaches: a refused request all three, the host's own start and
@@ -10,7 +10,7 @@
  */
 export const errorCodes = {
   // --- A request the engine refuses (engine/main.ts).
-  /** The experiment file has errors; the response's `data` is `Diagnostic[]`-shaped (engine/experiment/types.ts). */
+  /** The experiment file has errors; the response's `data` is `Diagnostic[]`-shaped (engine/experiment/experimentTypes.ts). */
   INVALID_EXPERIMENT: { wire: -32001, host: 'invalid-experiment' },
   /** The backend cannot start (the message says why); also an IwlError of engine/backend.ts. */
   BACKEND_UNAVAILABLE: { wire: -32002, host: 'backend-unavailable' },
@@ -55,6 +55,16 @@ export const errorCodes = {
   DATA_CSV_COLUMNS_MISMATCH: {},
   DATA_CSV_NOT_NUMERIC: {},
   DATA_CSV_MISSING_VALUE: {},
+  DATA_NPY_INVALID: {},
+  DATA_NPY_SHAPE_MISMATCH: {},
+
+  // --- Sharded runs and Slurm (engine/run/mergeShards.ts, engine/cli/slurmCommand.ts).
+  /** A folder given to `iwl merge` is not a shard folder, or its records do not read. */
+  SHARD_FOLDER: {},
+  /** Shard folders of different runs (shard count, experiment file or plan), or one shard twice. */
+  SHARD_MISMATCH: {},
+  /** `sbatch` could not be run or refused the script. */
+  SLURM_FAILED: {},
 } as const satisfies Record<string, { wire?: number; host?: string }>;
 
 type Table = typeof errorCodes;

@@ -10,10 +10,10 @@
  * engine to stop; the host kills the engine if it has not finished within a second.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { EndStatus, JobKind, MetricRecord } from './records';
+import type { EndStatus, JobKind, JobSummary, MetricRecord } from './records';
 
 /** Bumped on any incompatible change; `initialize` fails when host and engine disagree. */
-export const protocolVersion = 1;
+export const protocolVersion = 2;
 
 /*
  * A refused request fails with a ResponseError whose code is a `wire` code of the one error table
@@ -102,6 +102,8 @@ export interface JobOutcome {
   final: MetricPoint | null;
   seconds: number;
   error?: string;
+  /** The job's entry as summary.json's runs[] records it (without files and timing): what the host's run store holds for panels. */
+  summary: JobSummary;
 }
 
 /**
@@ -117,7 +119,7 @@ export interface RunProgressParams {
   metrics: MetricPoint[];
   jobsFinished: JobOutcome[];
   /** The latest step position; null when no step happened in this batch. */
-  progress: { jobId: string; step: number; doneSteps: number; totalSteps: number } | null;
+  progress: { jobId: string; step: number; doneSteps: number; totalSteps: number; doneWork?: number; totalWork?: number } | null;
   logs: string[];
 }
 

@@ -18,12 +18,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IwlError } from '../util/errors';
+import { IwlError } from '../util/iwlError';
 import { errorMessage } from '../contract/errors';
 import { decodeMnistCompact, mnistCompactFileName, type MnistClassDigits } from './mnistCompact';
 import { Rng } from '../util/rng';
 import { MNIST_CLASS_COUNTS, MNIST_INPUT_DIM, mnistAvailable } from './sources';
-import { Dataset, oneHot, throwIfCancelled } from './types';
+import { Dataset, oneHot, throwIfCancelled } from './datasetTypes';
 
 /** One digit class as the package exposes it: `raw` holds `length` digits of 784 pixels back to back. */
 export interface MnistPackageDigit {

@@ -20,10 +20,10 @@
  * with probability noise (so 0 <= noise <= 1), by one of the other classes chosen uniformly; inputs
  * keep their cluster, so noise = 0 is a clean task and noise = 1 - 1/k leaves no signal.
  */
-import { IwlError } from '../util/errors';
+import { IwlError } from '../util/iwlError';
 import { Matrix } from '../util/matrix';
 import { Rng } from '../util/rng';
-import { Dataset, oneHot } from './types';
+import { Dataset, oneHot } from './datasetTypes';
 
 export interface SyntheticSpec {
   kind: 'teacher' | 'sine' | 'gaussians';

@@ -4,10 +4,12 @@
  * are replaced by INVALID so later checks can skip them. Every problem becomes a diagnostic that
  * names the key path and the bad value and points at the offending node.
  */
-import { Diagnostic, Range } from './types';
+import { Diagnostic, DiagnosticFix, Range } from './experimentTypes';
+import type { DiagnosticCode } from './diagnosticCodes';
 import { SourceMap, SourceNode } from './parse';
 import { ArraySchema, DiscriminatedSchema, MapSchema, NumberSchema, ObjectSchema, Schema, StringSchema, TaggedSchema, describe, describeNumber } from './schemaDsl';
-import { didYouMean } from './suggest';
+import { didYouMean, suggest } from './suggest';
+import { FixSource, replaceNumberFix, replaceWordFix } from './fixes';
 
 export const INVALID: unique symbol = Symbol('invalid');
 export type Invalid = typeof INVALID;
@@ -31,12 +33,21 @@ export class CheckContext {
   readonly nodes = new Map<string, SourceNode>();
   readonly keyRanges = new Map<string, Range>();
 
-  error(code: string, path: string, message: string, range: Range): void {
-    this.diagnostics.push({ code, severity: 'error', message: `${label(path)}: ${message}`, range });
+  /** `source`: the checked text, which the edits of renaming and layer fixes need; without it they are left out. */
+  constructor(readonly source?: FixSource) {}
+
+  error(code: DiagnosticCode, path: string, message: string, range: Range, fix?: DiagnosticFix): void {
+    this.diagnostics.push({ code, severity: 'error', message: `${label(path)}: ${message}`, range, ...(fix ? { fix } : {}) });
   }
 
-  warn(code: string, path: string, message: string, range: Range): void {
-    this.diagnostics.push({ code, severity: 'warning', message: `${label(path)}: ${message}`, range });
+  warn(code: DiagnosticCode, path: string, message: string, range: Range, fix?: DiagnosticFix): void {
+    this.diagnostics.push({ code, severity: 'warning', message: `${label(path)}: ${message}`, range, ...(fix ? { fix } : {}) });
+  }
+
+  /** The fix that renames the key or value at `range` to the near miss of `word` among `candidates`, if one is close. */
+  suggestionFix(range: Range, word: string, candidates: readonly string[], taken: readonly string[] = []): DiagnosticFix | undefined {
+    const near = suggest(word, candidates);
+    return this.source && near !== null && !taken.includes(near) ? replaceWordFix(this.source, range, near) : undefined;
   }
 
   /** The range of the value at `path`, else of its key, else of the nearest ancestor that exists. */
@@ -141,14 +152,14 @@ function wrongType(schema: Schema, node: SourceNode, path: string, ctx: CheckCon
 function checkNumber(schema: NumberSchema, node: SourceNode, path: string, ctx: CheckContext): number | Invalid {
   if (node.kind !== 'scalar' || typeof node.value !== 'number') return wrongType(schema, node, path, ctx);
   const v = node.value;
-  const bad = (code: string): Invalid => {
-    ctx.error(code, path, `must be ${describeNumber(schema)}, got ${Number.isNaN(v) ? 'NaN' : v}`, node.range);
+  const bad = (code: DiagnosticCode, fix?: DiagnosticFix): Invalid => {
+    ctx.error(code, path, `must be ${describeNumber(schema)}, got ${Number.isNaN(v) ? 'NaN' : v}`, node.range, fix);
     return INVALID;
   };
   if (!Number.isFinite(v)) return bad('out-of-range');
   if (schema.integer && !Number.isInteger(v)) return bad('not-integer');
-  if (schema.minimum !== undefined && v < schema.minimum) return bad('out-of-range');
-  if (schema.maximum !== undefined && v > schema.maximum) return bad('out-of-range');
+  if (schema.minimum !== undefined && v < schema.minimum) return bad('out-of-range', replaceNumberFix(node.range, schema.minimum, 'the minimum'));
+  if (schema.maximum !== undefined && v > schema.maximum) return bad('out-of-range', replaceNumberFix(node.range, schema.maximum, 'the maximum'));
   if (schema.exclusiveMinimum !== undefined && v <= schema.exclusiveMinimum) return bad('out-of-range');
   if (schema.exclusiveMaximum !== undefined && v >= schema.exclusiveMaximum) return bad('out-of-range');
   return v;
@@ -160,7 +171,7 @@ function checkString(schema: StringSchema, node: SourceNode, path: string, ctx: 
   if (schema.enum) {
     const names = Object.keys(schema.enum);
     if (!names.includes(v)) {
-      ctx.error('unknown-value', path, `must be ${describe(schema)}, got ${show(node)}${didYouMean(v, names)}`, node.range);
+      ctx.error('unknown-value', path, `must be ${describe(schema)}, got ${show(node)}${didYouMean(v, names)}`, node.range, ctx.suggestionFix(node.range, v, names));
       return INVALID;
     }
   }
@@ -197,7 +208,8 @@ function checkObject(schema: ObjectSchema, node: SourceNode, path: string, ctx: 
     const property = schema.properties[entry.key];
     if (!property) {
       if (schema.ignored?.includes(entry.key)) continue;
-      ctx.error('unknown-key', p, `unknown key${context}${didYouMean(entry.key, names)} (known keys: ${names.join(', ')})`, entry.keyRange);
+      const taken = map.entries.map((e) => e.key);
+      ctx.error('unknown-key', p, `unknown key${context}${didYouMean(entry.key, names)} (known keys: ${names.join(', ')})`, entry.keyRange, ctx.suggestionFix(entry.keyRange, entry.key, names, taken));
       continue;
     }
     out[entry.key] = checkNode(property, entry.value, p, ctx);
@@ -293,7 +305,7 @@ function checkDiscriminated(schema: DiscriminatedSchema, node: SourceNode, path:
       return INVALID;
     }
     if (!names.includes(v.value)) {
-      ctx.error('unknown-value', keyPath, `must be one of ${names.join(', ')}, got ${show(v)}${didYouMean(v.value, names)}`, v.range);
+      ctx.error('unknown-value', keyPath, `must be one of ${names.join(', ')}, got ${show(v)}${didYouMean(v.value, names)}`, v.range, ctx.suggestionFix(v.range, v.value, names));
       return INVALID;
     }
     variant = v.value;
@@ -307,7 +319,7 @@ function checkDiscriminated(schema: DiscriminatedSchema, node: SourceNode, path:
 function checkTagged(schema: TaggedSchema, node: SourceNode, path: string, ctx: CheckContext): TaggedValue | Invalid {
   const tags = Object.keys(schema.tags);
   const unknown = (name: string, range: Range): Invalid => {
-    ctx.error(schema.unknownCode, path, `unknown ${schema.noun} ${JSON.stringify(name)}${didYouMean(name, tags)} (known: ${tags.join(', ')})`, range);
+    ctx.error(schema.unknownCode, path, `unknown ${schema.noun} ${JSON.stringify(name)}${didYouMean(name, tags)} (known: ${tags.join(', ')})`, range, ctx.suggestionFix(range, name, tags));
     return INVALID;
   };
   if (node.kind === 'scalar' && typeof node.value === 'string') {

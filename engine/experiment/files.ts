@@ -3,7 +3,7 @@
  * existing file and must not leave the file's folder tree, also not through a symbolic link.
  */
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { ValidationHost } from './host';
+import { ValidationHost } from './validationHost';
 import { CheckContext } from './check';
 import { errorMessage } from '../contract/errors';
 
@@ -74,4 +74,31 @@ function safe<T>(f: () => T, fallback: T): T {
   } catch {
     return fallback;
   }
+}
+
+/** The host with each file's text read once (the points of a sweep read the same data files). */
+export function memoizedHost(host: ValidationHost): ValidationHost {
+  const texts = new Map<string, string>();
+  const prefixes = new Map<string, Uint8Array>();
+  const readPrefix = host.readPrefix?.bind(host);
+  return {
+    ...host,
+    ...(readPrefix
+      ? {
+          readPrefix(path: string, maxBytes: number): Uint8Array {
+            const key = `${maxBytes}:${path}`;
+            const known = prefixes.get(key) ?? readPrefix(path, maxBytes);
+            prefixes.set(key, known);
+            return known;
+          },
+        }
+      : {}),
+    readText(path: string): string {
+      const known = texts.get(path);
+      if (known !== undefined) return known;
+      const text = host.readText(path);
+      texts.set(path, text);
+      return text;
+    },
+  };
 }

@@ -4,12 +4,12 @@
  * The network gets the same checks as in experiment files; paths get the same file checks.
  * Never throws.
  */
-import { Diagnostic, Network } from './types';
+import { Diagnostic, Network } from './experimentTypes';
 import { formatOf, parseSource } from './parse';
 import { CheckContext, INVALID, checkNode, childPath } from './check';
 import { kernelSpecSchema } from './schema';
-import { ValidationHost } from './host';
-import { buildNetwork } from './network';
+import { ValidationHost } from './validationHost';
+import { buildNetwork } from './networkChecks';
 import { checkReferencedFile } from './files';
 import { internalError } from './validate';
 
@@ -35,13 +35,14 @@ export function validateKernelSpec(text: string, options: { filePath: string; ho
 }
 
 function validateUnguarded(text: string, options: { filePath: string; host: ValidationHost }): KernelSpecResult {
-  const parsed = parseSource(text, formatOf(options.filePath));
+  const format = formatOf(options.filePath);
+  const parsed = parseSource(text, format);
   const done = (spec: KernelSpec | null, extra: Diagnostic[] = []): KernelSpecResult => {
     const diagnostics = [...parsed.diagnostics, ...extra].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     return { spec: diagnostics.some((d) => d.severity === 'error') ? null : spec, diagnostics };
   };
   if (!parsed.root) return done(null);
-  const ctx = new CheckContext();
+  const ctx = new CheckContext({ lines: parsed.lines, format });
   const raw = checkNode(kernelSpecSchema, parsed.root, '', ctx);
   if (raw === INVALID) return done(null, ctx.diagnostics);
   const r = raw as Record<string, unknown>;

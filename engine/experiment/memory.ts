@@ -21,7 +21,7 @@
  * These are estimates of what must be live at once, not measurements; they err on the high side
  * by ignoring tiling (kernels are computed in tiles, but the full matrices are kept).
  */
-import { Experiment, ModelSpec } from './types';
+import { Experiment, ModelSpec } from './experimentTypes';
 import { architectureOf } from '../nn/architecture';
 
 export interface MemoryPart {

@@ -7,7 +7,8 @@
  */
 import { parseDocument, isAlias, isMap, isPair, isScalar, isSeq, visit, Node as YamlNode, Document } from 'yaml';
 import { parseTree, Node as JsonNode, ParseError } from 'jsonc-parser';
-import { Diagnostic, Position, Range } from './types';
+import { Diagnostic, Position, Range } from './experimentTypes';
+import type { DiagnosticCode } from './diagnosticCodes';
 import { errorMessage } from '../contract/errors';
 
 export interface SourceScalar {
@@ -70,6 +71,13 @@ export class LineIndex {
     return { line: lo, character: o - this.starts[lo] };
   }
 
+  /** The offset of a position (clamped to its line and to the text). */
+  offsetAt(position: Position): number {
+    const line = Math.max(0, Math.min(position.line, this.starts.length - 1));
+    const next = line + 1 < this.starts.length ? this.starts[line + 1] : this.text.length;
+    return Math.min(this.starts[line] + Math.max(0, position.character), next);
+  }
+
   range(start: number, end: number): Range {
     return { start: this.positionAt(start), end: this.positionAt(Math.max(start, end)) };
   }
@@ -91,7 +99,7 @@ export type DecodeResult = { text: string; diagnostic: null } | { text: null; di
  */
 export function decodeBytes(input: Uint8Array | Buffer): DecodeResult {
   const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-  const fail = (code: string, message: string, range: Range = fileStart): DecodeResult => ({
+  const fail = (code: DiagnosticCode, message: string, range: Range = fileStart): DecodeResult => ({
     text: null,
     diagnostic: { code, severity: 'error', message, range },
   });

@@ -2,7 +2,7 @@
  * The Markdown reference of experiment and kernel-spec files (docs/experiment-reference.md),
  * generated from schema.ts, plus the list of diagnostic codes. `iwl schema --markdown` prints it.
  */
-import { ObjectSchema, Schema, describe } from './schemaDsl';
+import { ObjectSchema, Schema, describe, describeDefault } from './schemaDsl';
 import { experimentSchema, kernelSpecSchema } from './schema';
 import { diagnosticCodes } from './diagnosticCodes';
 
@@ -106,14 +106,6 @@ function typeText(schema: Schema, queue: (schema: ObjectSchema, where: string) =
   }
 }
 
-function defaultText(schema: Schema, required: boolean): string {
-  if (required) return '**required**';
-  if (schema.defaultText) return schema.defaultText;
-  if ('default' in schema && schema.default !== undefined) return `\`${JSON.stringify(schema.default)}\``;
-  if (schema.type === 'object') return 'all defaults';
-  return '(none)';
-}
-
 function renderSection(section: Section, queue: (schema: ObjectSchema, where: string) => string): string[] {
   const s = section.schema;
   const lines = [`## ${s.title}`, '', s.description, ''];
@@ -127,7 +119,7 @@ function renderSection(section: Section, queue: (schema: ObjectSchema, where: st
   for (const [key, value] of keys) {
     let description = value.description;
     if (value.type === 'string' && value.enum) description += ' ' + Object.entries(value.enum).map(([n, d]) => `\`${n}\`: ${d}`).join(' ');
-    lines.push(`| \`${key}\` | ${cell(typeText(value, queue))} | ${cell(defaultText(value, s.required?.includes(key) ?? false))} | ${cell(description)} |`);
+    lines.push(`| \`${key}\` | ${cell(typeText(value, queue))} | ${cell(describeDefault(value, s.required?.includes(key) ?? false))} | ${cell(description)} |`);
   }
   return lines;
 }

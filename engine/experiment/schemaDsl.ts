@@ -3,6 +3,7 @@
  * written once (engine/experiment/schema.ts). The checker (check.ts), the JSON Schema generator
  * (jsonSchema.ts) and the Markdown reference (reference.ts) all read it, so they cannot disagree.
  */
+import type { DiagnosticCode } from './diagnosticCodes';
 
 interface Doc {
   description: string;
@@ -57,8 +58,8 @@ export interface MapSchema extends Doc {
   values: Schema;
   keyPattern?: { regex: string; says: string };
   /** Diagnostic codes for an empty mapping and for a name used twice. */
-  emptyCode: string;
-  duplicateCode: string;
+  emptyCode: DiagnosticCode;
+  duplicateCode: DiagnosticCode;
 }
 
 export interface ArraySchema extends Doc {
@@ -99,8 +100,8 @@ export interface TaggedSchema extends Doc {
   /** What a tag is called in messages, e.g. "layer". */
   noun: string;
   /** Diagnostic codes for an unknown name and for a value that is neither a name nor a one-key mapping. */
-  unknownCode: string;
-  invalidCode: string;
+  unknownCode: DiagnosticCode;
+  invalidCode: DiagnosticCode;
 }
 
 export type Schema =
@@ -164,4 +165,13 @@ function plural(phrase: string): string {
     .replace(/^an? /, '')
     .replace(/^(positive |non-negative )?(integer|number|string|mapping|name)\b/, (_m, adj: string | undefined, noun: string) => `${adj ?? ''}${noun}s`)
     .replace(/^one of /, 'names from ');
+}
+
+/** The default of a key as the reference states it: `**required**`, its stated text, the value in backquotes, or `(none)`. */
+export function describeDefault(schema: Schema, required: boolean): string {
+  if (required) return '**required**';
+  if (schema.defaultText) return schema.defaultText;
+  if ('default' in schema && schema.default !== undefined) return `\`${JSON.stringify(schema.default)}\``;
+  if (schema.type === 'object') return 'all defaults';
+  return '(none)';
 }

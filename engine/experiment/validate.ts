@@ -1,21 +1,26 @@
 /**
- * Experiment file text -> the validated Experiment (types.ts) or diagnostics. Never throws.
+ * Experiment file text -> the validated Experiment (experimentTypes.ts) or diagnostics. Never throws.
  *
  * Three passes: parse (parse.ts: syntax, duplicate keys), the schema (check.ts over schema.ts:
  * types, enums, ranges, unknown and missing keys, defaults), then the checks that span keys here:
  * network shape, data sources and files, models against the network, data and loss, memory.
  */
 import { basename } from 'node:path';
-import { Diagnostic, Experiment, InfiniteMethod, LossName, ModelSpec, OptimizerName, OptimizerSpec, Range, TrainingSpec, BatchSize } from './types';
-import { formatOf, parseSource } from './parse';
+import { Diagnostic, DiagnosticFix, Experiment, InfiniteMethod, LossName, ModelSpec, OptimizerName, OptimizerSpec, Range, TrainingSpec, BatchSize } from './experimentTypes';
+import { formatOf, parseSource, type LineIndex, type SourceFormat, type SourceNode } from './parse';
+import { extractSweeps, validateSweep } from './sweep';
+import { memoizedHost } from './files';
 import { CheckContext, INVALID, NamedValue, checkNode, childPath } from './check';
 import { experimentSchema } from './schema';
-import { ValidationHost, defaultMemoryBudget } from './host';
-import { buildNetwork, statedHiddenWidth } from './network';
+import { ValidationHost, defaultMemoryBudget } from './validationHost';
+import { buildNetwork, statedHiddenWidth } from './networkChecks';
 import { architectureOf } from '../nn/architecture';
-import { DataShape, checkData } from './dataChecks';
+import { CheckedData, DataShape, checkData, rememberShape } from './dataChecks';
+import { validationCount } from '../data/sources';
 import { estimateMemory, formatBytes } from './memory';
 import { errorMessage } from '../contract/errors';
+import { defaultAdamSamples } from '../train/adamLimitDefaults';
+import { replaceNumberFix, replaceWordFix } from './fixes';
 
 export interface ValidationOptions {
   /** The file's path: picks YAML or JSON (by extension) and anchors relative paths. */
@@ -52,14 +57,26 @@ export function internalError(error: unknown): Diagnostic {
 type Raw = Record<string, unknown>;
 
 function validateUnguarded(text: string, options: ValidationOptions): ValidationResult {
-  const parsed = parseSource(text, formatOf(options.filePath));
+  const format = formatOf(options.filePath);
+  const parsed = parseSource(text, format);
   if (!parsed.root) return finish(parsed.diagnostics, null);
-  const ctx = new CheckContext();
-  const raw = checkNode(experimentSchema, parsed.root, '', ctx);
-  const diagnostics = mergeDuplicates(parsed.diagnostics, ctx.diagnostics);
+  const sweeps = extractSweeps(parsed.root);
+  const source = { lines: parsed.lines, format };
+  if (!sweeps) return validateRoot(parsed.root, parsed.diagnostics, source, options);
+  // Every point reads the same data files: read each once.
+  const host = memoizedHost(options.host);
+  const result = validateSweep(sweeps, (root) => validateRoot(root, [], source, { ...options, host }));
+  return finish([...parsed.diagnostics, ...result.diagnostics], result.experiment);
+}
+
+/** Validates one source tree (a file without sweeps, or one point of a sweep). */
+function validateRoot(root: SourceNode, parserDiagnostics: Diagnostic[], source: { lines: LineIndex; format: SourceFormat }, options: ValidationOptions): ValidationResult {
+  const ctx = new CheckContext(source);
+  const raw = checkNode(experimentSchema, root, '', ctx);
+  const diagnostics = mergeDuplicates(parserDiagnostics, ctx.diagnostics);
   if (raw === INVALID) return finish(diagnostics, null);
   const experiment = buildExperiment(raw as Raw, options, ctx);
-  return finish(mergeDuplicates(parsed.diagnostics, ctx.diagnostics), experiment);
+  return finish(mergeDuplicates(parserDiagnostics, ctx.diagnostics), experiment);
 }
 
 /** The schema pass re-reports a duplicate model name with its own code; drop the parser's plain duplicate-key there. */
@@ -81,10 +98,13 @@ function buildExperiment(raw: Raw, options: ValidationOptions, ctx: CheckContext
   const loss = raw.loss as LossName | typeof INVALID;
   const training = raw.training as Raw;
   const seed = raw.seed as number | typeof INVALID;
-  const shape = data?.shape ?? null;
+  const split = data ? holdOutValidation(data, raw.data as Raw, ctx) : null;
+  const shape = split?.shape ?? null;
+  const select = checkSelect(raw.select, split?.spec.validation, shape, ctx);
 
   if (loss === 'crossEntropy' && shape?.task === 'regression') {
-    ctx.error('loss-needs-classes', 'loss', `crossEntropy needs class labels, but the data has regression targets (${describeData(raw.data as Raw)}); use loss mse`, ctx.rangeOf('loss'));
+    const fix = ctx.source && replaceWordFix(ctx.source, ctx.rangeOf('loss'), 'mse');
+    ctx.error('loss-needs-classes', 'loss', `crossEntropy needs class labels, but the data has regression targets (${describeData(raw.data as Raw)}); use loss mse`, ctx.rangeOf('loss'), fix);
   }
   if (network && shape?.outputs != null) checkReadoutWidth(network.layers, shape.outputs, ctx);
   const trainingSpec = checkTraining(training, shape, ctx);
@@ -97,7 +117,7 @@ function buildExperiment(raw: Raw, options: ValidationOptions, ctx: CheckContext
     if (model) models.push(model);
     else modelsOk = false;
   }
-  if (!network || !data || !trainingSpec || !modelsOk || loss === INVALID || seed === INVALID || raw.name === INVALID) return null;
+  if (!network || !split || !trainingSpec || !modelsOk || loss === INVALID || seed === INVALID || raw.name === INVALID || select === INVALID) return null;
   for (const model of models) {
     if (model.kind === 'infinite' && model.method === 'adam' && !ctx.keyRanges.has(childPath(childPath('models', model.name), 'samples'))) {
       const auto = defaultAdamSamples(models, architectureOf(network).hidden.length);
@@ -107,26 +127,47 @@ function buildExperiment(raw: Raw, options: ValidationOptions, ctx: CheckContext
   const experiment: Experiment = {
     name: typeof raw.name === 'string' ? raw.name : defaultName(options.filePath),
     seed,
-    data: data.spec,
+    data: split.spec,
     network,
     loss,
     training: trainingSpec,
     models,
+    ...(select ? { select } : {}),
   };
+  if (shape) rememberShape(experiment.data, shape);
   if (shape && !ctx.diagnostics.some((d) => d.severity === 'error')) checkMemory(experiment, shape, options.host, ctx);
   return experiment;
 }
 
-/**
- * Monte Carlo samples of the Adam limit when the file gives none. The limit's own sampling error is
- * about the finite-width gap of a network min(R, C) wide (measured; engine/train/adamLimit.ts), so a
- * width sweep needs R, C above its widest finite Adam network or its gaps level off. 1024 by default;
- * with one hidden layer the cost is linear in R and C, so 4x the widest finite Adam width, up to 8192;
- * deeper networks cost R C per hidden-to-hidden matrix and step, so 2x, up to 2048.
- */
-export function defaultAdamSamples(models: ModelSpec[], hiddenLayers: number): number {
-  const widest = Math.max(0, ...models.flatMap((m) => (m.kind === 'finite' && m.optimizer.name === 'adam' && m.trainable === 'all' ? m.widths : [])));
-  return hiddenLayers <= 1 ? Math.min(8192, Math.max(1024, 4 * widest)) : Math.min(2048, Math.max(1024, 2 * widest));
+/** `data.validation`: the split's size checked and taken from the training points (the shape's train is what trains). */
+function holdOutValidation(data: CheckedData, d: Raw, ctx: CheckContext): CheckedData | null {
+  if (d.validation === INVALID) return null;
+  if (typeof d.validation !== 'number') return data;
+  const fraction = d.validation;
+  const spec = { ...data.spec, validation: fraction };
+  if (!data.shape) return { spec, shape: null };
+  const held = validationCount(data.shape.train, fraction);
+  if (held < 1 || data.shape.train - held < 1) {
+    ctx.error('too-few-samples', 'data.validation', `${data.shape.train} training points with validation fraction ${fraction} leave ${data.shape.train - held} to train on and ${held} to validate on; each needs at least 1`, ctx.rangeOf('data.validation'));
+    return null;
+  }
+  // Validation points are evaluated with the test points at every logged step: the estimates count them there.
+  return { spec, shape: { ...data.shape, train: data.shape.train - held, test: data.shape.test + held } };
+}
+
+function checkSelect(select: unknown, validation: number | undefined, shape: DataShape | null, ctx: CheckContext): { metric: 'validationLoss' | 'validationAccuracy' } | null | typeof INVALID {
+  if (select === undefined) return null;
+  if (select === INVALID || (select as Raw).metric === INVALID) return INVALID;
+  const metric = (select as Raw).metric as 'validationLoss' | 'validationAccuracy';
+  if (validation === undefined) {
+    ctx.error('select-needs-validation', 'select', `choosing a best point by ${metric} needs a validation split: add data.validation (a fraction of the training points, e.g. 0.2); the test set is never used to choose`, ctx.keyRangeOf('select'));
+    return INVALID;
+  }
+  if (metric === 'validationAccuracy' && shape?.task === 'regression') {
+    ctx.error('select-needs-classes', 'select.metric', `validationAccuracy needs class labels, but the data has regression targets; use validationLoss`, ctx.rangeOf('select.metric'));
+    return INVALID;
+  }
+  return { metric };
 }
 
 function defaultName(filePath: string): string {
@@ -142,7 +183,8 @@ function checkReadoutWidth(layers: Experiment['network']['layers'], outputs: num
   const last = layers[index];
   if (last?.kind !== 'dense' || last.width === null || last.width === outputs) return;
   const p = `network.layers[${index}].dense.width`;
-  ctx.error('readout-width-mismatch', p, `the readout has ${last.width} units but the data has ${outputs} output${outputs === 1 ? '' : 's'}; leave width out of the last dense layer`, ctx.rangeOf(p));
+  const fix = replaceNumberFix(ctx.rangeOf(p), outputs, `one unit per output of the data`);
+  ctx.error('readout-width-mismatch', p, `the readout has ${last.width} units but the data has ${outputs} output${outputs === 1 ? '' : 's'}; leave width out of the last dense layer`, ctx.rangeOf(p), fix);
 }
 
 function checkTraining(t: Raw, shape: DataShape | null, ctx: CheckContext): TrainingSpec | null {
@@ -155,7 +197,8 @@ function checkTraining(t: Raw, shape: DataShape | null, ctx: CheckContext): Trai
 
 function checkBatchSize(batchSize: BatchSize, path: string, shape: DataShape | null, ctx: CheckContext): void {
   if (typeof batchSize !== 'number' || !shape || batchSize <= shape.train) return;
-  ctx.error('batch-size-too-large', path, `${batchSize} is larger than the ${shape.train} training points; use at most ${shape.train}, or full`, ctx.rangeOf(path));
+  const fix = replaceNumberFix(ctx.rangeOf(path), shape.train, 'every training point');
+  ctx.error('batch-size-too-large', path, `${batchSize} is larger than the ${shape.train} training points; use at most ${shape.train}, or full`, ctx.rangeOf(path), fix);
 }
 
 function warnLogEvery(path: string, spec: { steps: number; logEvery: number }, ctx: CheckContext): void {
@@ -255,12 +298,12 @@ function buildOptimizer(m: Raw, path: string, given: boolean, ctx: CheckContext)
 function checkMethodOptimizer(method: InfiniteMethod, name: OptimizerName, path: string, ctx: CheckContext): boolean {
   const op = childPath(path, 'optimizer');
   const at = ctx.nodes.has(childPath(op, 'name')) ? childPath(op, 'name') : op;
-  const fail = (message: string): boolean => {
-    ctx.error('method-optimizer-mismatch', op, message, ctx.rangeOf(at));
+  const fail = (message: string, fix?: DiagnosticFix): boolean => {
+    ctx.error('method-optimizer-mismatch', op, message, ctx.rangeOf(at), fix);
     return false;
   };
   if (method === 'gp') return fail(`method gp takes no optimizer (the posterior mean needs no training steps), got ${name}; remove optimizer`);
-  if ((method === 'adam' || method === 'kernelAdam') && name !== 'adam') return fail(`method ${method} needs optimizer adam, got ${name}`);
+  if ((method === 'adam' || method === 'kernelAdam') && name !== 'adam') return fail(`method ${method} needs optimizer adam, got ${name}`, ctx.source && replaceWordFix(ctx.source, ctx.rangeOf(at), 'adam'));
   if ((method === 'ntk' || method === 'nngp') && name === 'adam') return fail(`method ${method} is the limit of sgd or momentum training, got adam; use method adam for the Adam limit`);
   return true;
 }

@@ -5,7 +5,7 @@
  *     Sigma_{l+1} = w_{l+1}^2 K_l + b_{l+1}^2,   Theta_{l+1} = Sigma_{l+1} + w_{l+1}^2 Kd_l * Theta_l
  *     NNGP = Sigma_{L+1},  NTK = Theta_{L+1}
  *
- * with K_l, Kd_l the dual activation of hidden block l (activations.ts) at the covariance Sigma_l, and
+ * with K_l, Kd_l the dual activation of hidden block l (dualMaps.ts) at the covariance Sigma_l, and
  * w_l, b_l the wStd, bStd of the l-th dense layer (l = L + 1 is the readout).
  *
  * Shapes: x1 [n1, d], x2 [n2, d] (x2 = null means x1); results are row-major [n1, n2] float64.
@@ -24,11 +24,11 @@
  * in float64 (the error left elsewhere is then below 1e-6 / sqrt(2e-3), about 2e-5 of Kd at worst,
  * and typically far less). Everything after the Gram block is float64.
  */
-import { Network } from '../experiment/types';
+import { Network } from '../experiment/experimentTypes';
 import { architectureOf } from '../nn/architecture';
-import { CancelledError, IwlError } from '../util/errors';
+import { CancelledError, IwlError } from '../util/iwlError';
 import { Matrix } from '../util/matrix';
-import { DualEntries, DualMap, dualMapOf, reluMap } from './activations';
+import { DualEntries, DualMap, dualMapOf, reluMap } from './dualMaps';
 import { GramBlocks } from './gram';
 import { HermiteOptions } from './hermiteDual';
 

@@ -6,7 +6,7 @@
  * row by row, then subtract panel * panel^T from the trailing lower triangle with the register-blocked
  * gemmNT kernel (which does n^3/3 of the n^3/3 + O(n^2 NB) flops).
  */
-import { IwlError } from '../util/errors';
+import { IwlError } from '../util/iwlError';
 import { addDiagonal, checkDim, checkLength, gemmNT } from './blas';
 
 /** Block width: the panel (n x NB) is reused by every row block of the trailing update. */

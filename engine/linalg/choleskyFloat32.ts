@@ -11,7 +11,7 @@
  * transpose and one row-block product at a time (a few tens of MB at n = 8000), well under its 4 GiB cap.
  */
 import * as tf from '@tensorflow/tfjs';
-import { IwlError } from '../util/errors';
+import { IwlError } from '../util/iwlError';
 import { checkDim, checkLength } from './blas';
 
 /**

@@ -14,7 +14,7 @@
  *
  * Accuracy: backward stable; ||A V - V diag(lambda)|| and ||V^T V - I|| are O(n eps ||A||) and O(n eps).
  */
-import { IwlError } from '../util/errors';
+import { IwlError } from '../util/iwlError';
 import { checkDim, checkLength, gemmNT, transpose } from './blas';
 
 export interface SymmetricEigen {

@@ -15,7 +15,7 @@
  * its diagonal-regularization ladder, and the result says so (`solver`, `fallback`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { IwlError } from '../util/errors';
+import { IwlError } from '../util/iwlError';
 import { errorMessage } from '../contract/errors';
 import { Rng } from '../util/rng';
 import { checkDim, checkLength, matmul } from './blas';

@@ -4,7 +4,7 @@
  * between them; several activations in a row compose (phi2(phi1(h))). Validation guarantees the
  * network starts and ends with a dense layer.
  */
-import { Activation, DenseLayer, Network, Parametrization } from '../experiment/types';
+import { Activation, DenseLayer, Network, Parametrization } from '../experiment/experimentTypes';
 
 export interface HiddenBlock {
   /** The dense layer that produces the pre-activation h_l. */
@@ -33,16 +33,4 @@ export function architectureOf(network: Network): Architecture {
     else hidden[hidden.length - 1].activations.push(layer.activation);
   }
   return { parametrization: network.parametrization, hidden, readout: last };
-}
-
-/** A short human-readable name for an activation, e.g. `leakyRelu(0.1)`. */
-export function activationName(activation: Activation): string {
-  switch (activation.kind) {
-    case 'leakyRelu':
-      return `leakyRelu(${activation.slope})`;
-    case 'abRelu':
-      return `abRelu(${activation.a}, ${activation.b})`;
-    default:
-      return activation.kind;
-  }
 }

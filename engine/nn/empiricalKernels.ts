@@ -23,8 +23,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Matrix } from '../util/matrix';
-import { activationDerivative } from './activations';
-import { NetworkParams, NetworkTensors, applyNetworkTrace, disposeTensors, disposeTrace, toTensors } from './network';
+import { activationDerivative } from './activationOps';
+import { NetworkParams, NetworkTensors, applyNetworkTrace, disposeTensors, disposeTrace, toTensors } from './finiteNetwork';
 
 export interface EmpiricalKernels {
   nngp: Float64Array;

@@ -11,13 +11,45 @@
 import { appendFileSync, copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeNpy } from '../util/npy';
-import type { Experiment } from '../experiment/types';
+import type { Experiment } from '../experiment/experimentTypes';
 import type { JobResult, RunEvent } from './runExperiment';
-import { metricsFileName, summaryFileName, type DataSummary, type EndStatus, type MetricRecord, type RunSummary } from '../contract/records';
+import { bestPoints } from '../contract/runTable';
+import { metricsFileName, summaryFileName, type DataSummary, type EndStatus, type JobSummary, type MetricRecord, type RunSummary } from '../contract/records';
 
 /** A file name for a job id: model names are free text, ids contain '/'. */
 export function predictionsFileName(id: string): string {
   return `${id.replace(/[^A-Za-z0-9._-]+/g, '_')}.npy`;
+}
+
+/**
+ * A finished job as summary.json's runs[] records it, without its files and timing: also what the
+ * engine sends the host when the job finishes (engine/contract/protocol.ts JobOutcome.summary).
+ */
+export function jobSummaryOf(result: JobResult): JobSummary {
+  const { job, final } = result;
+  return {
+    id: job.id,
+    model: job.model.name,
+    kind: job.kind,
+    method: job.kind === 'infinite' ? job.model.method : null,
+    optimizer: job.model.optimizer.name,
+    trainable: job.kind === 'finite' ? job.model.trainable : null,
+    width: job.width,
+    seed: job.seed,
+    status: result.status,
+    final: final
+      ? {
+          step: final.step,
+          trainLoss: final.trainLoss,
+          testLoss: final.testLoss,
+          testAccuracy: final.testAccuracy ?? null,
+          ...(final.validationLoss !== undefined ? { validationLoss: final.validationLoss, validationAccuracy: final.validationAccuracy ?? null } : {}),
+        }
+      : null,
+    rmseToLimit: final?.rmseToLimit ?? null,
+    limit: job.limitId,
+    point: job.point ?? {},
+  };
 }
 
 export class RunOutput {
@@ -26,6 +58,8 @@ export class RunOutput {
   private readonly started = Date.now();
   /** Each job's place in the plan: summary.runs keep that order though parallel jobs finish in any order. */
   private readonly planOrder = new Map<string, number>();
+  /** `select.metric`: each model's best point is kept in summary.best (only with a validation split). */
+  private readonly selectBy: 'validationLoss' | 'validationAccuracy' | null;
 
   constructor(
     readonly dir: string,
@@ -34,6 +68,7 @@ export class RunOutput {
     backend: { name: string; detail: string },
     versions: Record<string, string>,
   ) {
+    this.selectBy = experiment.select && experiment.data.validation !== undefined ? experiment.select.metric : null;
     mkdirSync(join(dir, 'predictions'), { recursive: true });
     this.metricsPath = join(dir, metricsFileName);
     writeFileSync(this.metricsPath, '');
@@ -90,22 +125,8 @@ export class RunOutput {
       const rows = result.predictions.length / result.outputs;
       writeNpy(join(this.dir, predictionsFile), Float64Array.from(result.predictions), [rows, result.outputs]);
     }
-    const final = result.final;
     this.summary.runs.push({
-      id: job.id,
-      model: job.model.name,
-      kind: job.kind,
-      method: job.kind === 'infinite' ? job.model.method : null,
-      optimizer: job.model.optimizer.name,
-      trainable: job.kind === 'finite' ? job.model.trainable : null,
-      width: job.width,
-      seed: job.seed,
-      status: result.status,
-      final: final
-        ? { step: final.step, trainLoss: final.trainLoss, testLoss: final.testLoss, testAccuracy: final.testAccuracy ?? null }
-        : null,
-      rmseToLimit: final?.rmseToLimit ?? null,
-      limit: job.limitId,
+      ...jobSummaryOf(result),
       predictionsFile,
       seconds: result.seconds,
       info: result.info,
@@ -113,6 +134,7 @@ export class RunOutput {
     });
     const place = (id: string) => this.planOrder.get(id) ?? Number.MAX_SAFE_INTEGER;
     this.summary.runs.sort((a, b) => place(a.id) - place(b.id));
+    if (this.selectBy) this.summary.best = bestPoints(this.summary.runs, this.selectBy);
     this.writeSummary();
   }
 

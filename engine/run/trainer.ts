@@ -3,7 +3,7 @@
  * A trainer yields predictions at every logged step (0, logEvery, 2 logEvery, ..., steps);
  * the orchestrator turns them into metrics the same way for every model.
  */
-import type { Experiment } from '../experiment/types';
+import type { Experiment } from '../experiment/experimentTypes';
 import type { Dataset } from '../data/dataset';
 import type { Job } from './plan';
 

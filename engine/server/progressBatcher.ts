@@ -48,8 +48,9 @@ export class ProgressBatcher {
     this.touched();
   }
 
-  progress(jobId: string, step: number, doneSteps: number, totalSteps: number): void {
-    this.pending.progress = { jobId, step, doneSteps, totalSteps };
+  /** `work`: the steps weighted by each job's cost, for the ETA (engine/contract/eta.ts). */
+  progress(jobId: string, step: number, doneSteps: number, totalSteps: number, work?: { done: number; total: number }): void {
+    this.pending.progress = { jobId, step, doneSteps, totalSteps, ...(work ? { doneWork: work.done, totalWork: work.total } : {}) };
     this.touched();
   }
 

@@ -3,9 +3,9 @@
  * batched, to the host. Whatever happens, the summary ends with a final status and the host gets
  * exactly one `runFinished`.
  */
-import type { Experiment } from '../experiment/types';
+import type { Experiment } from '../experiment/experimentTypes';
 import { runExperiment, type RunEvent, type RunOptions } from '../run/runExperiment';
-import { RunOutput } from '../run/runOutput';
+import { jobSummaryOf, RunOutput } from '../run/runOutput';
 import { errorMessage } from '../contract/errors';
 import type { JobOutcome, RunFinishedParams, RunProgressParams, StartRunParams } from '../contract/protocol';
 import { ProgressBatcher } from './progressBatcher';
@@ -95,11 +95,11 @@ export class RunSession {
         this.batcher.metrics({ ...event.record });
         break;
       case 'step':
-        this.batcher.progress(event.job.id, event.step, event.doneSteps, event.totalSteps);
+        this.batcher.progress(event.job.id, event.step, event.doneSteps, event.totalSteps, { done: event.doneWork, total: event.totalWork });
         break;
       case 'jobFinished': {
         const r = event.result;
-        const outcome: JobOutcome = { id: r.job.id, model: r.job.model.name, status: r.status, final: r.final ? { ...r.final } : null, seconds: r.seconds };
+        const outcome: JobOutcome = { id: r.job.id, model: r.job.model.name, status: r.status, final: r.final ? { ...r.final } : null, seconds: r.seconds, summary: jobSummaryOf(r) };
         if (r.error) outcome.error = r.error;
         this.batcher.jobFinished(outcome);
         break;

@@ -7,7 +7,7 @@
  * forward per sampled weight matrix) are drawn once, from Rng.derive(model.seed, 'adamLimit', ...), and
  * every sampled weight entry keeps its own Adam state.
  *
- * Accuracy and cost (DEFAULT_SAMPLES). The Monte Carlo estimate is itself a random, network-like object:
+ * Accuracy and cost (DEFAULT_SAMPLES and defaultAdamSamples, adamLimitDefaults.ts). The Monte Carlo estimate is itself a random, network-like object:
  * with R = C = S its error against the exact limit shrinks like S^(-1/2) and is about the gap of a
  * width-S finite network to the limit (synthetic teacher, 1 hidden layer: Monte Carlo error 0.84/sqrt(S)
  * against a finite gap of 0.86/sqrt(width)). Measured on MNIST (10 outputs, d = 784, relu, MSE, Adam
@@ -37,15 +37,12 @@ import { computeKernels } from '../kernels/analytic';
 import { architectureOf } from '../nn/architecture';
 import type { InfiniteJob } from '../run/plan';
 import { loggedSteps, type LogPoint, type TrainContext } from '../run/trainer';
-import { CancelledError } from '../util/errors';
+import { CancelledError } from '../util/iwlError';
 import type { Matrix } from '../util/matrix';
 import { AdamLimitDynamics } from './adamLimitDynamics';
 import type { ProductPath } from './adamLimitProducts';
 import { drawAdamLimitSamples } from './adamLimitSamples';
 import { BatchSchedule } from './batches';
-
-/** Backward (R) and forward (C) samples per layer when the experiment file gives none (see above). */
-export const DEFAULT_SAMPLES = { backward: 1024, forward: 1024 } as const;
 
 /** Hands the event loop a turn at least this often during long loops, so cancellation can arrive. */
 const YIELD_EVERY_MS = 50;

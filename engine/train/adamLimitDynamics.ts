@@ -20,7 +20,7 @@
  * Cost per step, hidden layer: R (k b + columns (b + M) + k M) multiply-adds; the two R x columns
  * products run on float64 JavaScript or tfjs (adamLimitProducts.ts).
  */
-import type { LossName, OptimizerSpec } from '../experiment/types';
+import type { LossName, OptimizerSpec } from '../experiment/experimentTypes';
 import { batchLossGradient } from './losses';
 import type { BatchSchedule } from './batches';
 import type { AdamLimitSamples, FeatureBlock } from './adamLimitSamples';

@@ -27,9 +27,9 @@
  */
 import type { LayerKernels } from '../kernels/analytic';
 import { chainOf } from '../kernels/pointwise';
-import type { Network } from '../experiment/types';
+import type { Network } from '../experiment/experimentTypes';
 import { architectureOf } from '../nn/architecture';
-import { CancelledError } from '../util/errors';
+import { CancelledError } from '../util/iwlError';
 import type { Matrix } from '../util/matrix';
 import { Rng } from '../util/rng';
 import { gemmNT } from '../linalg/blas';

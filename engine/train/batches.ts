@@ -5,7 +5,7 @@
  * (a short last slice at the end of an epoch is kept as is).
  */
 import { Rng } from '../util/rng';
-import type { BatchSize } from '../experiment/types';
+import type { BatchSize } from '../experiment/experimentTypes';
 
 export class BatchSchedule {
   private readonly permutations = new Map<number, Int32Array>();

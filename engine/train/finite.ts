@@ -10,12 +10,12 @@
  * Numbers are float32 (tfjs); the same file and seed give bit-identical results on one backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Experiment } from '../experiment/types';
+import type { Experiment } from '../experiment/experimentTypes';
 import { architectureOf, type Architecture } from '../nn/architecture';
-import { initParams, paramCount, type NetworkParams } from '../nn/network';
+import { initParams, paramCount, type NetworkParams } from '../nn/finiteNetwork';
 import type { FiniteJob, Job } from '../run/plan';
 import { loggedSteps, type LogPoint, type TrainContext, type Trainer } from '../run/trainer';
-import { CancelledError } from '../util/errors';
+import { CancelledError } from '../util/iwlError';
 import { Rng } from '../util/rng';
 import { BatchSchedule } from './batches';
 import { AllLayersModel, ReadoutModel, TensorBag, type Checkpoint, type FiniteModel, type FiniteSetup } from './finiteModels';

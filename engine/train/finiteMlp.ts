@@ -3,7 +3,7 @@
  * tfjs-wasm: only a plain matMul takes its fast path, and tfjs autodiff of a matMul uses transposed
  * products, 3-6x slower per training step there (bench/finiteTrainStep.ts).
  * Shapes: x_{l-1} [B, fanIn], W_l [fanIn, fanOut], b_l [fanOut], h_l [B, fanOut];
- * a = wScale, c = bScale of the layer (engine/nn/network.ts).
+ * a = wScale, c = bScale of the layer (engine/nn/finiteNetwork.ts).
  *
  *   forward:   h_l = a x_{l-1} W_l + c b_l,   x_l = phi(h_l),   phi'(h_l) kept for the backward pass
  *   backward:  given dh_l = dL/dh_l:  dL/dW_l = a x_{l-1}^T dh_l,  dL/db_l = c sum_rows dh_l,
@@ -15,24 +15,14 @@
  * Every function is synchronous and returns fresh tensors the caller owns.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LossName } from '../experiment/types';
-import { activationDerivative, applyActivations } from '../nn/activations';
-import type { DenseShape } from '../nn/network';
-
-/** h = a x W + c b. */
-export function dense(layer: DenseShape, w: tf.Tensor2D, b: tf.Tensor1D | null, x: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => {
-    let h: tf.Tensor2D = tf.matMul(x, w);
-    if (layer.wScale !== 1) h = tf.mul(h, layer.wScale);
-    if (b) h = tf.add(h, layer.bScale !== 1 ? tf.mul(b, layer.bScale) : b);
-    return h;
-  });
-}
+import type { LossName } from '../experiment/experimentTypes';
+import { activationDerivative, applyActivations } from '../nn/activationOps';
+import { denseForward, type DenseShape } from '../nn/finiteNetwork';
 
 /** One hidden layer: x_l = phi(h_l) and phi'(h_l), both [B, fanOut]. */
 export function hiddenForward(layer: DenseShape, w: tf.Tensor2D, b: tf.Tensor1D | null, x: tf.Tensor2D): { x: tf.Tensor2D; deriv: tf.Tensor2D } {
   return tf.tidy(() => {
-    const h = dense(layer, w, b, x);
+    const h = denseForward(layer, w, b, x);
     return { x: applyActivations(layer.activations, h) as tf.Tensor2D, deriv: activationDerivative(layer.activations, h) as tf.Tensor2D };
   });
 }

@@ -15,9 +15,9 @@
  * event loop deliver a cancellation and throws CancelledError: a long step stops mid-way.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LossName, OptimizerSpec } from '../experiment/types';
-import { applyNetwork, type DenseShape, type NetworkParams } from '../nn/network';
-import { dense, denseInputGradient, denseParamGradients, hiddenForward, lossGradientTensor } from './finiteMlp';
+import type { LossName, OptimizerSpec } from '../experiment/experimentTypes';
+import { applyNetwork, denseForward, type DenseShape, type NetworkParams } from '../nn/finiteNetwork';
+import { denseInputGradient, denseParamGradients, hiddenForward, lossGradientTensor } from './finiteMlp';
 import { adamWidthScales, makeOptimizer, type Optimizer, type ParamSlot } from './optimizers';
 
 /** Awaited between stages: yields to the event loop now and then, throws CancelledError when asked to stop. */
@@ -213,7 +213,7 @@ export class AllLayersModel implements FiniteModel {
       }
       let dh: tf.Tensor2D = own(
         tf.tidy(() => {
-          let f = dense(layers[last], this.weights[last], this.biases[last], inputs[last]);
+          let f = denseForward(layers[last], this.weights[last], this.biases[last], inputs[last]);
           if (this.fInit) f = tf.sub(f, pick(this.fInit.train, index));
           return lossGradientTensor(loss, f, pick(yTrain, index));
         }),
@@ -317,7 +317,7 @@ export class ReadoutModel implements FiniteModel {
 
   private readout(features: tf.Tensor2D): tf.Tensor2D {
     const layers = this.setup.params.layers;
-    return dense(layers[layers.length - 1], this.weight, this.bias, features);
+    return denseForward(layers[layers.length - 1], this.weight, this.bias, features);
   }
 
   async step(rows: Int32Array | null, checkpoint: Checkpoint): Promise<void> {

@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { cholesky, eighSymmetric } from '../linalg';
 import { gemmNT } from '../linalg/blas';
-import { IwlError } from '../util/errors';
+import { IwlError } from '../util/iwlError';
 import type { Rng } from '../util/rng';
 
 /** Relative jitter (units of the mean diagonal) of the first factorization attempt, and the largest one. */

@@ -8,8 +8,8 @@
  *   kernelAdam an ADAM-like heuristic on the NTK (not a proven limit; labelled as such)
  *   adam       the Adam limit of Tensor Programs IVb, by Monte Carlo (engine/train/adamLimit.ts)
  */
-import { CancelledError } from '../util/errors';
-import type { InfiniteModelSpec } from '../experiment/types';
+import { CancelledError } from '../util/iwlError';
+import type { InfiniteModelSpec } from '../experiment/experimentTypes';
 import type { Job } from '../run/plan';
 import { loggedSteps, type LogPoint, type TrainContext, type Trainer } from '../run/trainer';
 import { BatchSchedule } from './batches';

@@ -15,7 +15,7 @@
  * thousands of steps on thousands of points affordable (STEPWISE_FLOAT32_MIN_N); a batch below a quarter
  * of the training set keeps the float64 path, whose cost is proportional to the batch.
  */
-import type { LossName, OptimizerSpec } from '../experiment/types';
+import type { LossName, OptimizerSpec } from '../experiment/experimentTypes';
 import { batchLossGradient } from './losses';
 import type { BatchSchedule } from './batches';
 import { Float32Matrix } from '../linalg/float32Matrix';

@@ -23,7 +23,7 @@
  */
 import { eighSymmetric } from '../linalg';
 import { Float32Matrix } from '../linalg/float32Matrix';
-import { CancelledError } from '../util/errors';
+import { CancelledError } from '../util/iwlError';
 import type { KernelProblem } from './kernelDynamics';
 
 /**

@@ -13,8 +13,8 @@
  * chunks whenever predictions are asked for.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { DenseShape } from '../nn/network';
-import { dense, denseInputGradient, denseParamGradients, denseTangent, hiddenForward, lossGradientTensor } from './finiteMlp';
+import { denseForward, type DenseShape } from '../nn/finiteNetwork';
+import { denseInputGradient, denseParamGradients, denseTangent, hiddenForward, lossGradientTensor } from './finiteMlp';
 import {
   indexTensor,
   ROW_CHUNK,
@@ -112,7 +112,7 @@ export class LinearizedModel implements FiniteModel {
       inputs.push(out.x);
       derivs.push(out.deriv);
     }
-    return { inputs, derivs, output: dense(layers[last], this.w0[last], this.b0[last], inputs[last]) };
+    return { inputs, derivs, output: denseForward(layers[last], this.w0[last], this.b0[last], inputs[last]) };
   }
 
   /** J_0(x) dtheta over a trace: [rows, k]. */

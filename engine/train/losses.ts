@@ -4,7 +4,7 @@
  *   MSE:           L = (1/(N k)) sum 1/2 (f - y)^2
  *   cross-entropy: L = (1/N) sum -log softmax(f)_y     (y one-hot)
  */
-import type { LossName } from '../experiment/types';
+import type { LossName } from '../experiment/experimentTypes';
 
 type Values = ArrayLike<number>;
 

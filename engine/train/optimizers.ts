@@ -17,8 +17,8 @@
  * scales cancel, and SGD on g~ with steps eta / s_P is SGD with learning rate eta on every parameter.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { OptimizerSpec } from '../experiment/types';
-import type { DenseShape } from '../nn/network';
+import type { OptimizerSpec } from '../experiment/experimentTypes';
+import type { DenseShape } from '../nn/finiteNetwork';
 
 /** One trainable tensor and its width scale s_P (used by Adam only). */
 export interface ParamSlot {

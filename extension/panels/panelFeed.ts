@@ -1,19 +1,24 @@
 /**
  * What one panel is sent, and when: the snapshot-then-deltas discipline, separate from VS Code so
- * it is tested in Node. The panel says `ready` -> the feed reads the data (async) and posts a
- * snapshot numbered s; points that arrive meanwhile are held and follow as deltas s+1, s+2, ...
- * (the webview drops any point it already has, so an overlap with what the snapshot read from disk
- * is harmless). A hidden panel is sent nothing; its webview reloads when shown, says `ready`
- * again and gets a fresh snapshot. `resync` (the panel saw a gap) also gets a fresh snapshot.
+ * it is tested in Node. The panel says `ready` -> the feed takes a snapshot of the run store
+ * (`load`: the live run's records are taken at that instant, the folder's status and title are
+ * read after) and posts it numbered s; points that arrive after the instant are held and follow
+ * as deltas s+1, s+2, ..., so every point reaches the panel exactly once. A hidden panel is sent
+ * nothing; its webview reloads when shown, says `ready` again and gets a fresh snapshot.
+ * `resync` (the panel saw a gap) also gets a fresh snapshot.
  */
 import type { MetricPoint, PanelKind, PanelUiState, RunData, RunProgress, RunStatus, ToPanel } from '../../webview/protocol';
 import { errorMessage } from '../../engine/contract/errors';
+import { CoalescedRefresh } from '../coalesce';
 
 export interface FeedOptions {
   kind: PanelKind;
   /** Posts to the webview; false or a rejection means it was not delivered. */
   post(message: ToPanel): PromiseLike<boolean> | boolean;
-  /** Reads the panel's runs from disk. */
+  /**
+   * The panel's runs from the run store. Called at the instant the snapshot is taken: what it
+   * holds of a live run must be taken before its first await (deltas from then on are held).
+   */
   load(): Promise<RunData[]>;
   log?(line: string): void;
 }
@@ -29,8 +34,7 @@ export class PanelFeed {
   private seq = 0;
   private ready = false;
   private visible = true;
-  private loading: Promise<void> | null = null;
-  private reloadAgain = false;
+  private readonly snapshots = new CoalescedRefresh(() => this.snapshotPass(), () => this.releaseHeld());
   private held: Pending[] = [];
   private disposed = false;
   /** The selection the panel last reported: sent back with snapshots. */
@@ -68,14 +72,14 @@ export class PanelFeed {
   /** New points of a live run. Sent only to a ready, visible panel; held while a snapshot loads. */
   onPoints(dir: string, records: MetricPoint[], progress: RunProgress | null, status: RunStatus): void {
     if (this.disposed || !this.visible || !this.ready) return;
-    if (this.loading) {
+    if (this.snapshots.busy) {
       this.held.push({ dir, records, progress, status });
       return;
     }
     this.postDelta({ dir, records, progress, status });
   }
 
-  /** The data changed on disk in ways deltas do not carry (a job finished, the run ended): send a fresh snapshot. */
+  /** The data changed in ways deltas do not carry (a job finished, the run ended): send a fresh snapshot. */
   refresh(): Promise<void> {
     if (!this.ready || !this.visible) return Promise.resolve();
     return this.sendSnapshot();
@@ -91,31 +95,29 @@ export class PanelFeed {
   }
 
   private sendSnapshot(): Promise<void> {
-    if (this.loading) {
-      this.reloadAgain = true;
-      return this.loading;
+    return this.snapshots.request();
+  }
+
+  /** One snapshot: the deltas held from here on follow it. */
+  private async snapshotPass(): Promise<void> {
+    this.held = [];
+    let runs: RunData[];
+    try {
+      runs = await this.options.load();
+    } catch (error) {
+      this.options.log?.(`panel ${this.options.kind}: could not read its runs: ${errorMessage(error)}`);
+      runs = [];
     }
-    this.loading = (async () => {
-      do {
-        this.reloadAgain = false;
-        this.held = [];
-        let runs: RunData[];
-        try {
-          runs = await this.options.load();
-        } catch (error) {
-          this.options.log?.(`panel ${this.options.kind}: could not read its runs: ${errorMessage(error)}`);
-          runs = [];
-        }
-        if (this.disposed || !this.visible || !this.ready) return;
-        await this.deliver({ type: 'snapshot', seq: ++this.seq, kind: this.options.kind, runs, ui: this.ui });
-      } while (this.reloadAgain);
-      const held = this.held;
-      this.held = [];
-      for (const h of held) this.postDelta(h);
-    })().finally(() => {
-      this.loading = null;
-    });
-    return this.loading;
+    if (this.disposed || !this.visible || !this.ready) return;
+    await this.deliver({ type: 'snapshot', seq: ++this.seq, kind: this.options.kind, runs, ui: this.ui });
+  }
+
+  /** After the last snapshot of a burst: the points that arrived meanwhile, in order. */
+  private releaseHeld(): void {
+    const held = this.held;
+    this.held = [];
+    if (this.disposed || !this.visible || !this.ready) return;
+    for (const h of held) this.postDelta(h);
   }
 
   private postDelta(p: Pending): void {

@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { PanelKind } from '../../webview/protocol';
+import { escapeMarkup } from '../../webview/textEscapes';
 
 export interface PanelHtmlOptions {
   kind: PanelKind;
@@ -31,23 +32,19 @@ export function panelCsp(cspSource: string, nonce: string): string {
   return [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src ${cspSource}`, `font-src ${cspSource}`].join('; ');
 }
 
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
 export function panelHtml(o: PanelHtmlOptions): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${esc(panelCsp(o.cspSource, o.nonce))}">
+<meta http-equiv="Content-Security-Policy" content="${escapeMarkup(panelCsp(o.cspSource, o.nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${esc(o.styleUri)}">
-<title>${esc(o.title)}</title>
+<link rel="stylesheet" href="${escapeMarkup(o.styleUri)}">
+<title>${escapeMarkup(o.title)}</title>
 </head>
-<body data-panel="${esc(o.kind)}">
+<body data-panel="${escapeMarkup(o.kind)}">
 <main id="app" aria-busy="true"><p>Loading…</p></main>
-<script nonce="${esc(o.nonce)}" src="${esc(o.scriptUri)}"></script>
+<script nonce="${escapeMarkup(o.nonce)}" src="${escapeMarkup(o.scriptUri)}"></script>
 </body>
 </html>
 `;

@@ -1,18 +1,18 @@
 /**
  * The chart panels in VS Code: one run panel per run folder (live while the run goes), one
- * comparison panel per run, one overlay panel per set of runs. Each panel owns its webview, its
+ * comparison panel per run, one experiments table per run, one overlay panel per set of runs. Each panel owns its webview, its
  * feed (snapshot then deltas, nothing while hidden) and its listeners; closing it never touches
  * the run. Panels come back after a window reload through the serializers, from the state the
  * webview saved (the run folders and the UI state), without retainContextWhenHidden.
  */
 import * as vscode from 'vscode';
-import { basename, dirname, resolve } from 'node:path';
-import { panelViewTypes, parseFromPanel, parsePanelState, type FromPanel, type PanelKind, type PanelUiState, type RunProgress } from '../../webview/protocol';
-import type { ActiveRun, RunManager } from '../runManager';
-import { PanelFeed } from './panelFeed';
-import { experimentStem } from '../experimentFiles';
+import { resolve } from 'node:path';
+import { panelViewTypes, parseFromPanel, parsePanelState, type FromPanel, type PanelKind, type PanelUiState } from '../../webview/protocol';
+import type { RunManager } from '../runManager';
+import type { PanelFeed } from './panelFeed';
+import { FeedRouter } from './feedRouter';
+import { runFileStem, runLabel } from '../runTitles';
 import { newNonce, panelHtml } from './panelHtml';
-import { readRunData } from './panelData';
 import { errorMessage } from '../../engine/contract/errors';
 
 type ExportMessage = Extract<FromPanel, { type: 'export' }>;
@@ -28,11 +28,6 @@ function same(a: string, b: string): boolean {
   return resolve(a) === resolve(b);
 }
 
-/** "quickstart 2026-11-29T17-38-05Z" from `<root>/quickstart.iwl.yaml/2026-11-29T17-38-05Z`. */
-export function runLabel(dir: string): string {
-  return `${experimentStem(basename(dirname(dir)))} ${basename(dir)}`;
-}
-
 export function panelTitle(kind: PanelKind, dirs: string[]): string {
   if (kind === 'run') return `Run · ${runLabel(dirs[0])}`;
   if (kind === 'comparison') return `Widths · ${runLabel(dirs[0])}`;
@@ -40,14 +35,9 @@ export function panelTitle(kind: PanelKind, dirs: string[]): string {
   return `Compare ${dirs.length} runs`;
 }
 
-function progressOf(run: ActiveRun): RunProgress {
-  return { doneSteps: run.doneSteps, totalSteps: run.totalSteps, currentJob: run.currentJob };
-}
-
 class ManagedPanel {
   readonly feed: PanelFeed;
   private readonly subscriptions: vscode.Disposable[] = [];
-  private finishedJobs = -1;
   /** Jobs to show (from the experiments table) not yet delivered: the webview was not loaded. */
   private pendingFocus: string[] | null | undefined;
 
@@ -62,13 +52,7 @@ class ManagedPanel {
     const root = vscode.Uri.joinPath(manager.extensionUri, 'dist', 'webview');
     webview.options = { enableScripts: true, localResourceRoots: [root] };
     panel.title = panelTitle(kind, dirs);
-    this.feed = new PanelFeed({
-      kind,
-      post: (m) => webview.postMessage(m),
-      load: () => Promise.all(dirs.map((d) => readRunData(d, (x) => manager.runs.isLive(x), this.progressFor(d)))),
-      log: (line) => manager.log(line),
-    });
-    this.feed.ui = ui;
+    this.feed = manager.feeds.open({ kind, dirs, ui, post: (m) => webview.postMessage(m) });
     webview.html = panelHtml({
       kind,
       title: panel.title,
@@ -82,27 +66,6 @@ class ManagedPanel {
       panel.onDidChangeViewState((e) => void this.feed.onVisibility(e.webviewPanel.visible)),
       panel.onDidDispose(() => this.dispose()),
     );
-  }
-
-  includes(dir: string): boolean {
-    return this.dirs.some((d) => same(d, dir));
-  }
-
-  private progressFor(dir: string): RunProgress | null {
-    const active = this.manager.runs.active;
-    return active && same(active.outDir, dir) ? progressOf(active) : null;
-  }
-
-  onPoints(run: ActiveRun, points: import('../../webview/protocol').MetricPoint[]): void {
-    if (this.kind === 'comparison') return;
-    this.feed.onPoints(this.dirs.find((d) => same(d, run.outDir))!, points, progressOf(run), 'running');
-  }
-
-  /** Comparison panels and tables follow finished jobs (summary.json grows by one entry per job). */
-  onRunChange(run: ActiveRun): void {
-    if ((this.kind !== 'comparison' && this.kind !== 'table') || run.finishedJobs.length === this.finishedJobs) return;
-    this.finishedJobs = run.finishedJobs.length;
-    void this.feed.refresh();
   }
 
   private receive(raw: unknown): void {
@@ -161,7 +124,7 @@ class ManagedPanel {
   }
 
   private async saveExport(m: ExportMessage): Promise<void> {
-    const stem = this.kind === 'overlay' ? 'compare-runs' : runLabel(this.dirs[0]).replace(/\s+/g, '-');
+    const stem = this.kind === 'overlay' ? 'compare-runs' : runFileStem(this.dirs[0]);
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(this.dirs[0]);
     const filters: Record<string, string[]> = { png: { 'PNG image': ['png'] }, svg: { 'SVG image': ['svg'] }, csv: { CSV: ['csv'] }, json: { JSON: ['json'] } }[m.format];
     try {
@@ -184,7 +147,7 @@ class ManagedPanel {
   }
 
   dispose(): void {
-    this.feed.dispose();
+    this.manager.feeds.close(this.feed);
     for (const s of this.subscriptions) s.dispose();
     this.manager.forget(this);
   }
@@ -193,6 +156,8 @@ class ManagedPanel {
 export class PanelManager implements PanelHost, vscode.Disposable {
   private readonly panels = new Set<ManagedPanel>();
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** Every panel's feed: snapshots from the run store, then the live run's deltas. */
+  readonly feeds: FeedRouter;
 
   constructor(
     readonly extensionUri: vscode.Uri,
@@ -214,18 +179,8 @@ export class PanelManager implements PanelHost, vscode.Disposable {
         }),
       );
     }
-    this.subscriptions.push(
-      runs.onMetrics(({ run, points }) => {
-        for (const p of this.panels) if (p.includes(run.outDir)) p.onPoints(run, points);
-      }),
-      runs.onDidChange((run) => {
-        if (!run) return;
-        for (const p of this.panels) if (p.includes(run.outDir)) p.onRunChange(run);
-      }),
-      runs.onDidFinish(({ run }) => {
-        for (const p of this.panels) if (p.includes(run.outDir)) void p.feed.refresh();
-      }),
-    );
+    this.feeds = new FeedRouter(runs, (line) => this.log(line));
+    this.subscriptions.push(this.feeds);
   }
 
   log(line: string, level: 'info' | 'error' = 'info'): void {

@@ -6,9 +6,11 @@
  *   folder with their readers, the status union and the error-code table. It imports only itself
  *   and vscode-jsonrpc (the wire's message types): no Node builtin, nothing else of the engine.
  * - The host (extension/) imports extension/, engine/contract/, the experiment validator (exactly
- *   the files of `validatorFiles`, the closure of what analysis.ts uses), webview/protocol.ts (the
- *   host <-> panel protocol it speaks), Node builtins, 'vscode' and npm packages. Nothing else of
- *   the engine: no trainer, no run writer, no git-spawning manifest writer.
+ *   the files of `validatorFiles`, the closure of what analysis.ts uses), the files of webview/ it
+ *   shares with the panels (`sharedPanelFiles`: the host <-> panel protocol it speaks and the
+ *   import-free text escapes), Node builtins, 'vscode' and npm packages. Nothing else of the
+ *   engine: no trainer, no run writer, no git-spawning manifest writer. A shared panel file
+ *   imports nothing at run time (engine/contract/ by `import type` at most), so both runtimes can.
  * - The panels (webview/) import webview/, npm packages and engine/contract/ by `import type` only
  *   (erased from the bundle): no Node builtin, no 'vscode', no engine code. So the panels keep their
  *   own one-line error formatting rather than importing engine/contract/errors.ts.
@@ -26,34 +28,62 @@ import { repoRoot } from '../helpers';
 
 /**
  * The experiment validator as the host runs it: validate.ts, the ValidationHost (Node's fs),
- * the parser and the types, with everything they import. Each file's Node builtins are listed:
- * host.ts answers the validator's file questions from node:fs, validate.ts and files.ts do path
+ * the parser and the types, with everything they import (the activation definitions among them). Each file's Node builtins are listed:
+ * validationHost.ts answers the validator's file questions from node:fs, validate.ts and files.ts do path
  * arithmetic. Nothing here spawns a process or loads tfjs.
  */
 const validatorFiles: Record<string, string[]> = {
+  'engine/activations/abRelu.ts': [],
+  'engine/activations/activationDefinition.ts': [],
+  'engine/activations/cos.ts': [],
+  'engine/activations/erf.ts': [],
+  'engine/activations/gelu.ts': [],
+  'engine/activations/identity.ts': [],
+  'engine/activations/leakyRelu.ts': [],
+  'engine/activations/registry.ts': [],
+  'engine/activations/relu.ts': [],
+  'engine/activations/sigmoid.ts': [],
+  'engine/activations/sin.ts': [],
+  'engine/activations/softplus.ts': [],
+  'engine/activations/tanh.ts': [],
   'engine/contract/errors.ts': [],
   'engine/data/csvText.ts': [],
   'engine/data/sources.ts': [],
   'engine/experiment/check.ts': [],
   'engine/experiment/dataChecks.ts': [],
+  'engine/experiment/diagnosticCodes.ts': [],
+  'engine/experiment/experimentTypes.ts': [],
   'engine/experiment/files.ts': ['node:path'],
-  'engine/experiment/host.ts': ['node:fs', 'node:os'],
+  'engine/experiment/fixes.ts': [],
   'engine/experiment/memory.ts': [],
-  'engine/experiment/network.ts': [],
+  'engine/experiment/networkChecks.ts': [],
   'engine/experiment/parse.ts': [],
   'engine/experiment/schema.ts': [],
   'engine/experiment/schemaDsl.ts': [],
   'engine/experiment/suggest.ts': [],
-  'engine/experiment/types.ts': [],
+  'engine/experiment/sweep.ts': [],
+  'engine/experiment/npyChecks.ts': [],
+  'engine/util/npyHeader.ts': [],
+  'engine/experiment/estimate.ts': [],
   'engine/experiment/validate.ts': ['node:path'],
+  'engine/experiment/validationHost.ts': ['node:fs', 'node:os'],
+  'engine/kernels/special.ts': [],
   'engine/nn/architecture.ts': [],
+  'engine/train/adamLimitDefaults.ts': [],
 };
 /** What the host imports of the validator; `validatorFiles` is their closure. */
-const validatorEntries = ['engine/experiment/validate.ts', 'engine/experiment/host.ts', 'engine/experiment/parse.ts', 'engine/experiment/types.ts'];
+const validatorEntries = ['engine/experiment/validate.ts', 'engine/experiment/validationHost.ts', 'engine/experiment/parse.ts', 'engine/experiment/experimentTypes.ts', 'engine/experiment/estimate.ts'];
 /** The npm packages the validator may use (the parser's). */
 const validatorPackages = ['jsonc-parser', 'yaml'];
-/** The host <-> panel protocol: the one file of webview/ the host compiles. */
+/**
+ * Packages the validator may name by `import type` only (erased from the host's bundle): the
+ * activation definitions write their tfjs forward against the tfjs namespace they are handed.
+ */
+const validatorTypePackages = ['@tensorflow/tfjs'];
+/** The host <-> panel protocol: a file of webview/ the host compiles. */
 const panelProtocol = 'webview/protocol.ts';
+/** The files of webview/ the host compiles (extension/tsconfig.json includes exactly these). */
+const sharedPanelFiles = [panelProtocol, 'webview/textEscapes.ts'];
 /** What engine/contract/ may import besides itself. */
 const contractPackages = ['vscode-jsonrpc'];
 
@@ -136,8 +166,12 @@ function violation(e: Edge): string | null {
   }
   if (e.from.startsWith('extension/')) {
     if (t.kind !== 'file') return null;
-    if (t.path.startsWith('extension/') || isContract(t.path) || t.path in validatorFiles || t.path === panelProtocol) return null;
-    return 'the host imports only extension/, engine/contract/, the experiment validator and webview/protocol.ts';
+    if (t.path.startsWith('extension/') || isContract(t.path) || t.path in validatorFiles || sharedPanelFiles.includes(t.path)) return null;
+    return `the host imports only extension/, engine/contract/, the experiment validator and ${sharedPanelFiles.join(', ')}`;
+  }
+  if (sharedPanelFiles.includes(e.from)) {
+    if (t.kind === 'file' && isContract(t.path) && e.typeOnly) return null;
+    return 'a file the host and the panels share imports nothing at run time (engine/contract/ by `import type` at most)';
   }
   if (e.from.startsWith('webview/')) {
     if (t.kind === 'package') return null;
@@ -168,6 +202,14 @@ describe('the import graph keeps the contracts in one place', () => {
     assert.deepEqual(bad, [], `forbidden import edges:\n  ${bad.join('\n  ')}`);
   });
 
+  test('the host compiles exactly the shared panel files of webview/', () => {
+    const config = JSON.parse(readFileSync(join(repoRoot, 'extension', 'tsconfig.json'), 'utf8')) as { include: string[] };
+    const fromWebview = config.include.filter((p) => p.startsWith('../webview/')).map((p) => p.slice(3)).sort();
+    assert.deepEqual(fromWebview, [...sharedPanelFiles].sort());
+    const used = new Set([...graph.values()].flat().filter((e) => e.from.startsWith('extension/') && e.target.kind === 'file' && e.target.path.startsWith('webview/')).map((e) => (e.target as { path: string }).path));
+    assert.deepEqual([...used].sort(), [...sharedPanelFiles].sort(), 'each shared file is used by the host');
+  });
+
   test('the experiment validator the host runs is exactly the listed files, with only the listed Node builtins', () => {
     const closure = new Set<string>();
     const visit = (path: string) => {
@@ -182,7 +224,9 @@ describe('the import graph keeps the contracts in one place', () => {
       for (const e of graph.get(path) ?? []) {
         const t = e.target;
         if (t.kind === 'builtin' && !validatorFiles[path].includes(t.name)) bad.push(`${describeEdge(e)}: not a listed builtin of ${path}`);
-        if (t.kind === 'package' && !validatorPackages.includes(t.name)) bad.push(`${describeEdge(e)}: the validator uses only ${validatorPackages.join(', ')}`);
+        if (t.kind === 'package' && !validatorPackages.includes(t.name) && !(e.typeOnly && validatorTypePackages.includes(t.name))) {
+          bad.push(`${describeEdge(e)}: the validator uses only ${validatorPackages.join(', ')} (and ${validatorTypePackages.join(', ')} by \`import type\`)`);
+        }
         if (t.kind === 'vscode') bad.push(`${describeEdge(e)}: the validator runs outside VS Code too`);
       }
     }

@@ -6,6 +6,7 @@
  */
 import type { Frame, Page } from 'playwright-core';
 import { waitFor } from './workbench';
+import { errorMessage } from '../../engine/contract/errors';
 
 export interface ChartReading {
   id: string;
@@ -97,7 +98,7 @@ export async function waitForPanel(
     });
   } catch (error) {
     const seen = last.map((p) => `"${p.title}" [${p.status}] charts ${p.charts.map((c) => `${c.id}:${c.points}`).join(', ')}`).join('; ');
-    throw new Error(`${error instanceof Error ? error.message : String(error)} (saw: ${seen || `no ${kind} panel with that title`})`);
+    throw new Error(`${errorMessage(error)} (saw: ${seen || `no ${kind} panel with that title`})`);
   }
 }
 

@@ -41,6 +41,7 @@ import {
   waitForStatusBar,
   waitFor,
 } from './workbench';
+import { errorMessage } from '../../engine/contract/errors';
 
 const artifacts = join(repoRoot, 'test-results', 'e2e');
 const readmeShots = join(artifacts, 'readme');
@@ -440,7 +441,7 @@ async function main(): Promise<void> {
     console.log(`e2e: all checks passed in ${((Date.now() - started) / 1000).toFixed(0)} s; screenshots in ${artifacts}`);
   } catch (error) {
     failed = true;
-    console.error(`e2e: FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`e2e: FAILED: ${errorMessage(error)}`);
     if (server) {
       const log = extensionLog(server.userDataDir);
       console.error(`--- extension log ---\n${log || '(no log file: did the extension activate?)'}`);

@@ -3,6 +3,7 @@
  * Explorer, editor tabs, the status bar, the Runs view.
  */
 import type { Locator, Page } from 'playwright-core';
+import { errorMessage } from '../../engine/contract/errors';
 
 /** Polls `probe` every 250 ms until it returns something truthy. */
 export async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | null | undefined | false | Promise<T | null | undefined | false>): Promise<T> {
@@ -81,7 +82,7 @@ export async function waitForStatusBar(page: Page, pattern: RegExp, what: string
       return pattern.test(last) && last;
     });
   } catch (error) {
-    throw new Error(`${error instanceof Error ? error.message : String(error)} (the status bar item says "${last}")`);
+    throw new Error(`${errorMessage(error)} (the status bar item says "${last}")`);
   }
 }
 

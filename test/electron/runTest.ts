@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { tinyExperimentText } from '../fixtures/tinyExperiment';
+import { errorMessage } from '../../engine/contract/errors';
 
 export const tinyExperiment = tinyExperimentText({ name: 'electron-tiny' });
 
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(`test:electron failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`test:electron failed: ${errorMessage(error)}`);
   console.error('It needs to download VS Code (network) and, on Linux, a display: run it as `xvfb-run -a npm run test:electron`.');
   process.exit(1);
 });

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { AnalysisCache } from '../../extension/analysis';
+import { AnalysisCache, fixOf } from '../../extension/analysis';
 import { isExperimentFile } from '../../extension/experimentFiles';
 import { tempDir } from '../helpers';
 import { tinyExperimentText } from '../fixtures/tinyExperiment';
@@ -35,6 +35,17 @@ describe('document analysis', () => {
     assert.ok(codes.includes('unknown-value@8'), codes.join(', '));
     assert.ok(codes.includes('unknown-key@11'), codes.join(', '));
     assert.equal(bad.errorCount, bad.diagnostics.filter((d) => d.severity === 'error').length);
+  });
+
+  test('the Quick Fix of an editor diagnostic is found by its code and range', () => {
+    const cache = new AnalysisCache();
+    const a = cache.get(doc(valid.replace('seeds: 1', 'seedz: 1'), 1));
+    const d = a.diagnostics.find((x) => x.code === 'unknown-key');
+    assert.ok(d, JSON.stringify(a.diagnostics));
+    assert.equal(fixOf(a.diagnostics, 'unknown-key', d.range)?.title, 'Change to "seeds"');
+    assert.equal(fixOf(a.diagnostics, 'unknown-value', d.range), null, 'another code at the same place has no fix');
+    const elsewhere = { start: d.range.start, end: { ...d.range.end, character: d.range.end.character + 1 } };
+    assert.equal(fixOf(a.diagnostics, 'unknown-key', elsewhere), null, 'a diagnostic from an older version of the text (moved range) gets none');
   });
 
   test('a syntax error still gives a diagnostic with a range and no models', () => {

@@ -39,7 +39,21 @@ describe('example experiments', () => {
     }
   });
 
-  test('a CSV example brings its data file; a JSON example drops its repository-relative $schema', () => {
+  test('no example names a $schema by a relative path (it would not resolve in a copy; the extension registers the schema)', () => {
+    const files = readdirSync(examplesDir).filter((f) => /\.iwl\.(ya?ml|json)$/.test(f));
+    const relative: string[] = [];
+    for (const f of files) {
+      const text = readFileSync(join(examplesDir, f), 'utf8');
+      // A JSON "$schema" key, a YAML `$schema:` key, or a yaml-language-server modeline.
+      for (const m of text.matchAll(/(?:"\$schema"\s*:\s*"|^\$schema:\s*['"]?|\$schema=)([^"'\s]+)/gm)) {
+        if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(m[1])) relative.push(`${f}: ${m[1]}`);
+      }
+    }
+    assert.ok(files.some((f) => f.endsWith('.json')), 'a JSON example is among them');
+    assert.deepEqual(relative, []);
+  });
+
+  test('a CSV example brings its data file; a JSON example arrives as it ships', () => {
     const workspace = tempDir('iwl-example-');
     const csv = copyExample(examplesDir, 'circles-csv.iwl.yaml', workspace);
     assert.deepEqual(csv.dataFiles, ['data/circles.csv']);
@@ -48,6 +62,7 @@ describe('example experiments', () => {
     const parsed = JSON.parse(readFileSync(json.experimentFile, 'utf8'));
     assert.equal(parsed.$schema, undefined);
     assert.equal(parsed.name, 'teacher-regression');
+    assert.equal(readFileSync(json.experimentFile, 'utf8'), readFileSync(join(examplesDir, 'teacher-regression.iwl.json'), 'utf8'));
   });
 
   test('copying never overwrites: a second copy gets a numbered name, and existing data is kept', () => {

@@ -3,16 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers';
-import {
-  MetricStore,
-  MetricShaper,
-  aggregateColumns,
-  ema,
-  forLogAxis,
-  shadeColor,
-  shapeMetricChart,
-  pointOfJobId,
-} from '../../webview/chartData';
+import { MetricStore, MetricShaper, aggregateColumns, ema, forLogAxis, pointOfJobId, shapeMetricChart } from '../../webview/chartData';
+import { shadeColor } from '../../webview/palette';
 import { decimate, nearestIndex } from '../../webview/decimate';
 import type { MetricPoint } from '../../webview/protocol';
 import { readMetricsJsonl } from '../../engine/contract/records';
@@ -27,12 +19,14 @@ function point(id: string, model: string, width: number | null, seed: number | n
 }
 
 describe('MetricStore', () => {
-  test('keeps every job in step order and drops points it already has (snapshot and delta overlap)', () => {
+  test('keeps every job in step order; a point out of order is refused and counted, not drawn', () => {
     const s = new MetricStore();
     assert.equal(s.append([point('a', 'a', null, null, 0, 1), point('a', 'a', null, null, 5, 0.5)]), 2);
-    assert.equal(s.append([point('a', 'a', null, null, 5, 0.5), point('a', 'a', null, null, 10, 0.25)]), 1, 'the repeated step 5 is dropped');
+    assert.equal(s.refused, 0);
+    assert.equal(s.append([point('a', 'a', null, null, 5, 0.5), point('a', 'a', null, null, 10, 0.25)]), 1, 'the repeated step 5 is refused');
     assert.deepEqual(Array.from(s.jobs.get('a')!.steps.view()), [0, 5, 10]);
     assert.equal(s.points, 3);
+    assert.equal(s.refused, 1, 'the panel can tell the host it was sent a point twice');
   });
 
   test('the union of steps stays sorted when a job logs steps another job skipped', () => {
@@ -162,6 +156,22 @@ describe('alignment and seed aggregation', () => {
     const i = Array.from(chart.x).indexOf(job.steps.data[3]);
     assert.equal(series.raw[i], job.values.trainLoss.data[3]);
     assert.notEqual(series.smoothed[i], series.raw[i]);
+  });
+
+  test('widths of one model: each its own shade and stroke, labelled with its width at the line end', () => {
+    const s = new MetricStore();
+    s.append(fixture('sweep'));
+    for (const seedMode of ['band', 'seeds'] as const) {
+      const chart = shapeMetricChart(s, 'testLoss', { seedMode, smoothing: 0 });
+      const sgd = chart.series.filter((x) => x.key.startsWith('sgd'));
+      const widths = [...new Set(sgd.map((x) => x.endLabel))];
+      assert.deepEqual(widths, ['w16', 'w64', 'w256', 'w1024'], seedMode);
+      const byWidth = (w: string) => sgd.find((x) => x.endLabel === w)!;
+      assert.equal(new Set(widths.map((w) => byWidth(w).color)).size, 4, 'four shades');
+      assert.ok(widths.every((w, i) => i === 0 || byWidth(w).strokeWidth > byWidth(widths[i - 1]).strokeWidth), 'wider is thicker');
+      const ntk = chart.series.find((x) => x.key.startsWith('ntk'))!;
+      assert.equal(ntk.endLabel, undefined, 'an infinite model needs no width label');
+    }
   });
 
   test('widths of one model: narrower is lighter, the widest keeps the model colour', () => {

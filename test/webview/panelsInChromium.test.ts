@@ -16,7 +16,6 @@ import { isType, launchChromium, openPanel, type PanelPage } from './browserHarn
 
 const artifacts = join(repoRoot, 'test-results', 'webview');
 const fixtureDir = (name: string) => join(repoRoot, 'test', 'fixtures', 'recorded', name);
-const notLive = () => false;
 
 /** The recorded run: 61 logged steps (0..120 every 2) per job; 15 model/width groups; 26 jobs. */
 const steps = 61;
@@ -57,8 +56,8 @@ describe('panels in Chromium (the real bundle behind the real CSP)', { timeout: 
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
     browser = await launchChromium();
-    sweep = await readRunData(fixtureDir('sweep'), notLive);
-    slow = await readRunData(fixtureDir('sweep-slow'), notLive);
+    sweep = await readRunData(fixtureDir('sweep'), null);
+    slow = await readRunData(fixtureDir('sweep-slow'), null);
   });
 
   after(async () => {
@@ -180,6 +179,50 @@ describe('panels in Chromium (the real bundle behind the real CSP)', { timeout: 
     assert.equal(await p.page.locator('section.chart[data-chart="testLoss"] .legend').getByRole('checkbox', { name: 'ntk (∞)', exact: true }).isChecked(), false, 'the toggle came back');
     assert.deepEqual((await chartAttr(p, 'testLoss', 'x-range'))!.split(',').map(Number), zoom, 'the zoom came back');
     await expectClean(p, 'run panel after a reload');
+    await p.page.context().close();
+  });
+
+  test('run panel legend: streaming keeps every entry (no rebuild to bare checkboxes); a new series adds only its own', async () => {
+    const p = await openPanel(browser, 'run');
+    const early = sweep.records.filter((r) => !r.id.startsWith('adam/') && r.step <= 60);
+    const late = sweep.records.filter((r) => !r.id.startsWith('adam/') && r.step > 60);
+    const adam64 = sweep.records.filter((r) => r.id.startsWith('adam/w64/'));
+    const live: RunData = { ...sweep, status: 'running', live: true, records: early, progress: null };
+    await p.send({ type: 'snapshot', seq: 1, kind: 'run', runs: [live], ui: {} });
+    const legend = 'section.chart[data-chart="testLoss"] .legend';
+    await p.page.waitForFunction((sel) => document.querySelectorAll(`${sel} vscode-checkbox`).length === 12, legend);
+    // Count what leaves and joins the legend from here on, and tag the entries there now.
+    await p.page.evaluate((sel) => {
+      const host = document.querySelector(sel)!;
+      const w = window as unknown as { legendChanges: { added: number; removed: number } };
+      w.legendChanges = { added: 0, removed: 0 };
+      new MutationObserver((list) => {
+        for (const m of list) {
+          w.legendChanges.added += m.addedNodes.length;
+          w.legendChanges.removed += m.removedNodes.length;
+        }
+      }).observe(host, { childList: true });
+      host.querySelectorAll('vscode-checkbox').forEach((c) => c.setAttribute('data-probe', c.textContent ?? ''));
+    }, legend);
+    const changes = () => p.page.evaluate(() => (window as unknown as { legendChanges: { added: number; removed: number } }).legendChanges);
+    const labelsBare = () => p.page.evaluate((sel) => Array.from(document.querySelectorAll(`${sel} vscode-checkbox`)).filter((c) => !(c.textContent ?? '').trim()).length, legend);
+
+    for (let i = 0, seq = 2; i < late.length; i += 60, seq++) {
+      await p.send({ type: 'delta', seq, dir: sweep.dir, records: late.slice(i, i + 60), progress: null, status: 'running' });
+      await p.page.waitForFunction((s) => document.body.dataset.seq === String(s), seq);
+      await p.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      assert.equal(await labelsBare(), 0, 'every entry keeps its label while points stream');
+    }
+    assert.deepEqual(await changes(), { added: 0, removed: 0 }, 'more points of the same series leave the legend alone');
+
+    const seq = Number(await p.page.evaluate(() => document.body.dataset.seq)) + 1;
+    await p.send({ type: 'delta', seq, dir: sweep.dir, records: adam64, progress: null, status: 'running' });
+    await p.page.waitForFunction((sel) => document.querySelectorAll(`${sel} vscode-checkbox`).length === 13, legend);
+    assert.deepEqual(await changes(), { added: 1, removed: 0 }, 'a new series adds its entry and nothing else moves');
+    assert.equal(await p.page.locator(`${legend} vscode-checkbox[data-probe]`).count(), 12, 'the entries there before are the same elements');
+    assert.equal(await labelsBare(), 0);
+    await p.page.screenshot({ path: join(artifacts, 'run-panel-widths.png'), fullPage: true });
+    await expectClean(p, 'run panel legend');
     await p.page.context().close();
   });
 

@@ -15,14 +15,13 @@ import { focusEntries, settingSweepChart, sweepAxes } from '../../webview/settin
 import { repoRoot, tempDir } from '../helpers';
 import { validationLossOf, writeSweptRun } from '../fixtures/sweptRun';
 
-const notLive = () => false;
 // Means of a few doubles: float64 rounding only.
 const exact = 1e-12;
 
 async function sweptRun(options: Parameters<typeof writeSweptRun>[1] = {}): Promise<RunData> {
   const dir = join(tempDir('iwl-table-'), 'lr-sweep.iwl.yaml', '2026-12-01T10-00-00Z');
   writeSweptRun(dir, options);
-  return readRunData(dir, notLive);
+  return readRunData(dir, null);
 }
 
 function latestOf(records: readonly MetricPoint[]): Map<string, MetricPoint> {
@@ -57,7 +56,7 @@ describe('experiments table: rows and columns', () => {
     const plain = await sweptRun({ validation: false });
     const labels = tableColumns(rowsOf(plain), 'job').map((c) => c.label);
     assert.ok(!labels.some((l) => l.startsWith('validation')), labels.join(', '));
-    const recorded = await readRunData(join(repoRoot, 'test', 'fixtures', 'recorded', 'sweep'), notLive);
+    const recorded = await readRunData(join(repoRoot, 'test', 'fixtures', 'recorded', 'sweep'), null);
     const rows = rowsOf(recorded);
     assert.equal(rows.length, 26);
     assert.ok(!tableColumns(rows, 'job').some((c) => c.group === 'point'));
@@ -166,7 +165,7 @@ describe('experiments table: sort and filter', () => {
 describe('comparison against a swept setting', () => {
   test('the x axes: width and every numeric key of the sweep points', async () => {
     assert.deepEqual(sweepAxes((await sweptRun()).entries), ['width', 'optimizer.learningRate']);
-    const recorded = await readRunData(join(repoRoot, 'test', 'fixtures', 'recorded', 'sweep'), notLive);
+    const recorded = await readRunData(join(repoRoot, 'test', 'fixtures', 'recorded', 'sweep'), null);
     assert.deepEqual(sweepAxes(recorded.entries), ['width'], 'a run made before sweeps: width only');
   });
 

@@ -19,7 +19,7 @@ const artifacts = join(repoRoot, 'test-results', 'webview');
 async function sweptRun(options: Parameters<typeof writeSweptRun>[1] = {}): Promise<RunData> {
   const dir = join(tempDir('iwl-table-ui-'), 'lr-sweep.iwl.yaml', '2026-12-01T10-00-00Z');
   writeSweptRun(dir, options);
-  return readRunData(dir, () => false);
+  return readRunData(dir, null);
 }
 
 const rowKeys = (p: PanelPage) => p.page.locator('table.experiments tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-key')));

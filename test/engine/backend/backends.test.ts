@@ -11,11 +11,11 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendName, releaseBackend, tensorflowPackages, useBackend } from '../../../engine/backend';
 import { architectureOf } from '../../../engine/nn/architecture';
 import { empiricalKernels } from '../../../engine/nn/empiricalKernels';
-import { applyNetwork, disposeTensors, initParams, toTensors } from '../../../engine/nn/network';
+import { applyNetwork, disposeTensors, initParams, toTensors } from '../../../engine/nn/finiteNetwork';
 import { computeKernels } from '../../../engine/kernels/analytic';
-import { IwlError } from '../../../engine/util/errors';
+import { IwlError } from '../../../engine/util/iwlError';
 import { errorMessage } from '../../../engine/contract/errors';
-import { makeNetwork, randomPoints } from '../nn/fixtures';
+import { makeNetwork, randomPoints } from '../nn/networkFixtures';
 import { runIwl } from '../../helpers';
 
 /** What a child computes on its backend; the workload is fixed by seeds, so it is the same everywhere. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset, Dataset } from '../../../engine/data/dataset';
-import { IwlError } from '../../../engine/util/errors';
+import { IwlError } from '../../../engine/util/iwlError';
 import { toRows } from '../../../engine/util/matrix';
 import { repoRoot, tempDir } from '../../helpers';
 

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadDataset } from '../../../engine/data/dataset';
-import { CancelledError } from '../../../engine/util/errors';
+import { CancelledError } from '../../../engine/util/iwlError';
 import { repoRoot } from '../../helpers';
 
 describe('loadDataset', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { loadDataset, Dataset } from '../../../engine/data/dataset';
 import { mnistPackage } from '../../../engine/data/mnist';
 import { MNIST_CLASS_COUNTS } from '../../../engine/data/sources';
-import { IwlError } from '../../../engine/util/errors';
+import { IwlError } from '../../../engine/util/iwlError';
 import { row } from '../../../engine/util/matrix';
 
 /** Where each digit sits in the package, found through its public `set()` API: image key -> digit and index. */

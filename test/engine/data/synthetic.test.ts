@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadDataset, Dataset } from '../../../engine/data/dataset';
 import { sineFunction, teacherFunction } from '../../../engine/data/synthetic';
-import { IwlError } from '../../../engine/util/errors';
+import { IwlError } from '../../../engine/util/iwlError';
 import { row } from '../../../engine/util/matrix';
 
 type Kind = 'teacher' | 'sine' | 'gaussians';

@@ -11,9 +11,9 @@ import { tempDir } from '../../helpers';
 import { diagnosticCodes } from '../../../engine/experiment/diagnosticCodes';
 import { validateExperiment } from '../../../engine/experiment/validate';
 import { validateKernelSpec } from '../../../engine/experiment/kernelSpec';
-import { nodeValidationHost } from '../../../engine/experiment/host';
+import { nodeValidationHost } from '../../../engine/experiment/validationHost';
 import { validateFile } from '../../../engine/cli/experimentFile';
-import { Diagnostic } from '../../../engine/experiment/types';
+import { Diagnostic } from '../../../engine/experiment/experimentTypes';
 import { baseYaml, positionOf, show, validateIn, where } from './experimentHelpers';
 
 interface Case {

@@ -5,8 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../helpers';
 import { validateExperiment } from '../../../engine/experiment/validate';
-import { nodeValidationHost } from '../../../engine/experiment/host';
-import { FiniteModelSpec, InfiniteModelSpec } from '../../../engine/experiment/types';
+import { nodeValidationHost } from '../../../engine/experiment/validationHost';
+import { FiniteModelSpec, InfiniteModelSpec } from '../../../engine/experiment/experimentTypes';
 import { positionOf, show, validateIn } from './experimentHelpers';
 
 const issueExample = `name: mnist-adam-vs-sgd

@@ -3,8 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tempDir } from '../../helpers';
 import { validateExperiment, ValidationResult } from '../../../engine/experiment/validate';
-import { nodeValidationHost, ValidationHost } from '../../../engine/experiment/host';
-import { Diagnostic } from '../../../engine/experiment/types';
+import { nodeValidationHost, ValidationHost } from '../../../engine/experiment/validationHost';
+import { Diagnostic } from '../../../engine/experiment/experimentTypes';
 
 /** A small valid experiment that the diagnostic tests mutate one thing at a time. */
 export const baseYaml = `name: t

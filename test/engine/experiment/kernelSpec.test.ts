@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../helpers';
 import { validateKernelSpec } from '../../../engine/experiment/kernelSpec';
-import { nodeValidationHost } from '../../../engine/experiment/host';
+import { nodeValidationHost } from '../../../engine/experiment/validationHost';
 import { show, where, positionOf } from './experimentHelpers';
 
 function check(text: string, name = 'spec.yaml', files: Record<string, string> = {}) {

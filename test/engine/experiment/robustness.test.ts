@@ -12,8 +12,8 @@ import { Rng } from '../../../engine/util/rng';
 import { validateExperiment } from '../../../engine/experiment/validate';
 import { validateKernelSpec } from '../../../engine/experiment/kernelSpec';
 import { decodeBytes } from '../../../engine/experiment/parse';
-import { nodeValidationHost } from '../../../engine/experiment/host';
-import { Diagnostic } from '../../../engine/experiment/types';
+import { nodeValidationHost } from '../../../engine/experiment/validationHost';
+import { Diagnostic } from '../../../engine/experiment/experimentTypes';
 import { diagnosticCodes } from '../../../engine/experiment/diagnosticCodes';
 
 const examplesDir = join(repoRoot, 'examples');

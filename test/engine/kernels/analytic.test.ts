@@ -6,11 +6,11 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBackend } from '../../../engine/backend';
-import { Activation, Layer, Network } from '../../../engine/experiment/types';
+import { Activation, Layer, Network } from '../../../engine/experiment/experimentTypes';
 import { computeKernels, kernelMemoryBytes } from '../../../engine/kernels/analytic';
 import { expectation2d } from '../../../engine/kernels/quadrature';
 import { erf } from '../../../engine/kernels/special';
-import { CancelledError, IwlError } from '../../../engine/util/errors';
+import { CancelledError, IwlError } from '../../../engine/util/iwlError';
 import { Matrix, matrix } from '../../../engine/util/matrix';
 import { Rng } from '../../../engine/util/rng';
 

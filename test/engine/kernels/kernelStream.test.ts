@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend } from '../../../engine/backend';
-import { Activation, Layer, Network } from '../../../engine/experiment/types';
+import { Activation, Layer, Network } from '../../../engine/experiment/experimentTypes';
 import { computeKernels, streamKernels } from '../../../engine/kernels/analytic';
 import { Matrix, matrix } from '../../../engine/util/matrix';
 import { readNpy, writeNpy } from '../../../engine/util/npy';

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../../engine/util/rng';
 import { matmul, matmulNT, matmulTN, matTvec, matvec, syrk, transpose } from '../../../engine/linalg';
-import { EPS, maxAbsDiff, naiveMatmul, naiveTranspose, randomMatrix } from './fixtures';
+import { EPS, maxAbsDiff, naiveMatmul, naiveTranspose, randomMatrix } from './matrixFixtures';
 
 /**
  * Blocked products reorder the sums of the naive loop, so entries may differ by rounding: for an inner

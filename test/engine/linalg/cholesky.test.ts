@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../../engine/util/rng';
-import { IwlError } from '../../../engine/util/errors';
+import { IwlError } from '../../../engine/util/iwlError';
 import { cholesky, choleskySolve, firstRetryDiagReg, logDetFromCholesky, matmul, matmulNT, solveSpd } from '../../../engine/linalg';
-import { backwardTol, EPS, fro, hilbert, minus, randomMatrix, randomSpd, rbfGram } from './fixtures';
+import { backwardTol, EPS, fro, hilbert, minus, randomMatrix, randomSpd, rbfGram } from './matrixFixtures';
 
 /** ||A - L L^T||_F / ||A||_F: Cholesky is backward stable, so this is O(n eps) whatever the conditioning. */
 function reconstructionError(a: Float64Array, l: Float64Array, n: number): number {

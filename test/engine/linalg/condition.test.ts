@@ -4,7 +4,7 @@ import { Rng } from '../../../engine/util/rng';
 import {
   cholesky, choleskyConditionBound, choleskyConditionEstimate, conditionFromEigenvalues, eighSymmetric, solveSpd,
 } from '../../../engine/linalg';
-import { backwardTol, hilbert, randomOrthogonal, rbfGram, withSpectrum } from './fixtures';
+import { backwardTol, hilbert, randomOrthogonal, rbfGram, withSpectrum } from './matrixFixtures';
 
 describe('condition numbers', () => {
   test('from eigenvalues: max/min, Infinity for singular or indefinite', () => {

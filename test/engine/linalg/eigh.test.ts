@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../../engine/util/rng';
-import { IwlError } from '../../../engine/util/errors';
+import { IwlError } from '../../../engine/util/iwlError';
 import { eighSymmetric, eigvalsSymmetric, matmul, SymmetricEigen } from '../../../engine/linalg';
-import { backwardTol, EPS, fro, hilbert, minus, naiveTranspose, randomMatrix, randomOrthogonal, rbfGram, withSpectrum } from './fixtures';
+import { backwardTol, EPS, fro, hilbert, minus, naiveTranspose, randomMatrix, randomOrthogonal, rbfGram, withSpectrum } from './matrixFixtures';
 
 /**
  * The three properties that define a correct symmetric eigendecomposition, each O(n eps) for a backward

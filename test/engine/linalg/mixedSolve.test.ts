@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { useBackend } from '../../../engine/backend';
 import { Rng } from '../../../engine/util/rng';
 import { cholesky, choleskyFloat32, Float32Cholesky, MIXED_BACKWARD_TOL, solveSpd, solveSpdMixed } from '../../../engine/linalg';
-import { hilbert, randomMatrix } from './fixtures';
+import { hilbert, randomMatrix } from './matrixFixtures';
 
 /** eps_32 = 2^-23. */
 const EPS32 = 2 ** -23;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Rng } from '../../../engine/util/rng';
 import { cholesky, eighSymmetric, solveSpd } from '../../../engine/linalg';
-import { backwardTol, fro, minus, randomMatrix, randomSpd, rbfGram } from './fixtures';
+import { backwardTol, fro, minus, randomMatrix, randomSpd, rbfGram } from './matrixFixtures';
 
 const numpyAvailable = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 

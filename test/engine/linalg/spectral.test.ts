@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../../engine/util/rng';
 import { applySpectralFunction, eigenCoordinates, eighSymmetric, fromEigenCoordinates, matmul, spectralWeights } from '../../../engine/linalg';
-import { backwardTol, fro, maxAbsDiff, minus, randomMatrix, randomSpd, rbfGram } from './fixtures';
+import { backwardTol, fro, maxAbsDiff, minus, randomMatrix, randomSpd, rbfGram } from './matrixFixtures';
 
 describe('applySpectralFunction: V diag(g(lambda)) V^T B', () => {
   const n = 120, k = 3;

@@ -4,9 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../../engine/backend';
 import { architectureOf } from '../../../engine/nn/architecture';
 import { empiricalKernels } from '../../../engine/nn/empiricalKernels';
-import { NetworkParams, applyNetwork, disposeTensors, flattenTensors, initParams, toTensors, unflattenTensors } from '../../../engine/nn/network';
+import { NetworkParams, applyNetwork, disposeTensors, flattenTensors, initParams, toTensors, unflattenTensors } from '../../../engine/nn/finiteNetwork';
 import { Matrix } from '../../../engine/util/matrix';
-import { NetSpec, makeNetwork, randomPoints } from './fixtures';
+import { NetSpec, makeNetwork, randomPoints } from './networkFixtures';
 
 /**
  * The layer-wise NTK and tf.grad's Jacobians are two float32 evaluations of the same sums (a few

@@ -40,10 +40,11 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBackend } from '../../../engine/backend';
 import { computeKernels } from '../../../engine/kernels/analytic';
-import { activationName, architectureOf } from '../../../engine/nn/architecture';
+import { activationName } from '../../../engine/activations/registry';
+import { architectureOf } from '../../../engine/nn/architecture';
 import { EmpiricalKernels, empiricalKernels } from '../../../engine/nn/empiricalKernels';
-import { initParams } from '../../../engine/nn/network';
-import { NetSpec, makeNetwork, randomPoints } from './fixtures';
+import { initParams } from '../../../engine/nn/finiteNetwork';
+import { NetSpec, makeNetwork, randomPoints } from './networkFixtures';
 
 const Z = 4.5;
 const BIAS_PER_LAYER = 1;

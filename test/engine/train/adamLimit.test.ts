@@ -7,9 +7,9 @@ import { trainAdamLimit } from '../../../engine/train/adamLimit';
 import { BatchSchedule } from '../../../engine/train/batches';
 import { KernelDynamics } from '../../../engine/train/kernelDynamics';
 import { loss as lossOf } from '../../../engine/train/losses';
-import { CancelledError } from '../../../engine/util/errors';
+import { CancelledError } from '../../../engine/util/iwlError';
 import type { Matrix } from '../../../engine/util/matrix';
-import type { BatchSize, LossName, Network } from '../../../engine/experiment/types';
+import type { BatchSize, LossName, Network } from '../../../engine/experiment/experimentTypes';
 import { collect, mlp, recordingContext, sgdSpec, smallRun, type SmallRun } from './adamLimitFixtures';
 
 function allPoints(run: SmallRun): Matrix {

@@ -9,7 +9,7 @@ import { useBackend } from '../../../engine/backend';
 import { trainAdamLimit } from '../../../engine/train/adamLimit';
 import { trainFinite } from '../../../engine/train/finite';
 import { rmse } from '../../../engine/run/metrics';
-import type { Network } from '../../../engine/experiment/types';
+import type { Network } from '../../../engine/experiment/experimentTypes';
 import { collect, finiteJob, mlp, recordingContext, smallRun, type SmallRun } from './adamLimitFixtures';
 
 before(async () => {

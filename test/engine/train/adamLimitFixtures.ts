@@ -1,5 +1,5 @@
 /** Small experiments shared by the Adam-limit tests: hand-built (validated shapes), synthetic data. */
-import type { Experiment, FiniteModelSpec, InfiniteModelSpec, LossName, Network, OptimizerSpec, BatchSize } from '../../../engine/experiment/types';
+import type { Experiment, FiniteModelSpec, InfiniteModelSpec, LossName, Network, OptimizerSpec, BatchSize } from '../../../engine/experiment/experimentTypes';
 import type { FiniteJob, InfiniteJob } from '../../../engine/run/plan';
 import type { LogPoint, TrainContext } from '../../../engine/run/trainer';
 import type { Dataset } from '../../../engine/data/dataset';

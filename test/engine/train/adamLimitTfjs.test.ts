@@ -8,8 +8,8 @@ import { AdamLimitDynamics } from '../../../engine/train/adamLimitDynamics';
 import { drawAdamLimitSamples } from '../../../engine/train/adamLimitSamples';
 import { BatchSchedule } from '../../../engine/train/batches';
 import { computeKernels } from '../../../engine/kernels/analytic';
-import { CancelledError } from '../../../engine/util/errors';
-import type { BatchSize } from '../../../engine/experiment/types';
+import { CancelledError } from '../../../engine/util/iwlError';
+import type { BatchSize } from '../../../engine/experiment/experimentTypes';
 import { adamSpec, collect, mlp, recordingContext, smallRun } from './adamLimitFixtures';
 
 before(async () => {

@@ -7,7 +7,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBackend } from '../../../engine/backend';
 import { architectureOf } from '../../../engine/nn/architecture';
-import { initParams } from '../../../engine/nn/network';
+import { initParams } from '../../../engine/nn/finiteNetwork';
 import { engineModel, issueAdam, issueData, issueNetwork, INPUT_DIM, referenceModel, rmsDiff } from './adamReferenceFixtures';
 import { recipeScale } from './referenceAdamMlp';
 

@@ -5,12 +5,12 @@
  * initial weights: the engine's tfjs model (engine/train/finiteModels.ts) and the float64 reference.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../../../engine/data/types';
-import type { Network, OptimizerSpec } from '../../../engine/experiment/types';
-import type { NetworkParams } from '../../../engine/nn/network';
+import type { Dataset } from '../../../engine/data/datasetTypes';
+import type { Network, OptimizerSpec } from '../../../engine/experiment/experimentTypes';
+import type { NetworkParams } from '../../../engine/nn/finiteNetwork';
 import { AllLayersModel } from '../../../engine/train/finiteModels';
 import { architectureOf } from '../../../engine/nn/architecture';
-import { initParams } from '../../../engine/nn/network';
+import { initParams } from '../../../engine/nn/finiteNetwork';
 import { rmse } from '../../../engine/run/metrics';
 import { trainAdamLimit } from '../../../engine/train/adamLimit';
 import { Rng } from '../../../engine/util/rng';
@@ -169,11 +169,11 @@ export async function adamLimitMean(training: Training, samples: number, runs: n
  * 'engine' is the engine's tfjs model from the engine's initialization (initParams), 'reference' the
  * float64 reference from independentInit's weights.
  */
-export async function meanGap(which: 'engine' | 'reference', training: Training, width: number, seeds: number, limit: ArrayLike<number>): Promise<number> {
+export async function meanGap(which: 'engine' | 'reference', training: Training, width: number, seeds: number, limit: ArrayLike<number>, firstSeed = 0): Promise<number> {
   const { hidden, data, steps, learningRate } = training;
   const optimizer = issueAdam();
   let sum = 0;
-  for (let s = 0; s < seeds; s++) {
+  for (let s = firstSeed; s < firstSeed + seeds; s++) {
     const params = initParams(architectureOf(issueNetwork(hidden)), INPUT_DIM, width, data.outputs, 7919 * width + s);
     let test: ArrayLike<number>;
     if (which === 'engine') {

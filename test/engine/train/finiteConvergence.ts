@@ -4,7 +4,7 @@
  * with the real trainers and analytic kernels; the gap is the orchestrator's rmseToLimit at the
  * last step, pooled over seeds, and its log-log slope against width by least squares.
  */
-import type { DataSpec, FiniteModelSpec, InfiniteModelSpec, LossName, Network } from '../../../engine/experiment/types';
+import type { DataSpec, FiniteModelSpec, InfiniteModelSpec, LossName, Network } from '../../../engine/experiment/experimentTypes';
 import { runExperiment } from '../../../engine/run/runExperiment';
 import { trainFinite } from '../../../engine/train/finite';
 import { trainInfinite } from '../../../engine/train/infinite';

@@ -13,7 +13,7 @@ import type {
   OptimizerSpec,
   Parametrization,
   Trainable,
-} from '../../../engine/experiment/types';
+} from '../../../engine/experiment/experimentTypes';
 import type { Dataset } from '../../../engine/data/dataset';
 import { loadDataset } from '../../../engine/data/dataset';
 import { computeRunKernels } from '../../../engine/run/runExperiment';

@@ -1,16 +1,16 @@
 /**
  * The hand-written passes of the finite models against tfjs autodiff and finite differences:
  * one optimizer step of each model moves its parameters by exactly what the gradient of the loss
- * (taken by tf.grads on engine/nn/network.ts applyNetwork) says, and the linearized model's tangent
+ * (taken by tf.grads on engine/nn/finiteNetwork.ts applyNetwork) says, and the linearized model's tangent
  * pass is the directional derivative of the network.
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../../engine/backend';
-import type { LossName, Parametrization } from '../../../engine/experiment/types';
+import type { LossName, Parametrization } from '../../../engine/experiment/experimentTypes';
 import { architectureOf } from '../../../engine/nn/architecture';
-import { applyNetwork, flattenTensors, initParams, toTensors, unflattenTensors, type NetworkParams } from '../../../engine/nn/network';
+import { applyNetwork, flattenTensors, initParams, toTensors, unflattenTensors, type NetworkParams } from '../../../engine/nn/finiteNetwork';
 import { AllLayersModel, ReadoutModel, type FiniteModel, type FiniteSetup } from '../../../engine/train/finiteModels';
 import { LinearizedModel } from '../../../engine/train/linearized';
 import { adamWidthScales } from '../../../engine/train/optimizers';

@@ -9,7 +9,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBackend } from '../../../engine/backend';
-import type { BatchSize, LossName, OptimizerSpec, Trainable } from '../../../engine/experiment/types';
+import type { BatchSize, LossName, OptimizerSpec, Trainable } from '../../../engine/experiment/experimentTypes';
 import { empiricalKernels } from '../../../engine/nn/empiricalKernels';
 import { finiteParams, trainFinite } from '../../../engine/train/finite';
 import { BatchSchedule } from '../../../engine/train/batches';

@@ -7,13 +7,13 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../../engine/backend';
-import type { BatchSize, LossName, OptimizerSpec, Trainable } from '../../../engine/experiment/types';
+import type { BatchSize, LossName, OptimizerSpec, Trainable } from '../../../engine/experiment/experimentTypes';
 import { architectureOf } from '../../../engine/nn/architecture';
-import { applyNetwork, disposeTensors, initParams, paramCount, toTensors } from '../../../engine/nn/network';
+import { applyNetwork, disposeTensors, initParams, paramCount, toTensors } from '../../../engine/nn/finiteNetwork';
 import { loss as lossOf } from '../../../engine/train/losses';
 import { loggedSteps } from '../../../engine/run/trainer';
 import { finiteParams, initSeed, trainFinite } from '../../../engine/train/finite';
-import { CancelledError } from '../../../engine/util/errors';
+import { CancelledError } from '../../../engine/util/iwlError';
 import {
   collect,
   finiteJob,

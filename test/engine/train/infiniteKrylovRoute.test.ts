@@ -1,7 +1,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBackend } from '../../../engine/backend';
-import { nodeValidationHost } from '../../../engine/experiment/host';
+import { nodeValidationHost } from '../../../engine/experiment/validationHost';
 import { validateExperiment } from '../../../engine/experiment/validate';
 import { computeRunKernels, runExperiment } from '../../../engine/run/runExperiment';
 import { trainFinite } from '../../../engine/train/finite';

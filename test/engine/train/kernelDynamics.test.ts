@@ -4,7 +4,7 @@ import { Rng } from '../../../engine/util/rng';
 import { BatchSchedule } from '../../../engine/train/batches';
 import { KernelDynamics, type KernelProblem } from '../../../engine/train/kernelDynamics';
 import { closedFormMseGradientDescent, nngpPosterior } from '../../../engine/train/kernelClosedForms';
-import type { OptimizerSpec } from '../../../engine/experiment/types';
+import type { OptimizerSpec } from '../../../engine/experiment/experimentTypes';
 
 /** A positive definite kernel over m points: K = Z Z^T / d + 0.1 I, Z ~ N(0, 1) [m, d]. */
 function randomProblem(m: number, n: number, k: number, seed: number, loss: 'mse' | 'crossEntropy' = 'mse'): KernelProblem {

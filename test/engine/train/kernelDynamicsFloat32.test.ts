@@ -1,7 +1,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBackend } from '../../../engine/backend';
-import type { OptimizerSpec } from '../../../engine/experiment/types';
+import type { OptimizerSpec } from '../../../engine/experiment/experimentTypes';
 import { BatchSchedule } from '../../../engine/train/batches';
 import { KernelDynamics, STEPWISE_FLOAT32_MIN_N } from '../../../engine/train/kernelDynamics';
 import { argmaxAccuracy, mnistReluProblem } from './reluKernelFixtures';

@@ -5,10 +5,10 @@ import { closedFormMseGradientDescent } from '../../../engine/train/kernelClosed
 import { KernelDynamics, type KernelProblem } from '../../../engine/train/kernelDynamics';
 import { BatchSchedule } from '../../../engine/train/batches';
 import { KRYLOV_MIN_N, krylovMseDynamics } from '../../../engine/train/krylovDynamics';
-import { CancelledError } from '../../../engine/util/errors';
+import { CancelledError } from '../../../engine/util/iwlError';
 import { Rng } from '../../../engine/util/rng';
 import { argmaxAccuracy, mnistReluProblem } from './reluKernelFixtures';
-import { maxAbsDiff } from '../linalg/fixtures';
+import { maxAbsDiff } from '../linalg/matrixFixtures';
 
 /**
  * Tolerance on any prediction after t steps, relative to max |y|: the Krylov path multiplies by Theta
