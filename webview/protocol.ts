@@ -12,6 +12,7 @@
  * as test/architecture/importGraph.test.ts requires): the host (extension/) and the webview (webview/) both compile it.
  */
 import type { BestPoint, JobSummary, MetricLine, StoredRunStatus } from '../engine/contract/records';
+import type { RunTable } from '../engine/contract/runTable';
 
 export const panelViewTypes = {
   run: 'infiniteWidthLab.runPanel',
@@ -52,6 +53,8 @@ export interface RunData {
   progress: RunProgress | null;
   /** summary.json's best point of each model (absent without a validation split and a `select`). */
   best?: Record<string, BestPoint>;
+  /** The experiments table's snapshots only: the run as `iwl table` shapes it (then `records` is empty: the table draws no curve). */
+  tables?: RunTables;
   error?: string;
 }
 
@@ -76,6 +79,12 @@ export interface PanelUiState {
   xAxis?: string;
   /** The experiments table's view. */
   table?: TableUiState;
+}
+
+/** A run's table a row per job and a row per point (seeds averaged): engine/contract/runTable.ts's. */
+export interface RunTables {
+  job: RunTable;
+  point: RunTable;
 }
 
 /** What the experiments table keeps: row mode, sort, filters and the columns switched off. */

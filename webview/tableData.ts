@@ -1,197 +1,99 @@
 /**
- * Shaping for the experiments table of one run (in the manner of DVC's experiments table): pure
- * functions of the run's summary entries, its best points (summary.json `best`) and the latest
- * logged point of each job still running. No DOM; tested in Node.
+ * The experiments table's view of one run (in the manner of DVC's experiments table): pure
+ * functions over the rows the host shaped with engine/contract/runTable.ts (webview/protocol.ts
+ * RunTables, what `iwl table` prints) and summary.json's best points. No DOM; tested in Node.
  *
- *   entries + running jobs' latest points --jobRows--> a row per job
- *     --pointRows--> a row per model, width and sweep point: seeds averaged (completed jobs only
- *       once one has completed: a running seed's figures are from an earlier step)
- *   rows --tableColumns--> settings (job, model, kind, optimizer, trainable, width, seed, each key
- *       of the sweep point) and final figures
+ *   RunTables (a row per job, a row per point) --tableView--> rows with their jobs and best mark,
+ *       columns (settings, each swept setting, final figures) as the CLI has them
  *   rows --filterRows, sortRows--> what the table shows
  *
  * "Best" is what summary.json claims and nothing else: without `best` (no validation split and
  * `select`), no row is marked.
  */
 import type { BestPoint, SweepPoint } from '../engine/contract/records';
+import type { RunTable, RunTableColumn, TableValue } from '../engine/contract/runTable';
 import { formatValue } from './chartFormat';
-import type { JobEntry, MetricPoint } from './protocol';
+import type { RunTables } from './protocol';
 
-export type Figure = 'trainLoss' | 'testLoss' | 'testAccuracy' | 'validationLoss' | 'validationAccuracy' | 'rmseToLimit' | 'seconds';
-
-export const figureLabels: Record<Figure, string> = {
+export const figureLabels: Record<string, string> = {
   trainLoss: 'train loss',
   testLoss: 'test loss',
   testAccuracy: 'test accuracy',
   validationLoss: 'validation loss',
   validationAccuracy: 'validation accuracy',
   rmseToLimit: 'gap to limit',
-  seconds: 'seconds',
 };
-const figureOrder = Object.keys(figureLabels) as Figure[];
-/** Shown even when no row has them yet (a run whose first job has not logged). */
-const alwaysShown: readonly Figure[] = ['trainLoss', 'testLoss'];
+const settingLabels: Record<string, string> = { id: 'job' };
+const numericSettings = ['width', 'seed', 'jobs'];
 
 export type RowMode = 'job' | 'point';
 
 export interface TableRow {
-  /** The job id; a point row's is the id of its first job without the seed ("adam/lr=0.01/w512"). */
+  /** The job id; a point row's is its first job's id without the seed ("adam/lr=0.01/w512"). */
   key: string;
   /** The jobs the row stands for (one for a job row). */
   jobs: string[];
   model: string;
-  kind: 'finite' | 'infinite';
-  optimizer: string | null;
-  trainable: string | null;
-  width: number | null;
-  /** A job row's seed; null for a point row. */
-  seed: number | null;
-  /** How many jobs a point row averages over (1 for a job row). */
-  seeds: number;
-  point: SweepPoint;
-  /** A job's status; a point row's when all its jobs share it, else "1 of 2 completed". */
-  status: string;
-  figures: Record<Figure, number | null>;
-  /** summary.json names this row's jobs as its model's best point. */
+  kind: string;
+  /** The row's cells by column key, as runTable made them. */
+  cells: Record<string, TableValue>;
+  /** summary.json names this row's jobs as (part of) its model's best point. */
   best: boolean;
 }
-
-const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** The job id without its seed part: what the seeds of one point share. */
 export function withoutSeed(id: string): string {
   return id.replace(/\/s\d+$/, '');
 }
 
-function figuresOf(source: Partial<Record<Figure | 'elapsedSeconds', unknown>> | null, extra: Partial<Record<Figure, unknown>> = {}): Record<Figure, number | null> {
-  const all = { ...source, ...extra };
-  return Object.fromEntries(figureOrder.map((f) => [f, finite(all[f])])) as Record<Figure, number | null>;
-}
-
-/**
- * A row per job: the finished jobs of summary.json, then each job that has logged points but not
- * finished (status `unfinished`: "running" while the run goes), with its latest figures. Such a job's
- * sweep point is borrowed from a finished seed of the same point, when there is one.
- */
-export function jobRows(entries: readonly JobEntry[], latest: ReadonlyMap<string, MetricPoint>, best: Record<string, BestPoint> | undefined, unfinished = 'running'): TableRow[] {
-  const isBest = (model: string, id: string) => !!best?.[model]?.jobs.includes(id);
-  const rows: TableRow[] = entries.map((e) => ({
-    key: e.id,
-    jobs: [e.id],
-    model: e.model,
-    kind: e.kind,
-    optimizer: e.optimizer,
-    trainable: e.trainable,
-    width: e.width,
-    seed: e.seed,
-    seeds: 1,
-    point: e.point ?? {},
-    status: e.status,
-    figures: figuresOf(e.final, { rmseToLimit: e.rmseToLimit, seconds: e.seconds }),
-    best: isBest(e.model, e.id),
-  }));
-  const finished = new Map(entries.map((e) => [withoutSeed(e.id), e]));
-  for (const [id, p] of latest) {
-    if (entries.some((e) => e.id === id)) continue;
-    const sibling = finished.get(withoutSeed(id));
-    rows.push({
-      key: id,
-      jobs: [id],
-      model: p.model,
-      kind: p.width === null ? 'infinite' : 'finite',
-      optimizer: sibling?.optimizer ?? null,
-      trainable: sibling?.trainable ?? null,
-      width: p.width,
-      seed: p.seed,
-      seeds: 1,
-      point: sibling?.model === p.model ? sibling.point ?? {} : {},
-      status: unfinished,
-      figures: figuresOf(p, { seconds: p.elapsedSeconds }),
-      best: false,
-    });
-  }
-  return rows;
-}
-
-function pointKey(r: TableRow): string {
-  return JSON.stringify([r.model, r.kind, r.width, Object.entries(r.point).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
-}
-
-function mean(values: (number | null)[]): number | null {
-  const v = values.filter((x): x is number => x !== null);
-  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
-}
-
-/** One row per model, width and sweep point, in order of first appearance: the seeds averaged. */
-export function pointRows(rows: readonly TableRow[]): TableRow[] {
-  const groups = new Map<string, TableRow[]>();
-  for (const r of rows) {
-    const k = pointKey(r);
-    const list = groups.get(k);
-    if (list) list.push(r);
-    else groups.set(k, [r]);
-  }
-  return [...groups.values()].map((members) => {
-    const first = members[0];
-    const completed = members.filter((m) => m.status === 'completed');
-    const averaged = completed.length ? completed : members;
-    const statuses = new Set(members.map((m) => m.status));
-    return {
-      ...first,
-      key: withoutSeed(first.key),
-      jobs: members.map((m) => m.key),
-      seed: null,
-      seeds: members.length,
-      status: statuses.size === 1 ? first.status : `${completed.length} of ${members.length} completed`,
-      figures: Object.fromEntries(figureOrder.map((f) => [f, mean(averaged.map((m) => m.figures[f]))])) as Record<Figure, number | null>,
-      best: members.every((m) => m.best),
-    };
-  });
-}
-
-export type CellValue = number | string | boolean | null;
+export type CellValue = TableValue;
 
 export interface TableColumn {
-  /** "model", "width", "point:optimizer.learningRate", "figure:testLoss". */
+  /** "model", "width", "point:optimizer.learningRate", "figure:testLoss": runTable's key, its kind prefixed for the swept settings and figures. */
   id: string;
+  /** runTable's column key: the CLI's header. */
+  key: string;
   label: string;
-  group: 'setting' | 'point' | 'figure';
+  group: RunTableColumn['kind'];
   numeric: boolean;
   value(row: TableRow): CellValue;
   /** What the cell shows (and the text filters look at). */
   text(row: TableRow): string;
 }
 
-const plain = (v: CellValue): string => (v === null ? '—' : typeof v === 'number' ? formatValue(v) : String(v));
+const plain = (v: CellValue): string => (v === null || v === undefined ? '—' : typeof v === 'number' ? formatValue(v) : String(v));
 
-function setting(id: string, label: string, numeric: boolean, value: (r: TableRow) => CellValue, text: (r: TableRow) => string = (r) => plain(value(r))): TableColumn {
-  return { id, label, group: 'setting', numeric, value, text };
+function columnOf(c: RunTableColumn, rows: readonly TableRow[]): TableColumn {
+  const value = (r: TableRow): CellValue => r.cells[c.key] ?? null;
+  if (c.kind === 'figure') {
+    const percent = /Accuracy$/.test(c.key);
+    return { id: `figure:${c.key}`, key: c.key, label: figureLabels[c.key] ?? c.key, group: 'figure', numeric: true, value, text: (r) => formatValue(value(r) as number | null, percent) };
+  }
+  if (c.kind === 'point') {
+    const numeric = rows.every((r) => value(r) === null || typeof value(r) === 'number');
+    return { id: `point:${c.key}`, key: c.key, label: c.key, group: 'point', numeric, value, text: (r) => plain(value(r)) };
+  }
+  const text = c.key === 'width' ? (r: TableRow) => (value(r) === null ? (r.kind === 'infinite' ? '∞' : '—') : String(value(r))) : (r: TableRow) => plain(value(r));
+  return { id: c.key, key: c.key, label: settingLabels[c.key] ?? c.key, group: 'setting', numeric: numericSettings.includes(c.key), value, text };
 }
 
-/** The settings and the figures some row has, in a fixed order; point keys in order of first appearance. */
-export function tableColumns(rows: readonly TableRow[], mode: RowMode): TableColumn[] {
-  const columns: TableColumn[] = [
-    setting('job', mode === 'point' ? 'point' : 'job', false, (r) => r.key),
-    setting('model', 'model', false, (r) => r.model),
-    setting('kind', 'kind', false, (r) => r.kind),
-    setting('optimizer', 'optimizer', false, (r) => r.optimizer),
-    setting('trainable', 'trainable', false, (r) => r.trainable),
-    setting('width', 'width', true, (r) => r.width, (r) => (r.width === null ? (r.kind === 'infinite' ? '∞' : '—') : String(r.width))),
-    mode === 'point' ? setting('seeds', 'seeds', true, (r) => r.seeds) : setting('seed', 'seed', true, (r) => r.seed),
-  ];
-  const keys: string[] = [];
-  for (const r of rows) for (const k of Object.keys(r.point)) if (!keys.includes(k)) keys.push(k);
-  for (const k of keys) {
-    const numeric = rows.every((r) => r.point[k] === undefined || typeof r.point[k] === 'number');
-    columns.push({ id: `point:${k}`, label: k, group: 'point', numeric, value: (r) => r.point[k] ?? null, text: (r) => plain(r.point[k] ?? null) });
-  }
-  columns.push(setting('status', 'status', false, (r) => r.status));
-  for (const f of figureOrder) {
-    if (!alwaysShown.includes(f) && !rows.some((r) => r.figures[f] !== null)) continue;
-    const percent = f === 'testAccuracy' || f === 'validationAccuracy';
-    columns.push({ id: `figure:${f}`, label: figureLabels[f], group: 'figure', numeric: true, value: (r) => r.figures[f], text: (r) => formatValue(r.figures[f], percent) });
-  }
-  return columns;
+/** The rows and columns of one row mode, each row marked where summary.json's `best` names all its jobs. */
+export function tableView(tables: RunTables, mode: RowMode, best: Record<string, BestPoint> | undefined): { rows: TableRow[]; columns: TableColumn[] } {
+  const table: RunTable = mode === 'point' ? tables.point : tables.job;
+  const rows = table.rows.map((cells, i) => {
+    const jobs = table.jobs[i] ?? [];
+    const model = String(cells.model);
+    const chosen = best?.[model]?.jobs;
+    return {
+      key: mode === 'point' ? withoutSeed(jobs[0] ?? model) : String(cells.id),
+      jobs,
+      model,
+      kind: String(cells.kind),
+      cells,
+      best: !!chosen && jobs.length > 0 && jobs.every((j) => chosen.includes(j)),
+    };
+  });
+  return { rows, columns: table.columns.map((c) => columnOf(c, rows)) };
 }
 
 export function visibleColumns(columns: readonly TableColumn[], hidden: readonly string[] = []): TableColumn[] {

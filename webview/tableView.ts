@@ -2,21 +2,21 @@
  * The experiments table of one run: a row per job (or per point, seeds averaged) with its settings
  * and final figures, sortable by any column, filtered by words and per column, with the columns the
  * user picked (kept in the panel state) and each model's best point marked where summary.json names
- * one. Selected rows open in the run panel or the comparison panel. While the run streams, running
- * jobs show their latest figures (deltas) and finished jobs their final ones (a snapshot per job).
+ * one. Selected rows open in the run panel or the comparison panel. The rows are the host's
+ * (engine/contract/runTable.ts, what `iwl table` prints); while the run streams, the host sends a
+ * fresh snapshot as jobs start, log and finish, so queued and running jobs show with their sweep
+ * point and running ones with their latest figures.
  */
 import { formatValue } from './chartFormat';
 import { fileStem, tableCsv } from './exportData';
 import type { PanelContext } from './host';
-import type { DeltaMessage, MetricPoint, RunData, SnapshotMessage, TableUiState } from './protocol';
-import { bestJobs, describeBest, filterRows, jobRows, pointRows, pointText, sortRows, tableColumns, visibleColumns, type RowMode, type TableColumn, type TableRow } from './tableData';
+import type { RunData, SnapshotMessage, TableUiState } from './protocol';
+import { bestJobs, describeBest, filterRows, pointText, sortRows, tableView, visibleColumns, type RowMode, type TableColumn, type TableRow } from './tableData';
 import { Throttled } from './throttle';
 import { badge, button, checkbox, dropdown, el, textField, type Choice, type TextField } from './ui';
 
 export class TableView {
   private run: RunData | null = null;
-  /** The latest logged point of every job, for the jobs summary.json does not list yet. */
-  private latest = new Map<string, MetricPoint>();
   /** Selected job ids: a point row is selected when all its jobs are. */
   private readonly selected = new Set<string>();
   private shown: TableRow[] = [];
@@ -85,36 +85,16 @@ export class TableView {
     const run = message.runs[0];
     if (!run) return;
     this.run = run;
-    this.latest = new Map();
-    this.remember(run.records);
     this.title.textContent = `Experiments · ${run.title}`;
     this.rowMode.set(this.state().rows ?? 'job');
     this.filterField.set(this.state().filter ?? '');
     this.redraw$.now();
   }
 
-  delta(message: DeltaMessage): void {
-    if (!this.run || message.dir !== this.run.dir) return;
-    this.remember(message.records);
-    this.run.status = message.status;
-    this.run.progress = message.progress;
-    this.redraw$.request();
-  }
-
-  private remember(records: readonly MetricPoint[]): void {
-    for (const r of records) {
-      const had = this.latest.get(r.id);
-      if (!had || r.step >= had.step) this.latest.set(r.id, r);
-    }
-  }
-
   private rows(): { rows: TableRow[]; columns: TableColumn[] } {
     const run = this.run;
-    if (!run) return { rows: [], columns: [] };
-    const mode = this.state().rows ?? 'job';
-    const jobs = jobRows(run.entries, this.latest, run.best, run.status === 'running' ? 'running' : `unfinished (${run.status})`);
-    const rows = mode === 'point' ? pointRows(jobs) : jobs;
-    return { rows, columns: tableColumns(rows, mode) };
+    if (!run?.tables) return { rows: [], columns: [] };
+    return tableView(run.tables, this.state().rows ?? 'job', run.best);
   }
 
   private render(): void {
@@ -131,7 +111,7 @@ export class TableView {
     this.renderChooser(columns);
     this.renderHead(visible, filtered.errors);
     this.renderBody(visible);
-    const jobs = run.entries.length + [...this.latest.keys()].filter((id) => !run.entries.some((e) => e.id === id)).length;
+    const jobs = run.tables?.job.rows.length ?? 0;
     this.status.replaceChildren(
       badge(run.status, `Status: ${run.status}`),
       ` ${jobs} job${jobs === 1 ? '' : 's'} · ${this.shown.length} of ${rows.length} rows shown · ${this.selected.size} job${this.selected.size === 1 ? '' : 's'} selected${run.live ? ' · updates as jobs log and finish' : ''}`,
@@ -220,7 +200,7 @@ export class TableView {
       const tr = el('tr', { className: `${r.kind}${r.best ? ' best' : ''}${picked ? ' selected' : ''}`, attrs: { 'data-key': r.key } }, [el('td', { className: 'select' }, [box.element]), ...cells]);
       return tr;
     });
-    if (!trs.length) trs.push(el('tr', {}, [el('td', { text: this.run?.entries.length || this.latest.size ? 'No row passes the filters.' : 'No job has logged yet.', attrs: { colspan: String(visible.length + 1) } })]));
+    if (!trs.length) trs.push(el('tr', {}, [el('td', { text: this.run?.tables?.job.rows.length ? 'No row passes the filters.' : 'No job is planned yet.', attrs: { colspan: String(visible.length + 1) } })]));
     this.body.replaceChildren(...trs);
   }
 
@@ -246,12 +226,16 @@ export class TableView {
 
   private exportCsv(): void {
     const visible = visibleColumns(this.rows().columns, this.state().hiddenColumns);
+    // The headers of `iwl table --format csv` (the columns' keys), then whether the row is a best point.
     const data = tableCsv(
-      ['best', ...visible.map((c) => c.label)],
-      this.shown.map((r) => [r.best ? 'best' : '', ...visible.map((c) => {
-        const v = c.value(r);
-        return typeof v === 'boolean' ? String(v) : v;
-      })]),
+      [...visible.map((c) => c.key), 'best'],
+      this.shown.map((r) => [
+        ...visible.map((c) => {
+          const v = c.value(r);
+          return typeof v === 'boolean' ? String(v) : v;
+        }),
+        r.best ? 'best' : '',
+      ]),
     );
     this.ctx.host.post({ type: 'export', format: 'csv', fileName: `${fileStem(this.run?.title ?? 'run')}-experiments.csv`, encoding: 'utf8', data });
   }

@@ -9,17 +9,20 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { readRunData } from '../../extension/panels/panelData';
-import type { FromPanel, RunData } from '../../webview/protocol';
+import type { FromPanel, MetricPoint, RunData } from '../../webview/protocol';
+import type { PlannedJob } from '../../engine/contract/protocol';
+import { runTables, tableJobs } from '../../extension/panels/tableRows';
 import { repoRoot, tempDir } from '../helpers';
 import { writeSweptRun } from '../fixtures/sweptRun';
 import { isType, launchChromium, openPanel, type PanelPage } from './browserHarness';
 
 const artifacts = join(repoRoot, 'test-results', 'webview');
 
-async function sweptRun(options: Parameters<typeof writeSweptRun>[1] = {}): Promise<RunData> {
+/** The run as the run and comparison panels get it, and as the experiments table gets it (the host's rows, no curves). */
+async function sweptRun(options: Parameters<typeof writeSweptRun>[1] = {}): Promise<{ run: RunData; table: RunData }> {
   const dir = join(tempDir('iwl-table-ui-'), 'lr-sweep.iwl.yaml', '2026-12-01T10-00-00Z');
   writeSweptRun(dir, options);
-  return readRunData(dir, null);
+  return { run: await readRunData(dir, null), table: await readRunData(dir, null, { table: true }) };
 }
 
 const rowKeys = (p: PanelPage) => p.page.locator('table.experiments tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-key')));
@@ -38,11 +41,12 @@ async function pick(p: PanelPage, combobox: string, option: string | RegExp): Pr
 describe('experiments table in Chromium', { timeout: 120_000 }, () => {
   let browser: Browser;
   let run: RunData;
+  let table: RunData;
 
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
     browser = await launchChromium();
-    run = await sweptRun();
+    ({ run, table } = await sweptRun());
   });
 
   after(async () => {
@@ -51,7 +55,7 @@ describe('experiments table in Chromium', { timeout: 120_000 }, () => {
 
   test('rows, best marks, sort, filters, columns and point rows; the view survives a reload', async () => {
     const p = await openPanel(browser, 'table');
-    await p.send({ type: 'snapshot', seq: 1, kind: 'table', runs: [run], ui: {} });
+    await p.send({ type: 'snapshot', seq: 1, kind: 'table', runs: [table], ui: {} });
     await p.page.waitForFunction(() => document.querySelectorAll('table.experiments tbody tr[data-key]').length === 15);
     assert.equal((await rowKeys(p))[0], 'sgd/lr=0.5/w64/s0', 'the run order');
     assert.deepEqual(await p.page.locator('table.experiments tbody tr.best').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-key'))), [
@@ -82,11 +86,11 @@ describe('experiments table in Chromium', { timeout: 120_000 }, () => {
     assert.equal((await rowKeys(p)).length, 4);
     await p.page.getByRole('textbox', { name: 'Filter width' }).fill('');
 
-    // Choose columns: switch off "seconds".
+    // Choose columns: switch off the gap to the limit.
     await p.page.locator('details.column-chooser summary').click();
-    await p.page.locator('details.column-chooser vscode-checkbox', { hasText: 'seconds' }).click();
-    await p.page.waitForFunction(() => !document.querySelector('th[data-column="figure:seconds"]'));
-    const saved = await p.waitForPosted((m): m is Extract<FromPanel, { type: 'selection' }> => m.type === 'selection' && !!m.ui.table?.hiddenColumns?.includes('figure:seconds'));
+    await p.page.locator('details.column-chooser vscode-checkbox', { hasText: 'gap to limit' }).click();
+    await p.page.waitForFunction(() => !document.querySelector('th[data-column="figure:rmseToLimit"]'));
+    const saved = await p.waitForPosted((m): m is Extract<FromPanel, { type: 'selection' }> => m.type === 'selection' && !!m.ui.table?.hiddenColumns?.includes('figure:rmseToLimit'));
     assert.equal(saved.ui.table!.filter, 'adam');
     assert.deepEqual(saved.ui.table!.sort, { column: 'figure:validationLoss', descending: true });
 
@@ -101,9 +105,9 @@ describe('experiments table in Chromium', { timeout: 120_000 }, () => {
     // A reload (VS Code rebuilds a hidden panel) keeps the row mode, the sort, the filters and the columns.
     await p.page.reload();
     await p.waitForPosted(isType('ready'));
-    await p.send({ type: 'snapshot', seq: 1, kind: 'table', runs: [run], ui: {} });
+    await p.send({ type: 'snapshot', seq: 1, kind: 'table', runs: [table], ui: {} });
     await p.page.waitForFunction(() => document.querySelectorAll('table.experiments tbody tr[data-key]').length === 2);
-    assert.ok(!(await headers(p)).includes('figure:seconds'));
+    assert.ok(!(await headers(p)).includes('figure:rmseToLimit'));
     assert.equal(await p.page.getByRole('textbox', { name: 'Filter', exact: true }).inputValue(), 'adam');
     await expectClean(p, 'experiments table after a reload');
     await p.page.context().close();
@@ -111,7 +115,7 @@ describe('experiments table in Chromium', { timeout: 120_000 }, () => {
 
   test('selected rows go to the run panel and the comparison panel', async () => {
     const p = await openPanel(browser, 'table');
-    await p.send({ type: 'snapshot', seq: 1, kind: 'table', runs: [run], ui: { table: { rows: 'point' } } });
+    await p.send({ type: 'snapshot', seq: 1, kind: 'table', runs: [table], ui: { table: { rows: 'point' } } });
     await p.page.waitForFunction(() => document.querySelectorAll('table.experiments tbody tr[data-key]').length === 9);
     await p.page.locator('tr[data-key="sgd/lr=8/w64"] td.select vscode-checkbox').click();
     await p.page.getByRole('button', { name: 'Plot the selected rows in the run panel' }).click();
@@ -153,19 +157,30 @@ describe('experiments table in Chromium', { timeout: 120_000 }, () => {
     await p.page.context().close();
   });
 
-  test('live: a running job shows its latest figures as deltas arrive, and no best is claimed yet', async () => {
-    const live = await sweptRun({ unfinished: 1 });
+  test('live: queued and running jobs show from the plan; each snapshot the host sends moves their figures; no best is claimed yet', async () => {
+    const { run: done } = await sweptRun({ validation: false });
     const lastJob = 'ntk/lr=8';
-    const records = live.records.filter((r) => !(r.id === lastJob && r.step > 0));
+    const planned: PlannedJob[] = done.entries.map((e) => ({ id: e.id, model: e.model, kind: e.kind, width: e.width, seed: e.seed, steps: 20, optimizer: e.optimizer, point: e.point }));
+    const finished = done.entries.filter((e) => e.id !== lastJob && e.model !== 'adam');
+    const points = done.records.filter((r) => r.id === lastJob);
+    const liveTable = (latest: MetricPoint) => ({
+      ...done,
+      status: 'running' as const,
+      live: true,
+      records: [],
+      best: undefined,
+      tables: runTables(tableJobs(finished, { planned, started: new Set([lastJob]), latest: new Map([[lastJob, latest]]) })),
+    });
     const p = await openPanel(browser, 'table');
-    await p.send({ type: 'snapshot', seq: 1, kind: 'table', runs: [{ ...live, status: 'running', live: true, records }], ui: {} });
+    await p.send({ type: 'snapshot', seq: 1, kind: 'table', runs: [liveTable(points[0])], ui: {} });
     const statusCell = p.page.locator(`tr[data-key="${lastJob}"] td[data-column="status"]`);
     await statusCell.waitFor();
     assert.equal(await statusCell.textContent(), 'running');
+    assert.equal(await p.page.locator(`tr[data-key="${lastJob}"] td[data-column="point:optimizer.learningRate"]`).textContent(), '8');
+    assert.equal(await p.page.locator('tr[data-key="adam/lr=0.1/w64/s1"] td[data-column="status"]').textContent(), 'queued');
     const testLoss = p.page.locator(`tr[data-key="${lastJob}"] td[data-column="figure:testLoss"]`);
     const before = await testLoss.textContent();
-    const rest = live.records.filter((r) => r.id === lastJob && r.step > 0);
-    await p.send({ type: 'delta', seq: 2, dir: live.dir, records: rest, progress: null, status: 'running' });
+    await p.send({ type: 'snapshot', seq: 2, kind: 'table', runs: [liveTable(points[points.length - 1])], ui: {} });
     await p.page.waitForFunction(({ key, old }) => document.querySelector(`tr[data-key="${key}"] td[data-column="figure:testLoss"]`)?.textContent !== old, { key: lastJob, old: before });
     assert.equal(await p.page.locator('table.experiments tbody tr.best').count(), 0);
     assert.match((await p.page.locator('.best-note').textContent()) ?? '', /No best point is marked/);
