@@ -16,6 +16,7 @@ export const commandIds = {
   showLog: 'infiniteWidthLab.showLog',
   showRunPanel: 'infiniteWidthLab.showRunPanel',
   showComparison: 'infiniteWidthLab.showComparison',
+  openExperimentsTable: 'infiniteWidthLab.openExperimentsTable',
   newExperimentFromExample: 'infiniteWidthLab.newExperimentFromExample',
 } as const;
 

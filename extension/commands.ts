@@ -111,6 +111,10 @@ export const commandHandlers: Record<CommandName, Handler> = {
     const dir = await runDirFrom(s, arg, 'Compare finite and infinite models of which run?');
     if (dir) s.panels.showComparison(dir);
   },
+  openExperimentsTable: async (s, arg?: unknown) => {
+    const dir = await runDirFrom(s, arg, 'Open the experiments table of which run?');
+    if (dir) s.panels.showTable(dir);
+  },
   exportRun: async (s, arg?: unknown) => {
     const dir = await runDirFrom(s, arg, 'Export which run?');
     if (dir) await exportRun(s, dir);

@@ -17,6 +17,9 @@ import { formatDuration } from '../engine/contract/durations';
 import { RunEta } from '../engine/contract/eta';
 import type { ProgressState } from './format';
 
+/** A finished job's entry with how long it took (summary.json's `seconds`). */
+export type TimedJobSummary = JobSummary & { seconds: number };
+
 export interface ActiveRun {
   runId: string;
   experimentFile: string;
@@ -36,8 +39,8 @@ export interface ActiveRun {
   finishedJobs: JobOutcome[];
   /** Every metric point of the run so far, in the order the engine sent them. */
   records: MetricPoint[];
-  /** The finished jobs' entries (summary.json's runs[] without files and timing), in plan order as summary.json keeps them. */
-  entries: JobSummary[];
+  /** The finished jobs' entries (summary.json's runs[] without files, with the job's seconds), in plan order as summary.json keeps them. */
+  entries: TimedJobSummary[];
   /** The last batch's sequence number (-1 before the first). */
   lastSeq: number;
   cancelRequestedAt: number | null;
@@ -212,7 +215,7 @@ export class RunManager {
     }
     for (const outcome of batch.jobsFinished) {
       run.finishedJobs.push(outcome);
-      addInPlanOrder(run, outcome.summary);
+      addInPlanOrder(run, { ...outcome.summary, seconds: outcome.seconds });
       const f = outcome.final;
       const figures = f ? `, step ${f.step}: test loss ${f.testLoss.toPrecision(4)}${f.testAccuracy !== undefined ? `, accuracy ${(f.testAccuracy * 100).toFixed(1)}%` : ''}` : '';
       this.log(`run ${run.runId}: ${outcome.id} ${outcome.status} in ${formatDuration(outcome.seconds)}${figures}${outcome.error ? `: ${outcome.error}` : ''}`);
@@ -240,7 +243,7 @@ export class RunManager {
 }
 
 /** Adds a finished job's entry where the plan puts it (parallel jobs finish in any order). */
-function addInPlanOrder(run: ActiveRun, entry: JobSummary): void {
+function addInPlanOrder(run: ActiveRun, entry: TimedJobSummary): void {
   const place = (id: string) => {
     const i = run.jobs.findIndex((j) => j.id === id);
     return i < 0 ? Number.MAX_SAFE_INTEGER : i;

@@ -40,12 +40,16 @@ class Column {
 export class JobSeries {
   readonly steps = new Column();
   readonly values: Record<MetricName, Column> = { trainLoss: new Column(), testLoss: new Column(), testAccuracy: new Column(), rmseToLimit: new Column() };
+  /** The sweep point its id names: seeds of one point are drawn as one band. */
+  readonly point: string;
   constructor(
     readonly id: string,
     readonly model: string,
     readonly width: number | null,
     readonly seed: number | null,
-  ) {}
+  ) {
+    this.point = pointOfJobId(id, model);
+  }
   get length(): number {
     return this.steps.length;
   }
@@ -128,6 +132,18 @@ export class MetricStore {
   }
 }
 
+/**
+ * The sweep point a job id names ("lr=0.01" of "adam/lr=0.01/w512/s0"): its parts between the model
+ * and the width and seed; "" for a run without a sweep ("sgd/w16/s0", "ntk").
+ */
+export function pointOfJobId(id: string, model: string): string {
+  const rest = id.startsWith(`${model}/`) ? id.slice(model.length + 1) : '';
+  return rest
+    .split('/')
+    .filter((part) => part && !/^[ws]\d+$/.test(part))
+    .join(' ');
+}
+
 /** A finite series' stroke and end label by its width among its model's widths (infinite models: 1.5 px, no label). */
 function widthStyle(widths: Map<string, number[]>, model: string, width: number | null): { strokeWidth: number; endLabel?: string } {
   if (width === null) return { strokeWidth: 1.5 };
@@ -135,9 +151,9 @@ function widthStyle(widths: Map<string, number[]>, model: string, width: number 
   return several ? { strokeWidth: strokeFor(widthRank(widths, model, width)), endLabel: `w${width}` } : { strokeWidth: 1.5 };
 }
 
-/** "sgd w64", "ntk (∞)": the legend key and label of one model at one width. */
-export function groupKey(model: string, width: number | null): string {
-  return `${model}|${width === null ? 'inf' : width}`;
+/** "sgd w64", "ntk (∞)", "adam lr=0.01 w512": the legend key of one model at one width (and sweep point). */
+export function groupKey(model: string, width: number | null, point = ''): string {
+  return `${model}|${width === null ? 'inf' : width}${point ? `|${point}` : ''}`;
 }
 
 export interface ChartSeries {
@@ -286,7 +302,7 @@ export class MetricShaper {
         this.jobs.set(job.id, cache);
       }
       cache.column.ensure(x.length);
-      const key = groupKey(job.model, job.width);
+      const key = groupKey(job.model, job.width, job.point);
       let group = this.groups.get(key);
       if (!group) {
         group = { mean: new AlignedColumn(), min: new AlignedColumn(), max: new AlignedColumn(), dirtyFrom: 0, members: 0 };
@@ -323,7 +339,7 @@ export class MetricShaper {
         const raw = this.jobs.get(j.id)!.column.data.subarray(0, n);
         series.push({
           key: j.id,
-          label: j.width === null ? groupLabel(j.model, null) : `${groupLabel(j.model, j.width)} s${j.seed}`,
+          label: j.width === null ? groupLabel(j.model, null, j.point) : `${groupLabel(j.model, j.width, j.point)} s${j.seed}`,
           color: colorFor(models, widths, j.model, j.width),
           dash: j.width === null,
           ...widthStyle(widths, j.model, j.width),
@@ -336,7 +352,7 @@ export class MetricShaper {
     } else {
       const members = new Map<string, JobSeries[]>();
       for (const j of jobs) {
-        const k = groupKey(j.model, j.width);
+        const k = groupKey(j.model, j.width, j.point);
         if (!members.has(k)) members.set(k, []);
         members.get(k)!.push(j);
       }
@@ -360,7 +376,7 @@ export class MetricShaper {
         g.dirtyFrom = n;
         const s: ChartSeries = {
           key,
-          label: groupLabel(first.model, first.width) + (list.length > 1 ? ` (mean of ${list.length} seeds)` : ''),
+          label: groupLabel(first.model, first.width, first.point) + (list.length > 1 ? ` (mean of ${list.length} seeds)` : ''),
           color: colorFor(models, widths, first.model, first.width),
           dash: first.width === null,
           ...widthStyle(widths, first.model, first.width),

@@ -8,9 +8,10 @@ export const metricLabels: Record<MetricName, string> = {
   rmseToLimit: 'Gap to the limit (test RMSE)',
 };
 
-/** "sgd w64", "ntk (∞)": the legend label of one model at one width. */
-export function groupLabel(model: string, width: number | null): string {
-  return width === null ? `${model} (∞)` : `${model} w${width}`;
+/** "sgd w64", "ntk (∞)", "adam lr=0.01 w512": the legend label of one model at one width (and sweep point). */
+export function groupLabel(model: string, width: number | null, point = ''): string {
+  const name = point ? `${model} ${point}` : model;
+  return width === null ? `${name} (∞)` : `${name} w${width}`;
 }
 
 /** A figure as the panels print it: 4 significant digits, exponent form for the very small or large. */

@@ -224,7 +224,7 @@ export function modelTable(entries: readonly JobEntry[]): ModelRow[] {
 }
 
 /** Aligns sparse per-family points on the union of their x values (NaN elsewhere). */
-function alignSparse(xs: number[], pairs: { x: number[]; y: number[] }): Float64Array {
+export function alignSparse(xs: number[], pairs: { x: number[]; y: number[] }): Float64Array {
   const out = new Float64Array(xs.length).fill(NaN);
   pairs.x.forEach((x, i) => {
     out[xs.indexOf(x)] = pairs.y[i];
@@ -232,7 +232,7 @@ function alignSparse(xs: number[], pairs: { x: number[]; y: number[] }): Float64
   return out;
 }
 
-function sparseSeries(key: string, label: string, color: string, raw: Float64Array, extra: Partial<ChartSeries> = {}): ChartSeries {
+export function sparseSeries(key: string, label: string, color: string, raw: Float64Array, extra: Partial<ChartSeries> = {}): ChartSeries {
   return { key, label, color, dash: false, strokeWidth: 1.5, points: true, raw, smoothed: raw, members: 1, ...extra };
 }
 
@@ -322,11 +322,11 @@ export function overlayChart(runs: readonly OverlayRun[], baselineDir: string, m
         while (x[j] < own[i]) j++;
         raw[j] = s.raw[i];
       }
-      const [model, w] = s.key.split('|');
+      const [model, w, point] = s.key.split('|');
       const width = w === 'inf' ? null : Number(w);
       series.push({
         key: `${index}:${s.key}`,
-        label: `${isBase ? 'baseline' : `#${index + 1}`} ${groupLabel(model, width)}`,
+        label: `${isBase ? 'baseline' : `#${index + 1}`} ${groupLabel(model, width, point)}`,
         color: colorFor(models, widths, model, width),
         dash: !isBase,
         strokeWidth: isBase ? 2.5 : 1.5,
@@ -366,11 +366,11 @@ export function overlayTable(runs: readonly OverlayRun[], baselineDir: string, m
   for (const m of finals) for (const k of m.keys()) if (!keys.includes(k)) keys.push(k);
   const base = finals[Math.max(0, runs.findIndex((r) => r.dir === baselineDir))];
   return keys.map((key) => {
-    const [model, w] = key.split('|');
+    const [model, w, point] = key.split('|');
     const b = base.get(key);
     return {
       key,
-      label: groupLabel(model, w === 'inf' ? null : Number(w)),
+      label: groupLabel(model, w === 'inf' ? null : Number(w), point),
       cells: finals.map((m) => {
         const v = m.get(key);
         if (v === undefined) return { value: null, change: null };

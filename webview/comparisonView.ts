@@ -1,6 +1,7 @@
 /**
  * The comparison panel, the paper's story at a glance for one run: each finite family's final
- * metric against width with its infinite limit as a dashed reference, the finite-vs-limit
+ * metric against width with its infinite limit as a dashed reference (or every model's against a
+ * swept setting, the x axis picker's other choices), the finite-vs-limit
  * prediction gap against width on log-log axes with the fitted slope, and one row per model with
  * final train/test loss and accuracy. Rebuilt from each snapshot (the host sends one when a job
  * of a live run finishes).
@@ -10,7 +11,9 @@ import { ChartSet } from './chartSet';
 import { gapChart, gapVsWidth, modelTable, widthSweepChart, type FinalMetric, type ModelRow } from './comparisonData';
 import { fileStem, tableCsv } from './exportData';
 import type { PanelContext } from './host';
-import type { RunData, SnapshotMessage } from './protocol';
+import type { JobEntry, RunData, SnapshotMessage } from './protocol';
+import { showFocus } from './focusNote';
+import { focusEntries, settingSweepChart, sweepAxes, widthAxis } from './settingSweep';
 import { badge, button, dropdown, el, type Choice } from './ui';
 
 export function tableHeader(classification: boolean): string[] {
@@ -37,6 +40,10 @@ export class ComparisonView {
   private readonly fits = el('ul', { className: 'fits', attrs: { 'aria-label': 'Fitted slopes of the gap against width' } });
   private readonly tableHost = el('div', { className: 'table-host' });
   private readonly empty = el('p', { className: 'empty' });
+  private readonly focusNote = el('p', { className: 'note focus-note' });
+  /** The x axis picker: width and the run's numeric sweep settings (rebuilt when they change). */
+  private readonly xAxisHost = el('span');
+  private axes: string[] = [];
   private readonly charts: ChartSet;
   private metricChoice: Choice<FinalMetric>;
   private yAxis: Choice<'linear' | 'log'>;
@@ -58,6 +65,7 @@ export class ComparisonView {
     );
     this.yAxis = dropdown('Y axis', [{ value: 'linear', label: 'Linear' }, { value: 'log', label: 'Log' }], ui.logY ? 'log' : 'linear', (v) => this.change(() => (ui.logY = v === 'log')));
     const toolbar = el('div', { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Comparison options' } }, [
+      this.xAxisHost,
       this.metricChoice.element,
       this.yAxis.element,
       button('Run curves', () => this.run && ctx.host.post({ type: 'openRun', dir: this.run.dir }), { ariaLabel: 'Open the loss curves of this run' }),
@@ -73,13 +81,39 @@ export class ComparisonView {
       ]),
       this.tableHost,
     ]);
-    root.replaceChildren(el('header', { className: 'panel-header' }, [this.title, this.status]), toolbar, this.empty, tableSection, chartsHost, this.fits);
+    root.replaceChildren(el('header', { className: 'panel-header' }, [this.title, this.status]), toolbar, this.focusNote, this.empty, tableSection, chartsHost, this.fits);
     this.charts = new ChartSet(chartsHost, ctx, () => this.draw());
   }
 
   private metric(): FinalMetric {
     const m = this.ctx.ui.metric;
     return m === 'trainLoss' || m === 'testAccuracy' ? m : 'testLoss';
+  }
+
+  /** The chosen x axis where the run offers it, else the first the run offers. */
+  private xAxis(): string {
+    const x = this.ctx.ui.xAxis;
+    return x && this.axes.includes(x) ? x : (this.axes[0] ?? widthAxis);
+  }
+
+  /** The jobs shown: those picked in the experiments table (with their limits), else all. */
+  private entries(): JobEntry[] {
+    return focusEntries(this.run?.entries ?? [], this.ctx.ui.jobs);
+  }
+
+  focusJobs(): void {
+    showFocus(this.focusNote, this.ctx, () => this.focusJobs());
+    this.drawTable();
+    this.charts.drawNow();
+  }
+
+  private showAxes(): void {
+    const axes = sweepAxes(this.run?.entries ?? []);
+    if (JSON.stringify(axes) === JSON.stringify(this.axes) && this.xAxisHost.firstChild) return;
+    this.axes = axes;
+    const choice = dropdown('X axis', axes.map((a) => ({ value: a, label: a })), this.xAxis(), (v) => this.change(() => (this.ctx.ui.xAxis = v)));
+    this.xAxisHost.replaceChildren(choice.element);
+    this.xAxisHost.hidden = axes.length < 2;
   }
 
   private change(apply: () => void): void {
@@ -96,8 +130,8 @@ export class ComparisonView {
     this.metricChoice.set(this.metric());
     this.yAxis.set(this.ctx.ui.logY ? 'log' : 'linear');
     this.status.replaceChildren(badge(run.status, `Status: ${run.status}`), ` ${run.entries.length} job${run.entries.length === 1 ? '' : 's'} finished${run.live ? '; updates as jobs finish' : ''}`);
-    this.drawTable();
-    this.charts.drawNow();
+    this.showAxes();
+    this.focusJobs();
   }
 
   private classification(): boolean {
@@ -105,7 +139,7 @@ export class ComparisonView {
   }
 
   private drawTable(): void {
-    const entries = this.run?.entries ?? [];
+    const entries = this.entries();
     const rows = modelTable(entries);
     const classification = this.classification();
     if (!rows.length) {
@@ -125,7 +159,7 @@ export class ComparisonView {
   }
 
   private exportTable(format: 'csv' | 'json'): void {
-    const rows = modelTable(this.run?.entries ?? []);
+    const rows = modelTable(this.entries());
     const name = `${fileStem(this.run?.title ?? 'run')}-models.${format}`;
     const data =
       format === 'csv'
@@ -138,13 +172,15 @@ export class ComparisonView {
   }
 
   private draw(): void {
-    const entries = this.run?.entries ?? [];
+    const entries = this.entries();
     const metric = this.metric();
-    const sweep = widthSweepChart(entries, metric);
+    const xAxis = this.xAxis();
+    const sweep = xAxis === widthAxis ? widthSweepChart(entries, metric) : settingSweepChart(entries, metric, xAxis);
     const gap = gapChart(entries);
     const ids = [sweep.series.length ? sweep.id : null, gap.series.length ? gap.id : null].filter((x): x is string => !!x);
     this.empty.hidden = ids.length > 0;
-    this.empty.textContent = 'No finite model with completed jobs at several widths yet: the width sweep appears when they finish.';
+    this.empty.textContent =
+      xAxis === widthAxis ? 'No finite model with completed jobs at several widths yet: the width sweep appears when they finish.' : `No completed job with a value of ${xAxis} yet: the sweep appears when they finish.`;
     this.charts.retain(ids);
     if (sweep.series.length) this.charts.chart(sweep.id).update(sweep, this.charts.view(sweep.id, metric !== 'testAccuracy' && !!this.ctx.ui.logY, metric === 'testAccuracy'));
     if (gap.series.length) this.charts.chart(gap.id).update(gap, this.charts.view(gap.id, true));

@@ -11,6 +11,7 @@ import { errorText, Host, type PanelContext } from './host';
 import { OverlayView } from './overlayView';
 import { panelViewTypes, type PanelKind, type ToPanel } from './protocol';
 import { RunView } from './runView';
+import { TableView } from './tableView';
 import { el, registerControls } from './ui';
 
 function start(): void {
@@ -33,7 +34,8 @@ function start(): void {
       live.textContent = text;
     },
   };
-  const view = kind === 'run' ? new RunView(root, ctx) : kind === 'comparison' ? new ComparisonView(root, ctx) : new OverlayView(root, ctx);
+  const views = { run: RunView, comparison: ComparisonView, overlay: OverlayView, table: TableView };
+  const view = new views[kind](root, ctx);
   let lastSeq = -1;
   window.addEventListener('message', (event: MessageEvent<ToPanel>) => {
     const message = event.data;
@@ -59,6 +61,12 @@ function start(): void {
           lastSeq = message.seq;
           if ('delta' in view) view.delta(message);
           document.body.dataset.seq = String(lastSeq);
+          break;
+        case 'focusJobs':
+          // Picked in the experiments table: overrides this page's saved selection of jobs.
+          ctx.ui.jobs = message.jobs ?? undefined;
+          ctx.persist();
+          if ('focusJobs' in view) view.focusJobs();
           break;
         case 'exported':
           ctx.announce(message.path ? `Saved ${message.path}` : message.error ? `Export failed: ${message.error}` : 'Export cancelled');

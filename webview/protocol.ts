@@ -11,12 +11,14 @@
  * Its only import is the run records' types (engine/contract/records.ts, itself import-free; type-only,
  * as test/architecture/importGraph.test.ts requires): the host (extension/) and the webview (webview/) both compile it.
  */
-import type { JobSummary, MetricLine, StoredRunStatus } from '../engine/contract/records';
+import type { BestPoint, JobSummary, MetricLine, StoredRunStatus } from '../engine/contract/records';
+import type { RunTable } from '../engine/contract/runTable';
 
 export const panelViewTypes = {
   run: 'infiniteWidthLab.runPanel',
   comparison: 'infiniteWidthLab.comparisonPanel',
   overlay: 'infiniteWidthLab.overlayPanel',
+  table: 'infiniteWidthLab.experimentsTable',
 } as const;
 
 export type PanelKind = keyof typeof panelViewTypes;
@@ -24,8 +26,8 @@ export type PanelKind = keyof typeof panelViewTypes;
 /** One logged point of one job: a line of metrics.jsonl (recorded files may lack the timing). */
 export type MetricPoint = MetricLine;
 
-/** A finished job's final figures: an entry of summary.json's runs[]. */
-export type JobEntry = JobSummary;
+/** A finished job's final figures: an entry of summary.json's runs[], with its duration. */
+export type JobEntry = JobSummary & { seconds?: number };
 
 /** The run store's status of a run (engine/contract/records.ts). */
 export type RunStatus = StoredRunStatus;
@@ -49,6 +51,10 @@ export interface RunData {
   records: MetricPoint[];
   entries: JobEntry[];
   progress: RunProgress | null;
+  /** summary.json's best point of each model (absent without a validation split and a `select`). */
+  best?: Record<string, BestPoint>;
+  /** The experiments table's snapshots only: the run as `iwl table` shapes it (then `records` is empty: the table draws no curve). */
+  tables?: RunTables;
   error?: string;
 }
 
@@ -67,6 +73,30 @@ export interface PanelUiState {
   metric?: MetricName;
   /** Overlay: the pinned baseline run's folder. */
   baseline?: string;
+  /** Run and comparison panels: only these jobs (picked in the experiments table); absent: every job. */
+  jobs?: string[];
+  /** Comparison: the x axis of the sweep chart, 'width' or a key of the jobs' sweep point. */
+  xAxis?: string;
+  /** The experiments table's view. */
+  table?: TableUiState;
+}
+
+/** A run's table a row per job and a row per point (seeds averaged): engine/contract/runTable.ts's. */
+export interface RunTables {
+  job: RunTable;
+  point: RunTable;
+}
+
+/** What the experiments table keeps: row mode, sort, filters and the columns switched off. */
+export interface TableUiState {
+  /** 'job': a row per job; 'point': a row per model, width and sweep point, seeds averaged. */
+  rows?: 'job' | 'point';
+  sort?: { column: string; descending: boolean };
+  /** Words that must each appear in some cell of a row. */
+  filter?: string;
+  /** Per column id: a comparison (">0.5", "<=512", "!=0") or text the cell must contain. */
+  columnFilters?: Record<string, string>;
+  hiddenColumns?: string[];
 }
 
 export type MetricName = 'trainLoss' | 'testLoss' | 'testAccuracy' | 'rmseToLimit';
@@ -108,7 +138,13 @@ export interface ExportedMessage {
   error?: string;
 }
 
-export type ToPanel = SnapshotMessage | DeltaMessage | ExportedMessage;
+/** Show only these jobs (null: all of them): the experiments table's rows, plotted or compared. */
+export interface FocusMessage {
+  type: 'focusJobs';
+  jobs: string[] | null;
+}
+
+export type ToPanel = SnapshotMessage | DeltaMessage | ExportedMessage | FocusMessage;
 
 // ------------------------------------------------------------------------------ panel -> host
 
@@ -126,9 +162,10 @@ export type FromPanel =
   | { type: 'export'; format: ExportFormat; fileName: string; encoding: 'base64' | 'utf8'; data: string }
   /** The UI state changed (toggles, zoom, baseline...): the host keeps it for the next snapshot. */
   | { type: 'selection'; ui: PanelUiState }
-  /** Buttons that open another view of the same data. */
-  | { type: 'openComparison'; dir: string }
-  | { type: 'openRun'; dir: string }
+  /** Buttons that open another view of the same data; `jobs` (from the experiments table) narrows it to those jobs. */
+  | { type: 'openComparison'; dir: string; jobs?: string[] }
+  | { type: 'openRun'; dir: string; jobs?: string[] }
+  | { type: 'openTable'; dir: string }
   /** Something the host's log should show (a chart failed to draw, an export failed). */
   | { type: 'log'; level: 'info' | 'error'; message: string };
 
@@ -178,7 +215,55 @@ function parseUi(v: unknown): PanelUiState | string {
     if (!str(v.baseline)) return 'ui.baseline must be a run folder path';
     ui.baseline = v.baseline;
   }
+  if (v.jobs !== undefined) {
+    const jobs = parseJobs(v.jobs);
+    if (typeof jobs === 'string') return `ui.${jobs}`;
+    ui.jobs = jobs;
+  }
+  if (v.xAxis !== undefined) {
+    if (!str(v.xAxis, 512) || !v.xAxis) return `ui.xAxis must be "width" or a setting's dotted path, got ${JSON.stringify(v.xAxis)}`;
+    ui.xAxis = v.xAxis;
+  }
+  if (v.table !== undefined) {
+    const table = parseTableUi(v.table);
+    if (typeof table === 'string') return `ui.table.${table}`;
+    ui.table = table;
+  }
   return ui;
+}
+
+const maxJobs = 100_000;
+
+function parseJobs(v: unknown): string[] | string {
+  if (!Array.isArray(v) || v.length > maxJobs || !v.every((j) => str(j, 512) && j.length > 0)) return 'jobs must be a list of job ids';
+  return v as string[];
+}
+
+function parseTableUi(v: unknown): TableUiState | string {
+  if (!isRecord(v)) return 'must be an object';
+  const t: TableUiState = {};
+  if (v.rows !== undefined) {
+    if (v.rows !== 'job' && v.rows !== 'point') return `rows must be "job" or "point", got ${JSON.stringify(v.rows)}`;
+    t.rows = v.rows;
+  }
+  if (v.sort !== undefined) {
+    const sort = v.sort;
+    if (!isRecord(sort) || !str(sort.column, 512) || typeof sort.descending !== 'boolean') return 'sort must be { column, descending }';
+    t.sort = { column: sort.column as string, descending: sort.descending };
+  }
+  if (v.filter !== undefined) {
+    if (!str(v.filter, 1024)) return 'filter must be a string';
+    t.filter = v.filter;
+  }
+  if (v.columnFilters !== undefined) {
+    if (!isRecord(v.columnFilters) || !Object.values(v.columnFilters).every((f) => str(f, 1024))) return 'columnFilters must be an object of strings';
+    t.columnFilters = { ...(v.columnFilters as Record<string, string>) };
+  }
+  if (v.hiddenColumns !== undefined) {
+    if (!Array.isArray(v.hiddenColumns) || v.hiddenColumns.length > 1000 || !v.hiddenColumns.every((c) => str(c, 512))) return 'hiddenColumns must be a list of column ids';
+    t.hiddenColumns = v.hiddenColumns as string[];
+  }
+  return t;
 }
 
 /** A safe file name for an export: no folders, no control characters, a known extension. */
@@ -212,9 +297,16 @@ export function parseFromPanel(value: unknown): Check {
       return { ok: true, message: { type: 'selection', ui } };
     }
     case 'openComparison':
-    case 'openRun':
+    case 'openRun': {
       if (!str(v.dir) || !v.dir) return { ok: false, error: `${v.type}: dir must be a run folder path` };
-      return { ok: true, message: { type: v.type, dir: v.dir } };
+      if (v.jobs === undefined) return { ok: true, message: { type: v.type, dir: v.dir } };
+      const jobs = parseJobs(v.jobs);
+      if (typeof jobs === 'string') return { ok: false, error: `${v.type}: ${jobs}` };
+      return { ok: true, message: { type: v.type, dir: v.dir, jobs } };
+    }
+    case 'openTable':
+      if (!str(v.dir) || !v.dir) return { ok: false, error: 'openTable: dir must be a run folder path' };
+      return { ok: true, message: { type: 'openTable', dir: v.dir } };
     case 'log':
       if (v.level !== 'info' && v.level !== 'error') return { ok: false, error: `log: level must be "info" or "error", got ${JSON.stringify(v.level)}` };
       if (!str(v.message, 8192)) return { ok: false, error: 'log: message must be a string of at most 8192 characters' };

@@ -7,6 +7,7 @@ import { MetricShaper, MetricStore } from './chartData';
 import { ChartSet } from './chartSet';
 import type { PanelContext } from './host';
 import type { DeltaMessage, MetricName, MetricPoint, RunData, RunProgress, RunStatus, SnapshotMessage } from './protocol';
+import { showFocus } from './focusNote';
 import { Throttled } from './throttle';
 import { badge, button, dropdown, el } from './ui';
 
@@ -22,6 +23,9 @@ export function statusText(status: RunStatus, progress: RunProgress | null): str
 
 export class RunView {
   private store = new MetricStore();
+  /** Every point of the run, kept so that a change of `ui.jobs` rebuilds the store. */
+  private all: MetricPoint[] = [];
+  private readonly focusNote = el('p', { className: 'note focus-note' });
   private shapers = new Map<MetricName, MetricShaper>();
   private run: RunData | null = null;
   private readonly title = el('h2', { text: 'Loading the run…' });
@@ -67,9 +71,10 @@ export class RunView {
       seeds.element,
       button('Reset zoom', () => this.charts.resetZoom(), { ariaLabel: 'Reset the zoom of every chart' }),
       button('Compare widths', () => this.run && ctx.host.post({ type: 'openComparison', dir: this.run.dir }), { ariaLabel: 'Open the comparison of finite models against their infinite limits' }),
+      button('Experiments table', () => this.run && ctx.host.post({ type: 'openTable', dir: this.run.dir }), { ariaLabel: 'Open the table of every job with its settings and final figures' }),
     );
     const chartsHost = el('div', { className: 'charts' });
-    root.replaceChildren(el('header', { className: 'panel-header' }, [this.title, this.status]), toolbar, this.empty, chartsHost);
+    root.replaceChildren(el('header', { className: 'panel-header' }, [this.title, this.status]), toolbar, this.focusNote, this.empty, chartsHost);
     this.charts = new ChartSet(chartsHost, ctx, () => this.draw());
   }
 
@@ -84,9 +89,8 @@ export class RunView {
     if (!run) return;
     const previous = this.run;
     this.run = run;
-    this.store = new MetricStore();
-    this.shapers.clear();
-    this.take(run.records);
+    this.all = [...run.records];
+    this.rebuild();
     this.title.textContent = run.title;
     for (const c of this.controls) c.sync();
     this.showStatus(true);
@@ -96,7 +100,8 @@ export class RunView {
 
   delta(message: DeltaMessage): void {
     if (!this.run || message.dir !== this.run.dir) return;
-    this.take(message.records);
+    this.all.push(...message.records);
+    this.take(this.picked(message.records));
     if (message.status !== this.run.status) this.ctx.announce(`The run is ${message.status}.`);
     this.run.status = message.status;
     this.run.progress = message.progress;
@@ -104,8 +109,29 @@ export class RunView {
     this.charts.schedule();
   }
 
+  /** The experiments table picked other jobs (or all again): the charts are rebuilt from every point. */
+  focusJobs(): void {
+    this.rebuild();
+    this.showStatus(true);
+    this.charts.drawNow();
+  }
+
+  private picked(records: readonly MetricPoint[]): readonly MetricPoint[] {
+    const jobs = this.ctx.ui.jobs;
+    if (!jobs) return records;
+    const keep = new Set(jobs);
+    return records.filter((r) => keep.has(r.id));
+  }
+
+  private rebuild(): void {
+    this.store = new MetricStore();
+    this.shapers.clear();
+    this.take(this.picked(this.all));
+    showFocus(this.focusNote, this.ctx, () => this.focusJobs());
+  }
+
   /** Appends points; the host sends each once, so a refused one is a host bug worth a log line. */
-  private take(records: MetricPoint[]): void {
+  private take(records: readonly MetricPoint[]): void {
     const before = this.store.refused;
     this.store.append(records);
     const refused = this.store.refused - before;

@@ -14,8 +14,9 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 
-const tags = ['vscode-badge', 'vscode-button', 'vscode-checkbox', 'vscode-option', 'vscode-single-select'] as const;
+const tags = ['vscode-badge', 'vscode-button', 'vscode-checkbox', 'vscode-option', 'vscode-single-select', 'vscode-textfield'] as const;
 
 /** The imports above define the elements; this checks that the bundle kept them. */
 export function registerControls(): void {
@@ -135,4 +136,36 @@ export function badge(text: string, ariaLabel?: string): HTMLElement {
   b.textContent = text;
   if (ariaLabel) b.setAttribute('aria-label', ariaLabel);
   return b;
+}
+
+export interface TextField {
+  element: HTMLElement;
+  set(value: string): void;
+  /** Marks the field invalid (its message as the tooltip), or valid with null. */
+  invalid(message: string | null): void;
+}
+
+/**
+ * A text input named by `label` (its accessible name, on the inner input), calling `onInput` as
+ * the user types. `visibleLabel` false: the label is spoken and shown as a tooltip only (a filter
+ * cell under its column's header).
+ */
+export function textField(label: string, value: string, onInput: (value: string) => void, options: { placeholder?: string; visibleLabel?: boolean } = {}): TextField {
+  const t = document.createElement('vscode-textfield');
+  t.label = label;
+  t.value = value;
+  if (options.placeholder) t.placeholder = options.placeholder;
+  t.setAttribute('title', label);
+  t.addEventListener('input', () => onInput(t.value));
+  const element = options.visibleLabel === false ? t : el('span', { className: 'control' }, [el('span', { className: 'control-label', text: label, attrs: { 'aria-hidden': 'true' } }), t]);
+  return {
+    element,
+    set(v: string) {
+      if (t.value !== v) t.value = v;
+    },
+    invalid(message: string | null) {
+      t.invalid = message !== null;
+      t.setAttribute('title', message ?? label);
+    },
+  };
 }

@@ -10,7 +10,7 @@
  * engine to stop; the host kills the engine if it has not finished within a second.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { EndStatus, JobKind, JobSummary, MetricRecord } from './records';
+import type { EndStatus, JobKind, JobSummary, MetricRecord, SweepPoint } from './records';
 
 /** Bumped on any incompatible change; `initialize` fails when host and engine disagree. */
 export const protocolVersion = 2;
@@ -90,6 +90,9 @@ export interface PlannedJob {
   width: number | null;
   seed: number | null;
   steps: number;
+  /** The optimizer's name and the sweep point ({} without a sweep), as the job's summary entry will have them: the experiments table shows a job from its start. */
+  optimizer?: string;
+  point?: SweepPoint;
 }
 
 /** One logged point of one job (the same object as a line of metrics.jsonl). */

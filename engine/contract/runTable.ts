@@ -1,14 +1,20 @@
 /**
  * A run as a table, and each model's best sweep point: pure functions of a summary.json's records,
- * shared by `iwl table` and the VS Code experiments table (which imports this file).
+ * shared by `iwl table` and the VS Code experiments table (the host shapes the panel's rows here,
+ * extension/panels/tableRows.ts, so the CLI and the panel show the same columns and values).
  *
  * `runTable` makes one row per job (or, `perPoint`, one per model, width and sweep point with the
  * seeds averaged) whose columns are the job's settings (model, kind, optimizer, width, seed, the
- * value of every swept setting) and its final figures. `formatTable` writes it as Markdown, CSV or
+ * value of every swept setting) and its final figures. A live run's unfinished jobs come in as
+ * rows too (status `running` or `queued`, their latest logged figures or none): a point's figures
+ * are the mean over its completed jobs, over the jobs with figures only while none has completed. `formatTable` writes it as Markdown, CSV or
  * JSON. `bestPoints` picks each model's best point by a validation figure, averaging the jobs
  * (seeds, widths) that share a point; it is what summary.json's `best` holds.
  */
-import type { BestPoint, RunSummaryEntry, SweepPoint } from './records';
+import type { BestPoint, JobSummary, RunSummaryEntry, SweepPoint } from './records';
+
+/** A job as a table row takes it: summary.json's entry, or a live run's unfinished job (`running`, `queued`). */
+export type TableJob = Pick<JobSummary, 'id' | 'model' | 'kind' | 'optimizer' | 'width' | 'seed' | 'final' | 'rmseToLimit' | 'point'> & { status: string };
 
 export type TableValue = number | string | boolean | null;
 
@@ -22,11 +28,13 @@ export interface RunTableColumn {
 export interface RunTable {
   columns: RunTableColumn[];
   rows: Record<string, TableValue>[];
+  /** The ids of the jobs each row stands for (one for a job row), row by row. */
+  jobs: string[][];
 }
 
 const figureKeys = ['trainLoss', 'testLoss', 'testAccuracy', 'validationLoss', 'validationAccuracy', 'rmseToLimit'] as const;
 
-function figuresOf(run: RunSummaryEntry): Record<string, number | null> {
+function figuresOf(run: TableJob): Record<string, number | null> {
   const f = run.final;
   return {
     trainLoss: f?.trainLoss ?? null,
@@ -46,9 +54,9 @@ function mean(values: (number | null)[]): number | null {
 const pointKey = (point: SweepPoint | undefined): string => JSON.stringify(Object.entries(point ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** One row per job (or per model, width and point with seeds averaged: `perPoint`), in the summary's order. */
-export function runTable(runs: readonly RunSummaryEntry[], options: { perPoint?: boolean } = {}): RunTable {
+export function runTable(runs: readonly TableJob[], options: { perPoint?: boolean } = {}): RunTable {
   const pointPaths = [...new Set(runs.flatMap((r) => Object.keys(r.point ?? {})))];
-  const settings = options.perPoint ? ['model', 'kind', 'optimizer', 'width', 'seeds', 'jobs'] : ['id', 'model', 'kind', 'optimizer', 'width', 'seed', 'status'];
+  const settings = options.perPoint ? ['model', 'kind', 'optimizer', 'width', 'seeds', 'jobs', 'status'] : ['id', 'model', 'kind', 'optimizer', 'width', 'seed', 'status'];
   const figures = figureKeys.filter((k) => runs.some((r) => figuresOf(r)[k] !== null));
   const columns: RunTableColumn[] = [
     ...settings.map((key) => ({ key, kind: 'setting' as const })),
@@ -71,16 +79,18 @@ export function runTable(runs: readonly RunSummaryEntry[], options: { perPoint?:
         ...Object.fromEntries(figures.map((k) => [k, f[k]])),
       };
     });
-    return { columns, rows };
+    return { columns, rows, jobs: runs.map((r) => [r.id]) };
   }
-  const groups = new Map<string, RunSummaryEntry[]>();
+  const groups = new Map<string, TableJob[]>();
   for (const r of runs) {
     const key = JSON.stringify([r.model, r.width, pointKey(r.point)]);
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   const rows = [...groups.values()].map((group) => {
     const first = group[0];
-    const done = group.filter((r) => r.final);
+    const completed = group.filter((r) => r.status === 'completed' && r.final);
+    const done = completed.length ? completed : group.filter((r) => r.final);
+    const statuses = new Set(group.map((r) => r.status));
     return {
       model: first.model,
       kind: first.kind,
@@ -88,11 +98,12 @@ export function runTable(runs: readonly RunSummaryEntry[], options: { perPoint?:
       width: first.width,
       seeds: first.kind === 'finite' ? group.map((r) => r.seed).join(' ') : null,
       jobs: group.length,
+      status: statuses.size === 1 ? first.status : `${group.filter((r) => r.status === 'completed').length} of ${group.length} completed`,
       ...pointValues(first.point),
       ...Object.fromEntries(figures.map((k) => [k, mean(done.map((r) => figuresOf(r)[k]))])),
     };
   });
-  return { columns, rows };
+  return { columns, rows, jobs: [...groups.values()].map((group) => group.map((r) => r.id)) };
 }
 
 export type TableFormat = 'md' | 'csv' | 'json';
@@ -111,7 +122,7 @@ function csvCell(value: TableValue): string {
 /** The table as Markdown (figures to 4 significant digits), CSV (full precision) or JSON ({ columns, rows }). */
 export function formatTable(table: RunTable, format: TableFormat): string {
   const keys = table.columns.map((c) => c.key);
-  if (format === 'json') return JSON.stringify(table, null, 2) + '\n';
+  if (format === 'json') return JSON.stringify({ columns: table.columns, rows: table.rows }, null, 2) + '\n';
   if (format === 'csv') return [keys.map(csvCell).join(','), ...table.rows.map((r) => keys.map((k) => csvCell(r[k] ?? null)).join(','))].join('\n') + '\n';
   const escape = (text: string) => text.replace(/\|/g, '\\|');
   const lines = [

@@ -84,7 +84,7 @@ export class RunSession {
     switch (event.type) {
       case 'planned': {
         const d = event.dataset;
-        const jobs = event.plan.jobs.map((j) => ({ id: j.id, model: j.model.name, kind: j.kind, width: j.width, seed: j.seed, steps: j.model.steps }));
+        const jobs = event.plan.jobs.map((j) => ({ id: j.id, model: j.model.name, kind: j.kind, width: j.width, seed: j.seed, steps: j.model.steps, optimizer: j.model.optimizer.name, point: j.point ?? {} }));
         this.batcher.planned(jobs, event.plan.totalSteps, d.description);
         break;
       }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { JobEntry, MetricPoint, RunData, RunProgress } from '../../webview/protocol';
 import { metricsFileName, readMetricsJsonl } from '../../engine/contract/records';
 import type { ActiveRun } from '../runManager';
+import { runTables, tableJobs, type LiveJobs } from './tableRows';
 import { readRun } from '../runStore';
 import { runTitle } from '../runTitles';
 
@@ -18,6 +19,7 @@ export interface LiveRecords {
   records: MetricPoint[];
   entries: JobEntry[];
   progress: RunProgress;
+  jobs: LiveJobs;
 }
 
 export function progressOf(run: ActiveRun): RunProgress {
@@ -25,11 +27,19 @@ export function progressOf(run: ActiveRun): RunProgress {
 }
 
 export function liveRecordsOf(run: ActiveRun): LiveRecords {
-  return { records: run.records.slice(), entries: run.entries.slice(), progress: progressOf(run) };
+  return {
+    records: run.records.slice(),
+    entries: run.entries.slice(),
+    progress: progressOf(run),
+    jobs: { planned: run.jobs.slice(), started: new Set(run.startedJobs), latest: new Map(run.latest) },
+  };
 }
 
-/** A run's data for a panel: `live` is the live run's records when `dir` is the run in progress, else null. */
-export async function readRunData(dir: string, live: LiveRecords | null): Promise<RunData> {
+/**
+ * A run's data for a panel: `live` is the live run's records when `dir` is the run in progress, else
+ * null. `table`: the experiments table's data, its rows shaped as `iwl table` shapes them, no points.
+ */
+export async function readRunData(dir: string, live: LiveRecords | null, options: { table?: boolean } = {}): Promise<RunData> {
   const run = await readRun(dir, () => live !== null);
   let records: MetricPoint[];
   let entries: JobEntry[];
@@ -38,7 +48,7 @@ export async function readRunData(dir: string, live: LiveRecords | null): Promis
   } else {
     const path = join(dir, metricsFileName);
     // A run this session does not write is complete on disk (or was interrupted: what it wrote stays).
-    records = readMetricsJsonl(await readFile(path, 'utf8').catch(() => ''), path);
+    records = options.table ? [] : readMetricsJsonl(await readFile(path, 'utf8').catch(() => ''), path);
     entries = (run.summary?.runs ?? []).map((e) => ({
       id: e.id,
       model: e.model,
@@ -52,6 +62,8 @@ export async function readRunData(dir: string, live: LiveRecords | null): Promis
       final: e.final,
       rmseToLimit: e.rmseToLimit,
       limit: e.limit,
+      seconds: e.seconds,
+      ...(e.point ? { point: e.point } : {}),
     }));
   }
   const data: RunData = {
@@ -64,6 +76,11 @@ export async function readRunData(dir: string, live: LiveRecords | null): Promis
     entries,
     progress: live ? live.progress : null,
   };
+  if (run.summary?.best) data.best = run.summary.best;
+  if (options.table) {
+    data.tables = runTables(tableJobs(entries, live?.jobs ?? null));
+    data.records = [];
+  }
   if (run.error) data.error = run.error;
   return data;
 }

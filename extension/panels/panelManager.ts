@@ -1,6 +1,6 @@
 /**
  * The chart panels in VS Code: one run panel per run folder (live while the run goes), one
- * comparison panel per run, one overlay panel per set of runs. Each panel owns its webview, its
+ * comparison panel per run, one experiments table per run, one overlay panel per set of runs. Each panel owns its webview, its
  * feed (snapshot then deltas, nothing while hidden) and its listeners; closing it never touches
  * the run. Panels come back after a window reload through the serializers, from the state the
  * webview saved (the run folders and the UI state), without retainContextWhenHidden.
@@ -18,9 +18,10 @@ import { errorMessage } from '../../engine/contract/errors';
 type ExportMessage = Extract<FromPanel, { type: 'export' }>;
 
 export interface PanelHost {
-  showRun(dir: string, options?: { preserveFocus?: boolean; beside?: boolean }): void;
-  showComparison(dir: string): void;
+  showRun(dir: string, options?: { preserveFocus?: boolean; beside?: boolean; jobs?: string[] }): void;
+  showComparison(dir: string, jobs?: string[]): void;
   showOverlay(dirs: string[]): void;
+  showTable(dir: string): void;
 }
 
 function same(a: string, b: string): boolean {
@@ -30,12 +31,15 @@ function same(a: string, b: string): boolean {
 export function panelTitle(kind: PanelKind, dirs: string[]): string {
   if (kind === 'run') return `Run · ${runLabel(dirs[0])}`;
   if (kind === 'comparison') return `Widths · ${runLabel(dirs[0])}`;
+  if (kind === 'table') return `Experiments · ${runLabel(dirs[0])}`;
   return `Compare ${dirs.length} runs`;
 }
 
 class ManagedPanel {
   readonly feed: PanelFeed;
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** Jobs to show (from the experiments table) not yet delivered: the webview was not loaded. */
+  private pendingFocus: string[] | null | undefined;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -73,7 +77,7 @@ class ManagedPanel {
     const m = parsed.message;
     switch (m.type) {
       case 'ready':
-        void this.feed.onReady();
+        void this.feed.onReady().then(() => this.deliverFocus());
         break;
       case 'resync':
         this.manager.log(`panel ${this.kind}: the panel missed updates after ${m.lastSeq}; sending a fresh snapshot`);
@@ -81,20 +85,42 @@ class ManagedPanel {
         break;
       case 'selection':
         this.feed.ui = m.ui;
+        if (this.pendingFocus !== undefined && JSON.stringify(m.ui.jobs ?? null) === JSON.stringify(this.pendingFocus)) this.pendingFocus = undefined;
         break;
       case 'export':
         void this.saveExport(m);
         break;
       case 'openComparison':
-        this.manager.showComparison(m.dir);
+        this.manager.showComparison(m.dir, m.jobs);
         break;
       case 'openRun':
-        this.manager.showRun(m.dir);
+        this.manager.showRun(m.dir, { jobs: m.jobs });
+        break;
+      case 'openTable':
+        this.manager.showTable(m.dir);
         break;
       case 'log':
         this.manager.log(`panel ${this.kind}: ${m.message}`, m.level);
         break;
     }
+  }
+
+  /**
+   * Narrows the panel to `jobs` (null: every job). A fresh page takes them from the snapshot's UI
+   * state; a page with saved state gets a message, now and each time it says ready until it
+   * reports the jobs back (a hidden webview is not loaded).
+   */
+  focus(jobs: string[] | null): void {
+    this.feed.ui = { ...this.feed.ui, jobs: jobs ?? undefined };
+    this.pendingFocus = jobs;
+    void this.deliverFocus();
+  }
+
+  /** Posted until the panel reports (a `selection`) that it shows those jobs: a post to a page still loading may be lost. */
+  private async deliverFocus(): Promise<void> {
+    const jobs = this.pendingFocus;
+    if (jobs === undefined || !this.panel.visible) return;
+    await Promise.resolve(this.panel.webview.postMessage({ type: 'focusJobs', jobs })).catch(() => false);
   }
 
   private async saveExport(m: ExportMessage): Promise<void> {
@@ -167,28 +193,34 @@ export class PanelManager implements PanelHost, vscode.Disposable {
     return [...this.panels].map((p) => ({ kind: p.kind, dirs: p.dirs, visible: p.panel.visible, lastSeq: p.feed.lastSeq }));
   }
 
-  showRun(dir: string, options: { preserveFocus?: boolean; beside?: boolean } = {}): void {
+  showRun(dir: string, options: { preserveFocus?: boolean; beside?: boolean; jobs?: string[] } = {}): void {
     this.show('run', [dir], options);
   }
 
-  showComparison(dir: string): void {
-    this.show('comparison', [dir]);
+  showComparison(dir: string, jobs?: string[]): void {
+    this.show('comparison', [dir], { jobs });
+  }
+
+  showTable(dir: string): void {
+    this.show('table', [dir]);
   }
 
   showOverlay(dirs: string[]): void {
     this.show('overlay', dirs);
   }
 
-  private show(kind: PanelKind, dirs: string[], options: { preserveFocus?: boolean; beside?: boolean } = {}): void {
+  /** `jobs` (run and comparison panels, from the experiments table) narrows the panel to those jobs. */
+  private show(kind: PanelKind, dirs: string[], options: { preserveFocus?: boolean; beside?: boolean; jobs?: string[] } = {}): void {
     const existing = [...this.panels].find((p) => p.kind === kind && p.dirs.length === dirs.length && p.dirs.every((d, i) => same(d, dirs[i])));
     const column = options.beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
     if (existing) {
       existing.panel.reveal(undefined, options.preserveFocus);
+      if (options.jobs) existing.focus(options.jobs);
       return;
     }
     // No retainContextWhenHidden: a hidden panel is torn down and rebuilt from a snapshot.
     const panel = vscode.window.createWebviewPanel(panelViewTypes[kind], panelTitle(kind, dirs), { viewColumn: column, preserveFocus: options.preserveFocus }, { enableScripts: true });
-    this.adopt(panel, kind, dirs, {});
+    this.adopt(panel, kind, dirs, options.jobs ? { jobs: options.jobs } : {});
   }
 
   private adopt(panel: vscode.WebviewPanel, kind: PanelKind, dirs: string[], ui: PanelUiState): void {

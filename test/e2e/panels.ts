@@ -32,6 +32,8 @@ export interface PanelReading {
   fits: string[];
   /** The comparison panel's table: one row of cells per model. */
   rows: string[][];
+  /** The experiments table: per row its key (the job id) and each cell's text by column id. */
+  tableRows: { key: string; cells: Record<string, string> }[];
   frame: Frame;
 }
 
@@ -54,12 +56,18 @@ function readDom() {
       legend: Array.from(c.querySelectorAll('.legend .entry')).map((e) => ({ label: text(e.children[1]), value: text(e.querySelector('.value')) })),
     })),
     fits: all('ul.fits li').map((li) => text(li)),
-    rows: all('table.figures tbody tr').map((tr) => Array.from(tr.children).map((cell) => text(cell))),
+    rows: all('table.figures:not(.experiments) tbody tr').map((tr) => Array.from(tr.children).map((cell) => text(cell))),
+    tableRows: all('table.experiments tbody tr[data-key]').map((tr) => ({
+      key: tr.dataset.key ?? '',
+      cells: Object.fromEntries(Array.from(tr.querySelectorAll('td[data-column]')).map((td) => [(td as HTMLElement).dataset.column ?? '', text(td)])),
+    })),
   };
 }
 
 /** Every live panel of `kind` on screen now (a hidden webview has no page). */
-export async function readPanels(page: Page, kind: 'run' | 'comparison' | 'overlay'): Promise<PanelReading[]> {
+export type PanelKindName = 'run' | 'comparison' | 'overlay' | 'table';
+
+export async function readPanels(page: Page, kind: PanelKindName): Promise<PanelReading[]> {
   const out: PanelReading[] = [];
   for (const frame of page.frames()) {
     if (frame.isDetached()) continue;
@@ -76,7 +84,7 @@ export async function readPanels(page: Page, kind: 'run' | 'comparison' | 'overl
 /** Waits for a panel of `kind` whose title contains `titleText` and that satisfies `ready`. */
 export async function waitForPanel(
   page: Page,
-  kind: 'run' | 'comparison' | 'overlay',
+  kind: PanelKindName,
   titleText: string,
   what: string,
   ready: (p: PanelReading) => boolean,

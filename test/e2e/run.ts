@@ -22,7 +22,7 @@ import { repoRoot, tempDir } from '../helpers';
 import { extensionLog, installExtensionFolder, startCodeServer, type CodeServer } from './codeServer';
 import { workspaceFiles } from './experiments';
 import { describePanel, pointsOf, readPanels, waitForPanel, type PanelReading } from './panels';
-import { endedRun, enginePids, newRun, runDirs, type RunOnDisk } from './runFolders';
+import { endedRun, enginePids, newRun, runDirs, runsOf, type RunOnDisk } from './runFolders';
 import { createQuickstartFromWalkthrough, openWalkthrough } from './walkthrough';
 import {
   clearNotifications,
@@ -354,6 +354,29 @@ async function walk(p: Page, s: CodeServer, workspace: string, extensionsDir: st
     console.log(`e2e:   ${describePanel(panel)}`);
   });
 
+  await step(p, 'the experiments table opens from the Runs view with a row per job', async () => {
+    await closeAllEditors(p);
+    const pane = await runsView(p);
+    const sweepRun = childrenOf(await runsViewRows(pane), 'width-sweep.iwl.yaml').find((r) => r.level === 2);
+    if (!sweepRun) throw new Error('the Runs view no longer lists the sweep run');
+    await treeRow(pane, sweepRun.index).click({ button: 'right' });
+    await p.locator('.monaco-menu .action-item', { hasText: 'Open Experiments Table' }).first().click();
+    await p.locator('.tab[aria-label*="Experiments · width-sweep"]').first().waitFor({ timeout: 15_000 });
+    const run = runsOf(workspace, 'width-sweep.iwl.yaml')[0];
+    // The cells as the table prints them: 4 significant digits (webview/chartData.ts formatValue).
+    const shown = (v: number) => (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5 ? v.toExponential(2) : String(Number(v.toPrecision(4))));
+    const want = (run.summary?.runs ?? []).map((r) => `${r.id}=${r.final ? shown(r.final.testLoss) : '—'}`).sort().join(', ');
+    const panel = await waitForPanel(p, 'table', 'width-sweep', 'with a row per job and its final test loss', (x) => {
+      const seen = x.tableRows.map((r) => `${r.key}=${r.cells['figure:testLoss']}`).sort().join(', ');
+      if (x.tableRows.length && seen !== want) console.log(`e2e:   table: ${seen}; summary.json: ${want}`);
+      return seen === want;
+    });
+    const widths = panel.tableRows.map((r) => r.cells.width).sort().join(',');
+    if (widths !== '128,32,512,∞') throw new Error(`the table's width column shows ${widths}`);
+    console.log(`e2e:   ${panel.status}; rows: ${panel.tableRows.map((r) => `${r.key} (${r.cells.status}, test loss ${r.cells['figure:testLoss']})`).join(' | ')}`);
+    await keepForReadme(p, 'experiments-table', [p.locator('.part.editor')]);
+  });
+
   // 9. The walkthrough.
   await step(p, 'walkthrough shows in the Welcome page', () => openWalkthrough(p));
   await step(p, 'walkthrough creates the quickstart', () => createQuickstartFromWalkthrough(p, workspace));
@@ -428,7 +451,7 @@ async function main(): Promise<void> {
     }
     if (page) {
       const text = await page.locator('.monaco-workbench').innerText().catch(() => '');
-      const panels: PanelReading[] = [...(await readPanels(page, 'run').catch(() => [])), ...(await readPanels(page, 'comparison').catch(() => []))];
+      const panels: PanelReading[] = [...(await readPanels(page, 'run').catch(() => [])), ...(await readPanels(page, 'comparison').catch(() => [])), ...(await readPanels(page, 'table').catch(() => []))];
       const panelText = panels.map(describePanel).join('\n');
       writeFileSync(join(artifacts, 'screen-text.txt'), `${text}\n--- panels ---\n${panelText}\n`);
       console.error(`--- on screen (start) ---\n${text.slice(0, 1500)}\n--- panels ---\n${panelText || '(none)'}`);

@@ -49,8 +49,10 @@ export function runDirs(workspace: string, file: string): Set<string> {
  * other VS Code on the machine can match.
  */
 export function enginePids(extensionsDir: string): number[] {
-  const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  if (ps.status !== 0) throw new Error(`ps failed: ${ps.stderr}`);
+  // On a loaded machine the spawn itself can fail for a moment (no exit status): one more try.
+  let ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  if (ps.status === null) ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  if (ps.status !== 0) throw new Error(`ps failed: ${ps.error?.message ?? ps.stderr ?? `killed by ${ps.signal}`}`);
   return ps.stdout
     .split('\n')
     .map((line) => /^\s*(\d+)\s+(.*)$/.exec(line))

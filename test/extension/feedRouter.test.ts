@@ -8,13 +8,13 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, tempDir, until } from '../helpers';
+import { repoRoot, runIwl, tempDir, until } from '../helpers';
 import { tinyExperimentText } from '../fixtures/tinyExperiment';
 import { EngineClient } from '../../extension/engineClient';
 import { RunManager, type FinishedRun } from '../../extension/runManager';
 import { FeedRouter } from '../../extension/panels/feedRouter';
 import { readRun } from '../../extension/runStore';
-import { metricsFileName, readMetricsJsonl, type JobSummary } from '../../engine/contract/records';
+import { metricsFileName, readMetricsJsonl, type JobSummary, type RunSummaryEntry } from '../../engine/contract/records';
 import type { DeltaMessage, MetricPoint, SnapshotMessage, ToPanel } from '../../webview/protocol';
 
 const workspace = tempDir('iwl-feed-router-');
@@ -45,16 +45,16 @@ after(async () => {
 const key = (p: MetricPoint) => `${p.id}@${p.step}`;
 
 /** What a panel was posted, through a feed that answers true (delivered). */
-function panel(kind: 'run' | 'comparison', dir: string) {
+function panel(kind: 'run' | 'comparison' | 'table', dir: string) {
   const sent: ToPanel[] = [];
   const feed = router.open({ kind, dirs: [dir], post: (m) => (sent.push(m), true) });
   return { sent, feed };
 }
 
 /** The entry fields the panels get of a summary.json entry (no files, no timing). */
-function jobFields(e: JobSummary): JobSummary {
-  const { id, model, kind, method, optimizer, trainable, width, seed, status, final, rmseToLimit, limit } = e;
-  return { id, model, kind, method, optimizer, trainable, width, seed, status, final, rmseToLimit, limit };
+function jobFields(e: RunSummaryEntry): JobSummary & { seconds: number } {
+  const { id, model, kind, method, optimizer, trainable, width, seed, status, final, rmseToLimit, limit, point, seconds } = e;
+  return { id, model, kind, method, optimizer, trainable, width, seed, status, final, rmseToLimit, limit, ...(point ? { point } : {}), seconds };
 }
 
 describe('panel feeds from the host run store (real engine process)', () => {
@@ -64,11 +64,12 @@ describe('panel feeds from the host run store (real engine process)', () => {
     await until(() => run.records.length >= 20, 'the first logged points');
     const runPanel = panel('run', run.outDir);
     const comparison = panel('comparison', run.outDir);
-    await Promise.all([runPanel.feed.onReady(), comparison.feed.onReady()]);
+    const table = panel('table', run.outDir);
+    await Promise.all([runPanel.feed.onReady(), comparison.feed.onReady(), table.feed.onReady()]);
     const { end } = await done;
     assert.equal(end.status, 'completed', end.error);
     const isFinal = (m: ToPanel) => m.type === 'snapshot' && m.runs[0].status === 'completed';
-    await until(() => runPanel.sent.some(isFinal) && comparison.sent.some(isFinal), 'the final snapshots');
+    await until(() => runPanel.sent.some(isFinal) && comparison.sent.some(isFinal) && table.sent.some(isFinal), 'the final snapshots');
 
     const onDisk = readMetricsJsonl(readFileSync(join(run.outDir, metricsFileName), 'utf8'));
     const sent = runPanel.sent;
@@ -105,10 +106,24 @@ describe('panel feeds from the host run store (real engine process)', () => {
     for (const m of live) {
       const entries = m.runs[0].entries;
       // The run manager's own entry objects (the run object keeps them after the run ends).
-      for (const e of entries) assert.ok(run.entries.includes(e), `${e.id}: the store's own entry`);
+      for (const e of entries) assert.ok(run.entries.some((x) => x === e), `${e.id}: the store's own entry`);
       const ids = entries.map((e) => e.id);
       assert.deepEqual(entries, jobs.filter((j) => ids.includes(j.id)));
     }
     assert.deepEqual((comparison.sent.find(isFinal) as SnapshotMessage).runs[0].entries, jobs);
+
+    // The experiments table: snapshots only (no deltas, no curves), every planned job a row from the
+    // start, running jobs' figures moving between snapshots, the finished table iwl table's.
+    assert.ok(table.sent.every((m) => m.type === 'snapshot' && m.runs[0].records.length === 0 && m.runs[0].tables), 'table panels get snapshots of rows');
+    const tables = (table.sent as SnapshotMessage[]).map((m) => m.runs[0].tables!.job);
+    const liveTables = tables.slice(0, (table.sent as SnapshotMessage[]).findIndex((m) => !m.runs[0].live));
+    assert.ok(liveTables.length >= 3, `live table snapshots: ${liveTables.length}`);
+    assert.ok(liveTables.every((t) => t.rows.length === jobs.length), 'every planned job has a row while the run goes');
+    const statuses = new Set(liveTables.flatMap((t) => t.rows.map((r) => r.status)));
+    assert.ok(statuses.has('running') && statuses.has('completed'), [...statuses].join(', '));
+    const runningLoss = new Set(liveTables.flatMap((t) => t.rows.filter((r) => r.id === 'sgd/w128/s0' && r.status === 'running').map((r) => r.testLoss)));
+    assert.ok(runningLoss.size >= 2, `a running job's test loss moves between snapshots: ${[...runningLoss].join(', ')}`);
+    const lastTable = (table.sent.find(isFinal) as SnapshotMessage).runs[0].tables!;
+    assert.deepEqual(lastTable.job.rows, JSON.parse(runIwl(['table', run.outDir, '--format', 'json']).stdout).rows, 'the finished table is iwl table');
   });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers';
-import { MetricStore, MetricShaper, aggregateColumns, ema, forLogAxis, shapeMetricChart } from '../../webview/chartData';
+import { MetricStore, MetricShaper, aggregateColumns, ema, forLogAxis, pointOfJobId, shapeMetricChart } from '../../webview/chartData';
 import { shadeColor } from '../../webview/palette';
 import { decimate, nearestIndex } from '../../webview/decimate';
 import type { MetricPoint } from '../../webview/protocol';
@@ -245,5 +245,27 @@ describe('log axis and decimation (drawing only)', () => {
     assert.equal(nearestIndex([0, 10, 20], 16), 2);
     assert.equal(nearestIndex([0, 10, 20], -5), 0);
     assert.equal(nearestIndex([], 3), -1);
+  });
+});
+
+describe('sweep points in the run panel', () => {
+  test('the seeds of one sweep point make one band; points of one model and width stay apart', () => {
+    assert.equal(pointOfJobId('adam/lr=0.01/w512/s0', 'adam'), 'lr=0.01');
+    assert.equal(pointOfJobId('sgd/w16/s0', 'sgd'), '', 'a run without a sweep keeps its keys');
+    assert.equal(pointOfJobId('ntk', 'ntk'), '');
+    const store = new MetricStore();
+    const point = (id: string, model: string, seed: number | null, step: number, trainLoss: number): MetricPoint => ({ id, model, width: seed === null ? null : 512, seed, step, trainLoss, testLoss: trainLoss });
+    store.append([
+      point('adam/lr=0.01/w512/s0', 'adam', 0, 0, 1),
+      point('adam/lr=0.01/w512/s1', 'adam', 1, 0, 3),
+      point('adam/lr=0.1/w512/s0', 'adam', 0, 0, 5),
+      point('ntk/lr=2', 'ntk', null, 0, 7),
+    ]);
+    const chart = shapeMetricChart(store, 'trainLoss', { seedMode: 'band', smoothing: 0 });
+    assert.deepEqual(chart.series.map((s) => [s.key, s.label, s.raw[0]]), [
+      ['adam|512|lr=0.01', 'adam lr=0.01 w512 (mean of 2 seeds)', 2],
+      ['adam|512|lr=0.1', 'adam lr=0.1 w512', 5],
+      ['ntk|inf|lr=2', 'ntk lr=2 (∞)', 7],
+    ]);
   });
 });

@@ -37,6 +37,19 @@ describe('parseFromPanel: the host acts only on messages that pass', () => {
     rejected({ type: 'log', level: 'debug', message: 'x' }, /level must be "info" or "error"/);
   });
 
+  test("the experiments table's messages: rows to plot or compare, its view state, opening it", () => {
+    assert.deepEqual(ok({ type: 'openRun', dir: '/r', jobs: ['sgd/lr=2/w64/s0'] }), { type: 'openRun', dir: '/r', jobs: ['sgd/lr=2/w64/s0'] });
+    assert.deepEqual(ok({ type: 'openComparison', dir: '/r', jobs: [] }), { type: 'openComparison', dir: '/r', jobs: [] });
+    assert.deepEqual(ok({ type: 'openTable', dir: '/r' }), { type: 'openTable', dir: '/r' });
+    const table = { rows: 'point', sort: { column: 'figure:testLoss', descending: true }, filter: 'adam', columnFilters: { width: '>64' }, hiddenColumns: ['figure:seconds'] };
+    assert.deepEqual(ok({ type: 'selection', ui: { table, xAxis: 'optimizer.learningRate', jobs: ['a'] } }), { type: 'selection', ui: { table, xAxis: 'optimizer.learningRate', jobs: ['a'] } });
+    rejected({ type: 'openRun', dir: '/r', jobs: [3] }, /openRun: jobs must be a list of job ids/);
+    rejected({ type: 'openTable' }, /openTable: dir must be a run folder path/);
+    rejected({ type: 'selection', ui: { table: { rows: 'seed' } } }, /ui.table.rows must be "job" or "point", got "seed"/);
+    rejected({ type: 'selection', ui: { table: { sort: { column: 'x' } } } }, /ui.table.sort must be \{ column, descending \}/);
+    rejected({ type: 'selection', ui: { xAxis: '' } }, /ui.xAxis must be "width" or a setting's dotted path/);
+  });
+
   test('exports: no paths in the file name, the right encoding, base64 for PNG, a size limit', () => {
     const base = { type: 'export', format: 'svg', encoding: 'utf8', data: '<svg/>' };
     rejected({ ...base, fileName: '../../etc/passwd.svg' }, /plain file name ending in \.svg/);
