@@ -7,23 +7,11 @@ import type { Page } from 'playwright-core';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openFile, runCommandFromPalette, waitFor } from './workbench';
-
-/** A file with a misspelled key (`lerningRate`) and room for a new model at the end. */
-const scratch = `name: scratch
-data: { source: synthetic, kind: teacher, inputDim: 4, train: 32, test: 32 }
-network:
-  layers:
-    - dense: { width: 16 }
-    - relu
-    - dense
-training: { steps: 10, lerningRate: 0.5 }
-models:
-  ntk: { kind: infinite, method: ntk }
-`;
+import { scratchExperiment } from './experiments';
 
 /** Opens scratch.iwl.yaml: the Quick Fix renames the key; completion offers a new model; hover explains a key. */
 export async function quickFixCompletionAndHover(page: Page, workspace: string): Promise<string[]> {
-  writeFileSync(join(workspace, 'scratch.iwl.yaml'), scratch);
+  writeFileSync(join(workspace, 'scratch.iwl.yaml'), scratchExperiment);
   await openFile(page, 'scratch.iwl.yaml');
   const editor = page.locator('.part.editor .monaco-editor').first();
   await page.locator('.squiggly-error').first().waitFor({ timeout: 30_000 });
