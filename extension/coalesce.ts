@@ -28,14 +28,17 @@ export class CoalescedRefresh {
       return this.running;
     }
     this.running = (async () => {
-      do {
-        this.again = false;
-        await this.pass();
-      } while (this.again);
+      try {
+        do {
+          this.again = false;
+          await this.pass();
+        } while (this.again);
+      } finally {
+        // Not busy before `after` runs: whatever arrives from then on is not left waiting for it.
+        this.running = null;
+      }
       this.after();
-    })().finally(() => {
-      this.running = null;
-    });
+    })();
     return this.running;
   }
 }

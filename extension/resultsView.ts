@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { readRun } from './runStore';
 import { compareMarkdown, summaryMarkdown } from './resultsText';
+import { runLabel } from './runTitles';
 
 export const resultsScheme = 'iwl-results';
 
@@ -26,8 +27,7 @@ export class ResultsDocuments implements vscode.TextDocumentContentProvider, vsc
 
   /** Opens (or refreshes) the results of one run. */
   async showRun(dir: string): Promise<void> {
-    const name = dir.split(/[\\/]/).slice(-2).join(' ');
-    await this.show(vscode.Uri.from({ scheme: resultsScheme, path: `/${name} results.md`, query: new URLSearchParams([['dir', dir]]).toString() }));
+    await this.show(vscode.Uri.from({ scheme: resultsScheme, path: `/${runLabel(dir)} results.md`, query: new URLSearchParams([['dir', dir]]).toString() }));
   }
 
   async showComparison(dirs: string[]): Promise<void> {

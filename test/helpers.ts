@@ -41,3 +41,13 @@ export async function until(condition: () => boolean, what = 'condition', limitM
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** Whether a process with this id is still there (signal 0 checks without signalling). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

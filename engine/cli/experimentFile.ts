@@ -6,6 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Diagnostic, Experiment } from '../experiment/experimentTypes';
+import type { DiagnosticCode } from '../experiment/diagnosticCodes';
 import { decodeBytes, fileStart } from '../experiment/parse';
 import { validateExperiment } from '../experiment/validate';
 import { nodeValidationHost } from '../experiment/validationHost';
@@ -17,7 +18,7 @@ export function formatDiagnostic(file: string, d: Diagnostic): string {
   return `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.code}: ${message}`;
 }
 
-function problem(code: string, message: string): Diagnostic {
+function problem(code: DiagnosticCode, message: string): Diagnostic {
   return { code, severity: 'error', message, range: fileStart };
 }
 

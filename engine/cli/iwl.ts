@@ -10,9 +10,12 @@ import { kernelCommand } from './kernelCommand';
 import { schemaCommand } from './schemaCommand';
 import { backendsCommand } from './backendsCommand';
 import { runCommand } from './runCommand';
+import { tableCommand } from './tableCommand';
+import { mergeCommand } from './mergeCommand';
+import { slurmCommand } from './slurmCommand';
 import { version } from '../version';
 
-const commands: CliCommand[] = [runCommand, validateCommand, kernelCommand, schemaCommand, backendsCommand];
+const commands: CliCommand[] = [runCommand, mergeCommand, slurmCommand, validateCommand, tableCommand, kernelCommand, schemaCommand, backendsCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -17,7 +17,9 @@ import { decodeBytes, fileStart } from '../experiment/parse';
 import { validateKernelSpec } from '../experiment/kernelSpec';
 import { nodeValidationHost } from '../experiment/validationHost';
 import { Diagnostic, Network } from '../experiment/experimentTypes';
-import { activationName, architectureOf } from '../nn/architecture';
+import type { DiagnosticCode } from '../experiment/diagnosticCodes';
+import { activationName } from '../activations/registry';
+import { architectureOf } from '../nn/architecture';
 import { KernelTile, kernelMemoryBytes, streamKernels } from '../kernels/analytic';
 import { dualMapOf } from '../kernels/dualMaps';
 import { MatrixFileError, loadMatrix } from '../kernels/matrixFile';
@@ -285,7 +287,7 @@ function freeBytes(dir: string): number | null {
 }
 
 function readSpec(file: string, path: string): { text: string } | { diagnostics: Diagnostic[] } {
-  const problem = (code: string, message: string): { diagnostics: Diagnostic[] } => ({ diagnostics: [{ code, severity: 'error', message, range: fileStart }] });
+  const problem = (code: DiagnosticCode, message: string): { diagnostics: Diagnostic[] } => ({ diagnostics: [{ code, severity: 'error', message, range: fileStart }] });
   let bytes: Buffer;
   try {
     if (!statSync(path).isFile()) return problem('not-a-file', `${file} is not a regular file`);

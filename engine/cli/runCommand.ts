@@ -1,5 +1,5 @@
 /**
- * `iwl run FILE --out DIR [--backend B] [--workers N] [--model NAME]... [--quiet]`: trains every model of an
+ * `iwl run FILE --out DIR [--backend B] [--workers N] [--model NAME]... [--shard I/N] [--quiet]`: trains every model of an
  * experiment, headless. Progress on stderr; results in DIR (see engine/run/runOutput.ts).
  * Exit codes: 0 completed, 1 failed, 2 invalid file or arguments, 130 cancelled (Ctrl-C).
  */
@@ -17,8 +17,10 @@ import { CliCommand, ExitCode, parseArgs } from './io';
 import { createProgress } from './progress';
 import { formatDuration } from '../contract/durations';
 import { formatDiagnostic, validateFile } from './experimentFile';
+import { parseShardSpec } from '../run/shards';
+import { ShardOutput } from '../run/shardOutput';
 
-const usage = `Usage: iwl run FILE --out DIR [--backend wasm|cpu|tensorflow|webgpu] [--workers N] [--model NAME]... [--quiet]
+const usage = `Usage: iwl run FILE --out DIR [--backend wasm|cpu|tensorflow|webgpu] [--workers N] [--model NAME]... [--shard I/N] [--quiet]
 
 Trains every model of the experiment FILE (or only the named models) and writes to DIR:
   metrics.jsonl   one JSON object per logged step and run
@@ -28,6 +30,8 @@ Trains every model of the experiment FILE (or only the named models) and writes 
 --workers N runs that many jobs (finite widths x seeds, infinite models) side by side, each in its
 own worker process, with the same numbers as --workers 1 (default: every core, here ${defaultWorkers()};
 fewer when they would not fit in memory together).
+--shard I/N runs only the I-th (from 0) of N parts of the jobs, balanced by their estimated cost,
+and writes a shard folder (DIR gains shard.json); \`iwl merge\` joins the N folders into one run.
 Progress goes to stderr. Ctrl-C stops within a second and keeps what was written (exit 130).`;
 
 export const runCommand: CliCommand = {
@@ -35,7 +39,7 @@ export const runCommand: CliCommand = {
   summary: 'train the models of an experiment file, headless',
   usage,
   async run(args, io) {
-    const parsed = parseArgs(args, { values: ['out', 'backend', 'model', 'workers'], switches: ['quiet'] });
+    const parsed = parseArgs(args, { values: ['out', 'backend', 'model', 'workers', 'shard'], switches: ['quiet'] });
     const models = parsed.lists.get('model') ?? [];
     const problems = [...parsed.unknown];
     if (parsed.positional.length !== 1) problems.push('expected exactly one experiment FILE');
@@ -45,6 +49,9 @@ export const runCommand: CliCommand = {
     const workersText = parsed.values.get('workers');
     const workers = workersText === undefined ? defaultWorkers() : Number(workersText);
     if (!Number.isInteger(workers) || workers < 1) problems.push(`--workers must be a whole number of at least 1; got '${workersText}'`);
+    const shardText = parsed.values.get('shard');
+    const shard = shardText === undefined ? null : parseShardSpec(shardText);
+    if (typeof shard === 'string') problems.push(shard);
     if (problems.length) {
       io.stderr.write(problems.map((p) => `iwl run: ${p}`).join('\n') + `\n\n${usage}\n`);
       return ExitCode.invalid;
@@ -66,6 +73,8 @@ export const runCommand: CliCommand = {
     const info = await useBackend(backend as Parameters<typeof useBackend>[0]);
     progress.line(`iwl run: ${experiment.name} on backend ${info.name} (${info.detail})`);
     const output = new RunOutput(outDir, experiment, file, info, { iwl: version, node: process.versions.node, tfjs: tf.version.tfjs });
+    const shardOutput = shard && typeof shard !== 'string' ? new ShardOutput(outDir, shard, experiment, file) : null;
+    if (shardOutput) progress.line(`iwl run: shard ${shardOutput.spec.index} of ${shardOutput.spec.count} (0-based)`);
 
     const controller = new AbortController();
     let interrupts = 0;
@@ -92,10 +101,11 @@ export const runCommand: CliCommand = {
         signal: controller.signal,
         trainers: { finite: trainFinite, infinite: trainInfinite },
         onlyModels: models.length ? models : undefined,
+        selectJobs: shardOutput?.selectJobs,
         workers,
         backend: info.name,
         onEvent(event) {
-          output.recordEvent(event);
+          if (!shardOutput || shardOutput.records(event)) output.recordEvent(event);
           switch (event.type) {
             case 'planned':
               progress.line(`data: ${event.dataset.description}`);

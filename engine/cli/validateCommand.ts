@@ -7,11 +7,14 @@
 import { nodeValidationHost } from '../experiment/validationHost';
 import { CliCommand, CliIo, ExitCode, parseArgs } from './io';
 import { formatDiagnostic, validateFile } from './experimentFile';
+import { estimateText, experimentEstimate } from '../experiment/estimate';
+import { formatDuration } from '../contract/durations';
 
 const usage = `Usage: iwl validate FILE...
 
 Checks experiment files (*.iwl.yaml, *.iwl.yml, *.iwl.json) without running them.
 Prints each problem on stderr as FILE:LINE:COL: error CODE: message (or warning).
+A file with a sweep also gets a line with its job count and rough time and memory estimates.
 Exit status: 0 when every file is valid (warnings allowed), 2 otherwise.`;
 
 export const validateCommand: CliCommand = {
@@ -37,6 +40,8 @@ export const validateCommand: CliCommand = {
       }
       const warnings = diagnostics.length;
       io.stdout.write(`${file}: valid (${models} model${models === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''})\n`);
+      const estimate = experiment?.sweep ? experimentEstimate(experiment) : null;
+      if (estimate) io.stdout.write(`${file}: sweep: ${estimateText(estimate, formatDuration)}\n`);
     }
     return allValid ? ExitCode.ok : ExitCode.invalid;
   },

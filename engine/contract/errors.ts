@@ -55,6 +55,16 @@ export const errorCodes = {
   DATA_CSV_COLUMNS_MISMATCH: {},
   DATA_CSV_NOT_NUMERIC: {},
   DATA_CSV_MISSING_VALUE: {},
+  DATA_NPY_INVALID: {},
+  DATA_NPY_SHAPE_MISMATCH: {},
+
+  // --- Sharded runs and Slurm (engine/run/mergeShards.ts, engine/cli/slurmCommand.ts).
+  /** A folder given to `iwl merge` is not a shard folder, or its records do not read. */
+  SHARD_FOLDER: {},
+  /** Shard folders of different runs (shard count, experiment file or plan), or one shard twice. */
+  SHARD_MISMATCH: {},
+  /** `sbatch` could not be run or refused the script. */
+  SLURM_FAILED: {},
 } as const satisfies Record<string, { wire?: number; host?: string }>;
 
 type Table = typeof errorCodes;

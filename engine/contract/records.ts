@@ -127,6 +127,8 @@ export interface RunSummary {
    * without a validation split and a `select`: no "best" is claimed then.
    */
   best?: Record<string, BestPoint>;
+  /** Jobs of the plan with no result: a merged sharded run whose shards did not all finish (engine/contract/shards.ts). */
+  missingJobs?: string[];
   error?: string;
 }
 
@@ -299,6 +301,7 @@ const runSummary = shape<RunSummary>({
   data: nullable(shape<DataSummary>({ task: text, train: count, test: count, inputDim: count, outputs: count, description: text })),
   runs: list(shape<RunSummaryEntry>({ ...jobSummaryFields, predictionsFile: nullable(text), seconds: figure, info: anyObject, error: optional(text) })),
   best: optional(records(shape<BestPoint>({ metric: oneOf(['validationLoss', 'validationAccuracy']), value: figure, point: sweepPoint, jobs: list(text) }))),
+  missingJobs: optional(list(text)),
   error: optional(text),
 });
 
@@ -351,3 +354,7 @@ export function readMetricsJsonl(content: string, file: string = metricsFileName
   }
   return out;
 }
+
+/** The field checks, for the readers of the other run-folder records (engine/contract/shards.ts). */
+export const recordChecks = { text, count, figure, flag, nullable, optional, oneOf, list, strings, shape };
+export type { Check };

@@ -14,15 +14,15 @@
  *   second CSV with the same columns (matched by name when the files have headers, else by position).
  * Every problem is an IwlError whose message names the file, the line, the column and the value.
  */
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { IwlError } from '../util/iwlError';
-import { errorMessage, type ErrorCode } from '../contract/errors';
+import type { ErrorCode } from '../contract/errors';
 import { Matrix } from '../util/matrix';
 import { Rng } from '../util/rng';
 import { detectHeader, isCsvError, parseCsvText, parseNumber } from './csvText';
 import { findColumn } from './sources';
 import { Dataset, Task, oneHot, throwIfCancelled } from './datasetTypes';
+import { datasetOf, readDataFile, takeRows, type LabelledRows } from './rows';
 
 export const MAX_INFERRED_CLASSES = 20;
 
@@ -91,26 +91,10 @@ export async function loadCsvDataset(spec: CsvSpec, seed: number, signal?: Abort
 
   const targetName = JSON.stringify(main.columns[targetIndex]);
   const how = `${task}${classNames ? `, ${classNames.length} classes` : ''}${inferred ? ', inferred from the target; set data.task to override' : ''}`;
-  return {
-    task,
-    inputDim: featureIndex.length,
-    outputs: classNames ? classNames.length : 1,
-    classNames,
-    xTrain: train.x,
-    yTrain: train.y,
-    labelsTrain: train.labels,
-    xTest: test.x,
-    yTest: test.y,
-    labelsTest: test.labels,
-    description: `csv ${basename(main.file)}: ${featureIndex.length} features, target ${targetName} (${how}), ${train.x.rows} train + ${test.x.rows} test rows (${split})`,
-  };
+  return datasetOf(task, classNames, train, test, `csv ${basename(main.file)}: ${featureIndex.length} features, target ${targetName} (${how}), ${train.x.rows} train + ${test.x.rows} test rows (${split})`);
 }
 
-interface Converted {
-  x: Matrix;
-  y: Matrix;
-  labels: Int32Array | null;
-}
+type Converted = LabelledRows;
 
 /** Features, and one-hot targets over `classNames` (classification) or the target values (regression, null). */
 function convert(part: Part, classNames: string[] | null): Converted {
@@ -120,24 +104,8 @@ function convert(part: Part, classNames: string[] | null): Converted {
   return { x, y: oneHot(labels, classNames.length), labels };
 }
 
-/** The rows `indices` of a converted part, in that order. */
-function takeRows(c: Converted, indices: Int32Array): Converted {
-  const pick = (m: Matrix): Matrix => {
-    const data = new Float32Array(indices.length * m.cols);
-    indices.forEach((r, i) => data.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols));
-    return { rows: indices.length, cols: m.cols, data };
-  };
-  return { x: pick(c.x), y: pick(c.y), labels: c.labels ? Int32Array.from(indices, (r) => c.labels![r]) : null };
-}
-
 async function readTable(file: string, signal?: AbortSignal): Promise<Table> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file, { signal });
-  } catch (cause) {
-    throwIfCancelled(signal);
-    throw new IwlError('DATA_FILE_UNREADABLE', `${file}: cannot read the file (${errorMessage(cause)})`, { cause });
-  }
+  const bytes = await readDataFile(file, signal);
   if (bytes.includes(0)) throw new IwlError('DATA_CSV_BINARY', `${file}: not a text file (it contains NUL bytes)`);
   let text: string;
   try {

@@ -23,6 +23,8 @@ export interface Dataset {
   /** [nTest, outputs], float32. */
   yTest: Matrix;
   labelsTest: Int32Array | null;
+  /** Training points held out by `data.validation` (engine/data/validationSplit.ts); absent without one. */
+  validation?: { x: Matrix; y: Matrix; labels: Int32Array | null };
   /** One line for people: source, sizes, task, and any choice made on the user's behalf. */
   description: string;
 }

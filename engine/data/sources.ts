@@ -64,3 +64,8 @@ export function findColumn(columns: string[], target: string, hasHeader: boolean
   const index = k < 0 ? columns.length + k : k;
   return index >= 0 && index < columns.length ? index : -1;
 }
+
+/** Training points `data.validation` holds out of `train`: round(fraction * train). */
+export function validationCount(train: number, fraction: number): number {
+  return Math.round(fraction * train);
+}

@@ -5,6 +5,7 @@
  * names the key path and the bad value and points at the offending node.
  */
 import { Diagnostic, DiagnosticFix, Range } from './experimentTypes';
+import type { DiagnosticCode } from './diagnosticCodes';
 import { SourceMap, SourceNode } from './parse';
 import { ArraySchema, DiscriminatedSchema, MapSchema, NumberSchema, ObjectSchema, Schema, StringSchema, TaggedSchema, describe, describeNumber } from './schemaDsl';
 import { didYouMean, suggest } from './suggest';
@@ -35,11 +36,11 @@ export class CheckContext {
   /** `source`: the checked text, which the edits of renaming and layer fixes need; without it they are left out. */
   constructor(readonly source?: FixSource) {}
 
-  error(code: string, path: string, message: string, range: Range, fix?: DiagnosticFix): void {
+  error(code: DiagnosticCode, path: string, message: string, range: Range, fix?: DiagnosticFix): void {
     this.diagnostics.push({ code, severity: 'error', message: `${label(path)}: ${message}`, range, ...(fix ? { fix } : {}) });
   }
 
-  warn(code: string, path: string, message: string, range: Range, fix?: DiagnosticFix): void {
+  warn(code: DiagnosticCode, path: string, message: string, range: Range, fix?: DiagnosticFix): void {
     this.diagnostics.push({ code, severity: 'warning', message: `${label(path)}: ${message}`, range, ...(fix ? { fix } : {}) });
   }
 
@@ -151,7 +152,7 @@ function wrongType(schema: Schema, node: SourceNode, path: string, ctx: CheckCon
 function checkNumber(schema: NumberSchema, node: SourceNode, path: string, ctx: CheckContext): number | Invalid {
   if (node.kind !== 'scalar' || typeof node.value !== 'number') return wrongType(schema, node, path, ctx);
   const v = node.value;
-  const bad = (code: string, fix?: DiagnosticFix): Invalid => {
+  const bad = (code: DiagnosticCode, fix?: DiagnosticFix): Invalid => {
     ctx.error(code, path, `must be ${describeNumber(schema)}, got ${Number.isNaN(v) ? 'NaN' : v}`, node.range, fix);
     return INVALID;
   };

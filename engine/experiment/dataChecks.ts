@@ -6,6 +6,7 @@ import { DataSpec } from './experimentTypes';
 import { CheckContext, INVALID } from './check';
 import { ValidationHost } from './validationHost';
 import { checkReferencedFile, readReferencedText } from './files';
+import { checkNpy } from './npyChecks';
 import { MNIST_INPUT_DIM, findColumn, inspectCsvText, mnistAvailable } from '../data/sources';
 
 /** What later checks need to know about the data. `outputs` null: not known without loading it. */
@@ -33,6 +34,7 @@ export function checkData(raw: unknown, filePath: string, host: ValidationHost, 
   if (d.source === 'mnist') return checkMnist(d, ctx);
   if (d.source === 'synthetic') return checkSynthetic(d, ctx);
   if (d.source === 'csv') return checkCsv(d, filePath, host, ctx);
+  if (d.source === 'npy') return checkNpy(d, filePath, host, ctx);
   return null;
 }
 
@@ -138,4 +140,16 @@ function checkCsv(d: Raw, filePath: string, host: ValidationHost, ctx: CheckCont
   }
   const spec: DataSpec = { source: 'csv', path, target, test: typeof d.test === 'number' ? d.test : (testPath as string), task };
   return { spec, shape: { train, test, inputDim: main.columns.length - 1, outputs: task === 'regression' ? 1 : null, task } };
+}
+
+/** The shape each validated experiment's data was checked with, by its spec object (kept by copies of the experiment). */
+const shapes = new WeakMap<DataSpec, DataShape>();
+
+export function rememberShape(spec: DataSpec, shape: DataShape): void {
+  shapes.set(spec, shape);
+}
+
+/** The data's shape as validation found it (after any validation split); null for an experiment not made by the validator here. */
+export function dataShapeOf(spec: DataSpec): DataShape | null {
+  return shapes.get(spec) ?? null;
 }

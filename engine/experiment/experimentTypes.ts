@@ -4,6 +4,8 @@
  * Plain data only: it crosses process boundaries as JSON.
  */
 
+import type { ExperimentSweep, SweepPoint } from './sweep';
+
 /** A position in a source file, 0-based like VS Code's Position. */
 export interface Position {
   line: number;
@@ -32,7 +34,7 @@ export interface DiagnosticFix {
 
 /** One problem found in an experiment (or kernel spec) file. `code` is stable: tools and tests key on it. */
 export interface Diagnostic {
-  code: string;
+  code: DiagnosticCode;
   severity: Severity;
   message: string;
   range: Range;
@@ -40,12 +42,11 @@ export interface Diagnostic {
   fix?: DiagnosticFix;
 }
 
-export type ActivationName = 'relu' | 'erf' | 'identity' | 'tanh' | 'sigmoid' | 'softplus' | 'gelu' | 'sin' | 'cos';
+import type { DiagnosticCode } from './diagnosticCodes';
 
-export type Activation =
-  | { kind: ActivationName }
-  | { kind: 'leakyRelu'; slope: number }
-  | { kind: 'abRelu'; a: number; b: number };
+/** One activation (engine/activations/: one file each, listed in registry.ts). */
+export type { Activation, ActivationName } from '../activations/registry';
+import type { Activation } from '../activations/registry';
 
 /** A dense layer. `width` null means: the experiment decides (hidden: the model's width; last: one unit per output). */
 export interface DenseLayer {
@@ -70,7 +71,8 @@ export interface Network {
   layers: Layer[];
 }
 
-export type DataSpec =
+/** `validation`: the fraction of training points held out (seeded) to select models on; absent = none. */
+export type DataSpec = (
   | { source: 'mnist'; train: number; test: number; classes: number[] | null }
   | {
       source: 'csv';
@@ -90,7 +92,18 @@ export type DataSpec =
       test: number;
       outputs: number;
       noise: number;
-    };
+    }
+  | NpyDataSpec
+) & { validation?: number };
+
+/** Arrays from .npy files (absolute paths); `test` a fraction of the rows or a second pair of files. */
+export interface NpyDataSpec {
+  source: 'npy';
+  x: string;
+  y: string;
+  test: number | { x: string; y: string };
+  task: 'classification' | 'regression' | null;
+}
 
 export type LossName = 'mse' | 'crossEntropy';
 
@@ -129,6 +142,8 @@ interface ModelCommon {
   logEvery: number;
   /** Where the model's key sits in the source file (for code lenses and messages). */
   range: Range;
+  /** The sweep point this spec runs at, inside a sweep's variant (engine/experiment/sweep.ts). */
+  point?: SweepPoint;
 }
 
 export interface FiniteModelSpec extends ModelCommon {
@@ -162,4 +177,8 @@ export interface Experiment {
   training: TrainingSpec;
   /** In file order; names are unique. */
   models: ModelSpec[];
+  /** The expanded `sweep` keys, when the file has any; the fields above are then its first point. */
+  sweep?: ExperimentSweep;
+  /** How each model's best point is chosen (needs data.validation). */
+  select?: { metric: 'validationLoss' | 'validationAccuracy' };
 }

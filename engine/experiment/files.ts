@@ -75,3 +75,30 @@ function safe<T>(f: () => T, fallback: T): T {
     return fallback;
   }
 }
+
+/** The host with each file's text read once (the points of a sweep read the same data files). */
+export function memoizedHost(host: ValidationHost): ValidationHost {
+  const texts = new Map<string, string>();
+  const prefixes = new Map<string, Uint8Array>();
+  const readPrefix = host.readPrefix?.bind(host);
+  return {
+    ...host,
+    ...(readPrefix
+      ? {
+          readPrefix(path: string, maxBytes: number): Uint8Array {
+            const key = `${maxBytes}:${path}`;
+            const known = prefixes.get(key) ?? readPrefix(path, maxBytes);
+            prefixes.set(key, known);
+            return known;
+          },
+        }
+      : {}),
+    readText(path: string): string {
+      const known = texts.get(path);
+      if (known !== undefined) return known;
+      const text = host.readText(path);
+      texts.set(path, text);
+      return text;
+    },
+  };
+}

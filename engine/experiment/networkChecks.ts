@@ -1,5 +1,6 @@
 /** The checked `network` mapping -> a Network, with the checks that span layers. */
-import { Activation, ActivationName, Layer, Network, Parametrization } from './experimentTypes';
+import { Layer, Network, Parametrization } from './experimentTypes';
+import { activationOf } from '../activations/registry';
 import { CheckContext, INVALID, TaggedValue, childPath } from './check';
 import { appendLayerFix } from './fixes';
 
@@ -30,22 +31,21 @@ export function buildNetwork(raw: unknown, path: string, ctx: CheckContext): Net
       ok = false;
       continue;
     }
-    out.push(toLayer(layer));
+    const built = toLayer(layer);
+    if (built) out.push(built);
+    else ok = false;
   }
   if (!ok) return null;
   warnUnequalWidths(out, layersPath, ctx);
   return { parametrization: parametrization as Parametrization, layers: out };
 }
 
-function toLayer({ tag, params }: TaggedValue): Layer {
+function toLayer({ tag, params }: TaggedValue): Layer | null {
   if (tag === 'dense') {
     return { kind: 'dense', width: (params.width as number | null | undefined) ?? null, wStd: params.wStd as number, bStd: params.bStd as number };
   }
-  let activation: Activation;
-  if (tag === 'leakyRelu') activation = { kind: 'leakyRelu', slope: params.slope as number };
-  else if (tag === 'abRelu') activation = { kind: 'abRelu', a: params.a as number, b: params.b as number };
-  else activation = { kind: tag as ActivationName };
-  return { kind: 'activation', activation };
+  const activation = activationOf(tag, params);
+  return activation && { kind: 'activation', activation };
 }
 
 /** The indices of the hidden dense layers (every dense layer but the last). */

@@ -8,6 +8,7 @@
 import { parseDocument, isAlias, isMap, isPair, isScalar, isSeq, visit, Node as YamlNode, Document } from 'yaml';
 import { parseTree, Node as JsonNode, ParseError } from 'jsonc-parser';
 import { Diagnostic, Position, Range } from './experimentTypes';
+import type { DiagnosticCode } from './diagnosticCodes';
 import { errorMessage } from '../contract/errors';
 
 export interface SourceScalar {
@@ -98,7 +99,7 @@ export type DecodeResult = { text: string; diagnostic: null } | { text: null; di
  */
 export function decodeBytes(input: Uint8Array | Buffer): DecodeResult {
   const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-  const fail = (code: string, message: string, range: Range = fileStart): DecodeResult => ({
+  const fail = (code: DiagnosticCode, message: string, range: Range = fileStart): DecodeResult => ({
     text: null,
     diagnostic: { code, severity: 'error', message, range },
   });

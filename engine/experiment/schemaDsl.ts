@@ -3,6 +3,7 @@
  * written once (engine/experiment/schema.ts). The checker (check.ts), the JSON Schema generator
  * (jsonSchema.ts) and the Markdown reference (reference.ts) all read it, so they cannot disagree.
  */
+import type { DiagnosticCode } from './diagnosticCodes';
 
 interface Doc {
   description: string;
@@ -57,8 +58,8 @@ export interface MapSchema extends Doc {
   values: Schema;
   keyPattern?: { regex: string; says: string };
   /** Diagnostic codes for an empty mapping and for a name used twice. */
-  emptyCode: string;
-  duplicateCode: string;
+  emptyCode: DiagnosticCode;
+  duplicateCode: DiagnosticCode;
 }
 
 export interface ArraySchema extends Doc {
@@ -99,8 +100,8 @@ export interface TaggedSchema extends Doc {
   /** What a tag is called in messages, e.g. "layer". */
   noun: string;
   /** Diagnostic codes for an unknown name and for a value that is neither a name nor a one-key mapping. */
-  unknownCode: string;
-  invalidCode: string;
+  unknownCode: DiagnosticCode;
+  invalidCode: DiagnosticCode;
 }
 
 export type Schema =

@@ -7,13 +7,16 @@
  */
 import { basename } from 'node:path';
 import { Diagnostic, DiagnosticFix, Experiment, InfiniteMethod, LossName, ModelSpec, OptimizerName, OptimizerSpec, Range, TrainingSpec, BatchSize } from './experimentTypes';
-import { formatOf, parseSource } from './parse';
+import { formatOf, parseSource, type LineIndex, type SourceFormat, type SourceNode } from './parse';
+import { extractSweeps, validateSweep } from './sweep';
+import { memoizedHost } from './files';
 import { CheckContext, INVALID, NamedValue, checkNode, childPath } from './check';
 import { experimentSchema } from './schema';
 import { ValidationHost, defaultMemoryBudget } from './validationHost';
 import { buildNetwork, statedHiddenWidth } from './networkChecks';
 import { architectureOf } from '../nn/architecture';
-import { DataShape, checkData } from './dataChecks';
+import { CheckedData, DataShape, checkData, rememberShape } from './dataChecks';
+import { validationCount } from '../data/sources';
 import { estimateMemory, formatBytes } from './memory';
 import { errorMessage } from '../contract/errors';
 import { defaultAdamSamples } from '../train/adamLimitDefaults';
@@ -57,12 +60,23 @@ function validateUnguarded(text: string, options: ValidationOptions): Validation
   const format = formatOf(options.filePath);
   const parsed = parseSource(text, format);
   if (!parsed.root) return finish(parsed.diagnostics, null);
-  const ctx = new CheckContext({ lines: parsed.lines, format });
-  const raw = checkNode(experimentSchema, parsed.root, '', ctx);
-  const diagnostics = mergeDuplicates(parsed.diagnostics, ctx.diagnostics);
+  const sweeps = extractSweeps(parsed.root);
+  const source = { lines: parsed.lines, format };
+  if (!sweeps) return validateRoot(parsed.root, parsed.diagnostics, source, options);
+  // Every point reads the same data files: read each once.
+  const host = memoizedHost(options.host);
+  const result = validateSweep(sweeps, (root) => validateRoot(root, [], source, { ...options, host }));
+  return finish([...parsed.diagnostics, ...result.diagnostics], result.experiment);
+}
+
+/** Validates one source tree (a file without sweeps, or one point of a sweep). */
+function validateRoot(root: SourceNode, parserDiagnostics: Diagnostic[], source: { lines: LineIndex; format: SourceFormat }, options: ValidationOptions): ValidationResult {
+  const ctx = new CheckContext(source);
+  const raw = checkNode(experimentSchema, root, '', ctx);
+  const diagnostics = mergeDuplicates(parserDiagnostics, ctx.diagnostics);
   if (raw === INVALID) return finish(diagnostics, null);
   const experiment = buildExperiment(raw as Raw, options, ctx);
-  return finish(mergeDuplicates(parsed.diagnostics, ctx.diagnostics), experiment);
+  return finish(mergeDuplicates(parserDiagnostics, ctx.diagnostics), experiment);
 }
 
 /** The schema pass re-reports a duplicate model name with its own code; drop the parser's plain duplicate-key there. */
@@ -84,7 +98,9 @@ function buildExperiment(raw: Raw, options: ValidationOptions, ctx: CheckContext
   const loss = raw.loss as LossName | typeof INVALID;
   const training = raw.training as Raw;
   const seed = raw.seed as number | typeof INVALID;
-  const shape = data?.shape ?? null;
+  const split = data ? holdOutValidation(data, raw.data as Raw, ctx) : null;
+  const shape = split?.shape ?? null;
+  const select = checkSelect(raw.select, split?.spec.validation, shape, ctx);
 
   if (loss === 'crossEntropy' && shape?.task === 'regression') {
     const fix = ctx.source && replaceWordFix(ctx.source, ctx.rangeOf('loss'), 'mse');
@@ -101,7 +117,7 @@ function buildExperiment(raw: Raw, options: ValidationOptions, ctx: CheckContext
     if (model) models.push(model);
     else modelsOk = false;
   }
-  if (!network || !data || !trainingSpec || !modelsOk || loss === INVALID || seed === INVALID || raw.name === INVALID) return null;
+  if (!network || !split || !trainingSpec || !modelsOk || loss === INVALID || seed === INVALID || raw.name === INVALID || select === INVALID) return null;
   for (const model of models) {
     if (model.kind === 'infinite' && model.method === 'adam' && !ctx.keyRanges.has(childPath(childPath('models', model.name), 'samples'))) {
       const auto = defaultAdamSamples(models, architectureOf(network).hidden.length);
@@ -111,14 +127,47 @@ function buildExperiment(raw: Raw, options: ValidationOptions, ctx: CheckContext
   const experiment: Experiment = {
     name: typeof raw.name === 'string' ? raw.name : defaultName(options.filePath),
     seed,
-    data: data.spec,
+    data: split.spec,
     network,
     loss,
     training: trainingSpec,
     models,
+    ...(select ? { select } : {}),
   };
+  if (shape) rememberShape(experiment.data, shape);
   if (shape && !ctx.diagnostics.some((d) => d.severity === 'error')) checkMemory(experiment, shape, options.host, ctx);
   return experiment;
+}
+
+/** `data.validation`: the split's size checked and taken from the training points (the shape's train is what trains). */
+function holdOutValidation(data: CheckedData, d: Raw, ctx: CheckContext): CheckedData | null {
+  if (d.validation === INVALID) return null;
+  if (typeof d.validation !== 'number') return data;
+  const fraction = d.validation;
+  const spec = { ...data.spec, validation: fraction };
+  if (!data.shape) return { spec, shape: null };
+  const held = validationCount(data.shape.train, fraction);
+  if (held < 1 || data.shape.train - held < 1) {
+    ctx.error('too-few-samples', 'data.validation', `${data.shape.train} training points with validation fraction ${fraction} leave ${data.shape.train - held} to train on and ${held} to validate on; each needs at least 1`, ctx.rangeOf('data.validation'));
+    return null;
+  }
+  // Validation points are evaluated with the test points at every logged step: the estimates count them there.
+  return { spec, shape: { ...data.shape, train: data.shape.train - held, test: data.shape.test + held } };
+}
+
+function checkSelect(select: unknown, validation: number | undefined, shape: DataShape | null, ctx: CheckContext): { metric: 'validationLoss' | 'validationAccuracy' } | null | typeof INVALID {
+  if (select === undefined) return null;
+  if (select === INVALID || (select as Raw).metric === INVALID) return INVALID;
+  const metric = (select as Raw).metric as 'validationLoss' | 'validationAccuracy';
+  if (validation === undefined) {
+    ctx.error('select-needs-validation', 'select', `choosing a best point by ${metric} needs a validation split: add data.validation (a fraction of the training points, e.g. 0.2); the test set is never used to choose`, ctx.keyRangeOf('select'));
+    return INVALID;
+  }
+  if (metric === 'validationAccuracy' && shape?.task === 'regression') {
+    ctx.error('select-needs-classes', 'select.metric', `validationAccuracy needs class labels, but the data has regression targets; use validationLoss`, ctx.rangeOf('select.metric'));
+    return INVALID;
+  }
+  return { metric };
 }
 
 function defaultName(filePath: string): string {

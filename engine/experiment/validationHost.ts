@@ -2,7 +2,7 @@
  * What the validators ask of the file system, as synchronous questions, so the extension (open
  * editors, a workspace), the CLI (Node's fs) and tests (real temp folders) can each answer them.
  */
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 
 export interface ValidationHost {
@@ -13,6 +13,8 @@ export interface ValidationHost {
   readText(path: string): string;
   /** The path with every link resolved. May throw; the validator falls back to the path itself. */
   realpath(path: string): string;
+  /** The file's first `maxBytes` bytes (fewer for a shorter file): the headers of .npy data. May throw. Absent: npy data is checked when it loads. */
+  readPrefix?(path: string, maxBytes: number): Uint8Array;
   /** Models whose memory estimate exceeds this many bytes get a diagnostic. Default: defaultMemoryBudget(). */
   memoryBudgetBytes?: number;
 }
@@ -38,6 +40,16 @@ export function nodeValidationHost(options: { memoryBudgetBytes?: number } = {})
     },
     readText: (path) => readFileSync(path, 'utf8'),
     realpath: (path) => realpathSync(path),
+    readPrefix: (path, maxBytes) => {
+      const fd = openSync(path, 'r');
+      try {
+        const buffer = new Uint8Array(maxBytes);
+        const read = readSync(fd, buffer, 0, maxBytes, 0);
+        return buffer.subarray(0, read);
+      } finally {
+        closeSync(fd);
+      }
+    },
     memoryBudgetBytes: options.memoryBudgetBytes,
   };
 }

@@ -3,24 +3,15 @@
  *
  *     K  = E[phi(u) phi(v)]        Kd = E[phi'(u) phi'(v)]
  *
- * Closed forms (SCIENCE.md section 3), with s = sqrt(q q'), rho = c / s clamped to [-1, 1]
- * (rho = 0 when s = 0, the limit that matches phi'(0) = (a + b) / 2) and theta = arccos(rho):
- *
- *   relu         K = s (sin theta + (pi - theta) rho) / (2 pi)          Kd = (pi - theta) / (2 pi)
- *   abRelu(a,b)  K = (a-b)^2/(2 pi) s sin theta + ((a^2+b^2)/2 - (a-b)^2 theta/(2 pi)) s rho
- *                Kd = (a^2+b^2)/2 - (a-b)^2 theta / (2 pi)              (leakyRelu(m) = abRelu(m, 1))
- *   erf          K = (2/pi) arcsin(2c / sqrt((1+2q)(1+2q')))            Kd = (4/pi) / sqrt((1+2q)(1+2q') - 4c^2)
- *   identity     K = c                                                  Kd = 1
- *   sin          K = e^{-(q+q')/2} sinh c                               Kd = e^{-(q+q')/2} cosh c
- *   cos          K = e^{-(q+q')/2} cosh c                               Kd = e^{-(q+q')/2} sinh c
- *
- * (sin and cos follow from E[cos(u -+ v)] = e^{-(q + q' -+ 2c)/2}.) sin theta is computed as
- * sqrt((1 - rho)(1 + rho)), exact near rho = 1. Every other activation, and any chain of several
- * activations in a row, uses the Hermite expansion of hermiteDual.ts (error at most 1e-7 of
- * sqrt(K(x,x) K(x',x')) per entry by default).
+ * One activation with a closed form (SCIENCE.md section 3; each in its file of engine/activations/:
+ * relu, abRelu and leakyRelu, erf, identity, sin, cos) uses it. Every other activation, and any
+ * chain of several activations in a row, uses the Hermite expansion of hermiteDual.ts (error at
+ * most 1e-7 of sqrt(K(x,x) K(x',x')) per entry by default).
  */
-import { Activation } from '../experiment/experimentTypes';
-import { activationName } from '../nn/architecture';
+import type { DualEntry } from '../activations/activationDefinition';
+import { identityEntry } from '../activations/identity';
+import { reluEntry } from '../activations/relu';
+import { Activation, activationName, resolveActivation } from '../activations/registry';
 import { chainOf } from './pointwise';
 import { HermiteCoefficients, HermiteOptions, Z_MAX, bandDegrees, coefficientsFor, hermiteBlock } from './hermiteDual';
 
@@ -44,99 +35,15 @@ export interface DualMap {
   prepare(qRows: Float64Array, qCols: Float64Array, samePoints: boolean): DualEntries;
 }
 
-type Entry = (q1: number, q2: number, c: number, out: Float64Array, e: number, outD: Float64Array) => void;
+const INV_TWO_PI = 1 / (2 * Math.PI);
 
-const TWO_PI = 2 * Math.PI;
-
-/** rho = c / sqrt(q1 q2) clamped to [-1, 1]; 0 when q1 q2 = 0. */
-function rhoOf(q1: number, q2: number, c: number): number {
-  const qq = q1 * q2;
-  if (!(qq > 0)) return 0;
-  const r = c / Math.sqrt(qq);
-  return r > 1 ? 1 : r < -1 ? -1 : r;
+/** The activation's closed-form dual entry, or null when it has none (then the Hermite expansion). */
+function closedEntry(activation: Activation): DualEntry | null {
+  const { definition, options } = resolveActivation(activation);
+  return definition.dual?.(options) ?? null;
 }
 
-const INV_TWO_PI = 1 / TWO_PI;
-
-/**
- * relu, written with exactly the arithmetic of reluMap's block loop: a point's diagonal and an
- * entry between two identical points must round alike, or the next layer sees rho = 1 - 1e-16,
- * whose arccos is 1.5e-8 instead of 0.
- */
-const reluEntry: Entry = (q1, q2, c, k, e, kd) => {
-  const qq = q1 * q2;
-  const s = Math.sqrt(qq);
-  let rho = qq > 0 ? c / s : 0;
-  rho = rho > 1 ? 1 : rho < -1 ? -1 : rho;
-  const pmt = Math.PI - Math.acos(rho);
-  k[e] = s * (Math.sqrt((1 - rho) * (1 + rho)) + pmt * rho) * INV_TWO_PI;
-  kd[e] = pmt * INV_TWO_PI;
-};
-
-function abReluEntry(a: number, b: number): Entry {
-  const d2 = (a - b) * (a - b);
-  const m2 = (a * a + b * b) / 2;
-  return (q1, q2, c, k, e, kd) => {
-    const s = Math.sqrt(q1 * q2);
-    const rho = rhoOf(q1, q2, c);
-    const theta = Math.acos(rho);
-    const sin = Math.sqrt((1 - rho) * (1 + rho));
-    const slope = m2 - (d2 * theta) / TWO_PI;
-    k[e] = (d2 / TWO_PI) * s * sin + slope * s * rho;
-    kd[e] = slope;
-  };
-}
-
-const erfEntry: Entry = (q1, q2, c, k, e, kd) => {
-  const s = Math.sqrt(q1 * q2);
-  const cc = c > s ? s : c < -s ? -s : c;
-  const p = (1 + 2 * q1) * (1 + 2 * q2);
-  let arg = (2 * cc) / Math.sqrt(p);
-  arg = arg > 1 ? 1 : arg < -1 ? -1 : arg;
-  k[e] = (2 / Math.PI) * Math.asin(arg);
-  kd[e] = 4 / Math.PI / Math.sqrt(p - 4 * cc * cc);
-};
-
-const identityEntry: Entry = (_q1, _q2, c, k, e, kd) => {
-  k[e] = c;
-  kd[e] = 1;
-};
-
-/** sin: (E[cos(u - v)] - E[cos(u + v)]) / 2, cos: their sum / 2. */
-function trigEntry(kind: 'sin' | 'cos'): Entry {
-  return (q1, q2, c, k, e, kd) => {
-    const s = Math.sqrt(q1 * q2);
-    const cc = c > s ? s : c < -s ? -s : c;
-    const minus = Math.exp(-(q1 + q2 - 2 * cc) / 2);
-    const plus = Math.exp(-(q1 + q2 + 2 * cc) / 2);
-    const sinh = (minus - plus) / 2;
-    const cosh = (minus + plus) / 2;
-    k[e] = kind === 'sin' ? sinh : cosh;
-    kd[e] = kind === 'sin' ? cosh : sinh;
-  };
-}
-
-function closedEntry(activation: Activation): Entry | null {
-  switch (activation.kind) {
-    case 'relu':
-      return reluEntry;
-    case 'leakyRelu':
-      return abReluEntry(activation.slope, 1);
-    case 'abRelu':
-      return abReluEntry(activation.a, activation.b);
-    case 'erf':
-      return erfEntry;
-    case 'identity':
-      return identityEntry;
-    case 'sin':
-    case 'cos':
-      return trigEntry(activation.kind);
-    default:
-      return null;
-  }
-}
-
-function closedFormMap(name: string, entry: Entry): DualMap {
+function closedFormMap(name: string, entry: DualEntry): DualMap {
   const diagonal = (q: Float64Array) => {
     const k = new Float64Array(q.length);
     const kd = new Float64Array(q.length);
@@ -165,7 +72,7 @@ function closedFormMap(name: string, entry: Entry): DualMap {
   };
 }
 
-/** The relu block loop written out: the hot path of the default network (analytic.ts fuses all-relu networks further). */
+/** The relu block loop written out, reluEntry's arithmetic: the hot path of the default network (analytic.ts fuses all-relu networks further). */
 export const reluMap: DualMap = {
   ...closedFormMap('relu', reluEntry),
   prepare(qRows, qCols, samePoints) {

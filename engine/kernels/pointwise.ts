@@ -1,68 +1,15 @@
 /**
- * Activations as plain float64 functions of one number, for the quadratures: phi, phi', and the
- * points where a chain of activations has a kink (a jump in phi'), so quadratures can cut there.
- *
- * Conventions (shared with the closed forms): relu'(0) = 1/2 and abRelu'(0) = (a + b)/2, the
- * symmetric choice, so a point with variance 0 gets E[phi'(0) phi'(v)] = the rho = 0 value.
- * gelu is the exact x * Phi(x) (Phi the standard normal CDF), not the tanh approximation.
+ * Activations as plain float64 functions of one number, for the quadratures: phi, phi' (each
+ * activation's definition, engine/activations/), and the points where a chain of activations has a
+ * kink (a jump in phi'), so quadratures can cut there.
  */
-import { Activation } from '../experiment/experimentTypes';
-import { erf, normalCdf, normalPdf } from './special';
+import { Activation, resolveActivation } from '../activations/registry';
+import type { Pointwise } from '../activations/activationDefinition';
 
-export interface Pointwise {
-  phi(x: number): number;
-  dphi(x: number): number;
-  /** True when phi is piecewise linear with a kink at 0 (relu, leakyRelu, abRelu with a != b). */
-  kinkAtZero: boolean;
-}
-
+/** phi and phi' of one activation, from its definition (engine/activations/). */
 export function pointwiseOf(activation: Activation): Pointwise {
-  switch (activation.kind) {
-    case 'identity':
-      return { phi: (x) => x, dphi: () => 1, kinkAtZero: false };
-    case 'relu':
-      return abRelu(0, 1);
-    case 'leakyRelu':
-      return abRelu(activation.slope, 1);
-    case 'abRelu':
-      return abRelu(activation.a, activation.b);
-    case 'erf':
-      return { phi: erf, dphi: (x) => (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x), kinkAtZero: false };
-    case 'tanh':
-      return {
-        phi: Math.tanh,
-        dphi: (x) => {
-          const t = Math.tanh(x);
-          return 1 - t * t;
-        },
-        kinkAtZero: false,
-      };
-    case 'sigmoid':
-      return { phi: sigmoid, dphi: (x) => sigmoid(x) * sigmoid(-x), kinkAtZero: false };
-    case 'softplus':
-      return { phi: (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))), dphi: sigmoid, kinkAtZero: false };
-    case 'gelu':
-      return { phi: (x) => x * normalCdf(x), dphi: (x) => normalCdf(x) + x * normalPdf(x), kinkAtZero: false };
-    case 'sin':
-      return { phi: Math.sin, dphi: Math.cos, kinkAtZero: false };
-    case 'cos':
-      return { phi: Math.cos, dphi: (x) => -Math.sin(x), kinkAtZero: false };
-  }
-}
-
-function sigmoid(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
-
-function abRelu(a: number, b: number): Pointwise {
-  const mid = (a + b) / 2;
-  return {
-    phi: (x) => (x < 0 ? a * x : b * x),
-    dphi: (x) => (x < 0 ? a : x > 0 ? b : mid),
-    kinkAtZero: a !== b,
-  };
+  const { definition, options } = resolveActivation(activation);
+  return definition.pointwise(options);
 }
 
 /** A chain phi_m o ... o phi_1 (applied in array order) with its derivative by the chain rule. */

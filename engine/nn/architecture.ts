@@ -34,15 +34,3 @@ export function architectureOf(network: Network): Architecture {
   }
   return { parametrization: network.parametrization, hidden, readout: last };
 }
-
-/** A short human-readable name for an activation, e.g. `leakyRelu(0.1)`. */
-export function activationName(activation: Activation): string {
-  switch (activation.kind) {
-    case 'leakyRelu':
-      return `leakyRelu(${activation.slope})`;
-    case 'abRelu':
-      return `abRelu(${activation.a}, ${activation.b})`;
-    default:
-      return activation.kind;
-  }
-}

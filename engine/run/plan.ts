@@ -4,8 +4,16 @@
  * finite job can be compared with its limit at every logged step.
  */
 import type { Experiment, FiniteModelSpec, InfiniteModelSpec, ModelSpec } from '../experiment/experimentTypes';
+import { pointLabel, type SweepPoint } from '../experiment/sweep';
 
-export interface FiniteJob {
+/** Where a job sits in a sweep: its point ({} without one) and which top-level point's experiment it runs in. */
+interface SweepPlace {
+  point?: SweepPoint;
+  /** Index into experiment.sweep.variants (0, or absent, without a sweep). */
+  variant?: number;
+}
+
+export interface FiniteJob extends SweepPlace {
   id: string;
   kind: 'finite';
   model: FiniteModelSpec;
@@ -15,7 +23,7 @@ export interface FiniteJob {
   limitId: string | null;
 }
 
-export interface InfiniteJob {
+export interface InfiniteJob extends SweepPlace {
   id: string;
   kind: 'infinite';
   model: InfiniteModelSpec;
@@ -32,8 +40,10 @@ export interface RunPlan {
   totalSteps: number;
 }
 
-export function jobId(model: ModelSpec, width?: number, seed?: number): string {
-  return model.kind === 'finite' ? `${model.name}/w${width}/s${seed}` : model.name;
+/** `sgd/w512/s0`, `ntk`; in a sweep the point comes after the name: `adam/lr=0.01/w512/s0`, `adam-limit/lr=0.01`. */
+export function jobId(model: ModelSpec, width?: number, seed?: number, label = ''): string {
+  const name = label ? `${model.name}/${label}` : model.name;
+  return model.kind === 'finite' ? `${name}/w${width}/s${seed}` : name;
 }
 
 /**
@@ -70,26 +80,35 @@ export function findLimit(model: FiniteModelSpec, models: ModelSpec[]): Infinite
   return null;
 }
 
-/** Expands the experiment, optionally restricted to some model names, into its jobs. */
+/** Expands the experiment (every point of its sweep), optionally restricted to some model names, into its jobs. */
 export function planExperiment(experiment: Experiment, onlyModels?: string[]): RunPlan {
-  const chosen = experiment.models.filter((m) => !onlyModels || onlyModels.includes(m.name));
-  const jobs: Job[] = [];
-  for (const model of chosen) {
-    if (model.kind === 'infinite') jobs.push({ id: jobId(model), kind: 'infinite', model, width: null, seed: null, limitId: null });
-  }
-  for (const model of chosen) {
-    if (model.kind !== 'finite') continue;
-    const limit = findLimit(model, experiment.models);
-    // A limit outside the chosen subset is still planned, so the comparison is there.
-    if (limit && !chosen.includes(limit) && !jobs.some((j) => j.id === limit.name)) {
-      jobs.unshift({ id: jobId(limit), kind: 'infinite', model: limit, width: null, seed: null, limitId: null });
-    }
-    for (const width of model.widths) {
-      for (const seed of model.seeds) {
-        jobs.push({ id: jobId(model, width, seed), kind: 'finite', model, width, seed, limitId: limit ? limit.name : null });
+  const variants = experiment.sweep ? experiment.sweep.variants.map((v) => v.experiment) : [experiment];
+  const axes = experiment.sweep?.axes ?? [];
+  const infinite: Job[] = [];
+  const finite: Job[] = [];
+  variants.forEach((variant, index) => {
+    const place = (model: ModelSpec): SweepPlace => ({ point: model.point ?? {}, variant: index });
+    const infiniteJob = (model: InfiniteModelSpec): InfiniteJob => ({ id: jobId(model, undefined, undefined, pointLabel(model.point, axes)), kind: 'infinite', model, width: null, seed: null, limitId: null, ...place(model) });
+    const chosen = variant.models.filter((m) => !onlyModels || onlyModels.includes(m.name));
+    const jobs: Job[] = [];
+    for (const model of chosen) if (model.kind === 'infinite') jobs.push(infiniteJob(model));
+    for (const model of chosen) {
+      if (model.kind !== 'finite') continue;
+      const limit = findLimit(model, variant.models);
+      const limitId = limit ? infiniteJob(limit).id : null;
+      // A limit outside the chosen subset is still planned, so the comparison is there.
+      if (limit && !chosen.includes(limit) && !jobs.some((j) => j.id === limitId)) jobs.unshift(infiniteJob(limit));
+      const label = pointLabel(model.point, axes);
+      for (const width of model.widths) {
+        for (const seed of model.seeds) {
+          jobs.push({ id: jobId(model, width, seed, label), kind: 'finite', model, width, seed, limitId, ...place(model) });
+        }
       }
     }
-  }
+    infinite.push(...jobs.filter((j) => j.kind === 'infinite'));
+    finite.push(...jobs.filter((j) => j.kind === 'finite'));
+  });
+  const jobs = [...infinite, ...finite];
   const totalSteps = jobs.reduce((sum, job) => sum + job.model.steps, 0);
   return { jobs, totalSteps };
 }

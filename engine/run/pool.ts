@@ -27,6 +27,8 @@ import type { LogPoint } from './trainer';
 /** What the run's process sends a worker: once at start, then one job at a time. */
 export type ToWorker =
   | { type: 'init'; experiment: Experiment; dataset: Dataset; backend: BackendName }
+  /** Another top-level point of a sweep (its own experiment and data), sent before its first job. */
+  | { type: 'variant'; variant: number; experiment: Experiment; dataset: Dataset }
   | { type: 'job'; job: Job };
 
 /** What a worker sends back while it runs a job. */
@@ -82,6 +84,7 @@ export class WorkerProcess {
   private onMessage: ((message: FromWorker) => void) | null = null;
   private ready: Promise<void>;
   private killed = false;
+  private readonly variants = new Set<number>([0]);
 
   constructor(private readonly script: string) {
     this.child = fork(script, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] });
@@ -122,6 +125,13 @@ export class WorkerProcess {
       this.send({ type: 'init', experiment, dataset, backend });
     });
     return this.ready;
+  }
+
+  /** Sends a sweep point's experiment and data, once per worker, before its jobs run here. */
+  provide(variant: number, experiment: Experiment, dataset: Dataset): void {
+    if (this.variants.has(variant)) return;
+    this.variants.add(variant);
+    this.send({ type: 'variant', variant, experiment, dataset });
   }
 
   /**
@@ -248,5 +258,7 @@ export function poolSize(estimates: readonly number[], requested: number, budget
 /** Per-job memory estimates of a plan, from the per-model estimates (jobs of one model share one). */
 export function jobMemory(experiment: Experiment, dataset: Dataset, jobs: readonly Job[]): number[] {
   const perModel: ModelMemory[] = estimateMemory(experiment, dataset.inputDim, { train: dataset.xTrain.rows, test: dataset.xTest.rows, outputs: dataset.outputs });
-  return jobs.map((job) => perModel.find((m) => m.model === job.model.name)?.bytes ?? 0);
+  // A sweep's model may appear once per point with other settings: each job is estimated with its own spec.
+  const own = (job: Job) => estimateMemory({ ...experiment, models: [job.model] }, dataset.inputDim, { train: dataset.xTrain.rows, test: dataset.xTest.rows, outputs: dataset.outputs })[0];
+  return jobs.map((job) => (job.model.point ? own(job).bytes : perModel.find((m) => m.model === job.model.name)?.bytes ?? 0));
 }

@@ -2,7 +2,7 @@
  * One worker of the compute pool (engine/run/pool.ts), bundled as dist/worker.js and forked by the
  * run's process with an IPC channel (advanced serialization: typed arrays travel as they are).
  *
- * It receives the experiment and dataset once, starts the same tfjs backend as the run, then runs
+ * It receives the experiment and dataset once (and each further top-level sweep point's before its first job there), starts the same tfjs backend as the run, then runs
  * the jobs it is given one at a time with the product's own trainers, sending back every step, log
  * line, report and logged prediction. It computes the analytic kernels itself the first time an
  * infinite job needs them, with the same code as a one-process run. It never decides anything
@@ -24,9 +24,10 @@ if (!process.send) {
   process.exit(2);
 }
 
-let experiment: Experiment | null = null;
-let dataset: Dataset | null = null;
-let kernels: Promise<RunKernels> | null = null;
+/** Each top-level sweep point's experiment and data; 0 without a sweep. */
+const variants = new Map<number, { experiment: Experiment; dataset: Dataset }>();
+/** Kernels by data and network: sweep points that differ only in training settings share them. */
+const kernels = new Map<string, Promise<RunKernels>>();
 let busy: Promise<void> = Promise.resolve();
 // Never aborted: the run's process stops a worker by killing it.
 const signal = new AbortController().signal;
@@ -37,9 +38,10 @@ function send(message: FromWorker): void {
 
 process.on('message', (message: ToWorker) => {
   if (message.type === 'init') {
-    experiment = message.experiment;
-    dataset = message.dataset;
+    variants.set(0, { experiment: message.experiment, dataset: message.dataset });
     void start(message.backend);
+  } else if (message.type === 'variant') {
+    variants.set(message.variant, { experiment: message.experiment, dataset: message.dataset });
   } else if (message.type === 'job') {
     const job = message.job;
     busy = busy.then(() => runJob(job));
@@ -61,14 +63,19 @@ async function start(backend: BackendName): Promise<void> {
 }
 
 async function runJob(job: Job): Promise<void> {
+  const { experiment, dataset } = variants.get(job.variant ?? 0)!;
+  const kernelKey = JSON.stringify([experiment.data, experiment.seed, experiment.network]);
   const context: TrainContext = {
-    experiment: experiment!,
-    dataset: dataset!,
+    experiment,
+    dataset,
     signal,
     onStep: (step) => send({ type: 'step', step }),
     report: (facts) => send({ type: 'report', facts }),
     log: (message) => send({ type: 'log', message }),
-    kernels: () => (kernels ??= computeRunKernels(experiment!, dataset!, signal, (message) => send({ type: 'log', message }))),
+    kernels: () => {
+      if (!kernels.has(kernelKey)) kernels.set(kernelKey, computeRunKernels(experiment, dataset, signal, (message) => send({ type: 'log', message })));
+      return kernels.get(kernelKey)!;
+    },
   };
   const trainer = job.kind === 'finite' ? trainFinite : trainInfinite;
   process.stderr.write(`iwl worker ${process.pid}: ${job.id} started\n`);

@@ -7,6 +7,7 @@
  */
 import type { Experiment } from '../experiment/experimentTypes';
 import { loadDataset, type Dataset } from '../data/dataset';
+import { splitEvaluation, withValidationRows } from '../data/validationSplit';
 import { computeKernels } from '../kernels/analytic';
 import { matrix } from '../util/matrix';
 import { CancelledError } from '../util/iwlError';
@@ -49,6 +50,8 @@ export interface RunOptions {
   signal: AbortSignal;
   trainers: { finite: Trainer; infinite: Trainer };
   onlyModels?: string[];
+  /** Narrows the plan once the data is loaded (a shard's part of it, engine/run/shards.ts). */
+  selectJobs?(plan: RunPlan, dataset: Dataset): RunPlan;
   /** Jobs run side by side on this many worker processes (engine/run/pool.ts); 1 or absent: in this process. */
   workers?: number;
   /** The backend the workers start (default: the active one). */
@@ -67,33 +70,68 @@ export interface RunOutcome {
   error?: string;
 }
 
+/** What the jobs of one top-level sweep point run on: its experiment, its data (validation rows after the test rows) and kernels. */
+export interface RunContext {
+  experiment: Experiment;
+  /** As loaded (train, test, validation apart): what metrics score against. */
+  dataset: Dataset;
+  /** What trainers see: the validation points appended to the test points. */
+  evaluation: Dataset;
+  kernels(): Promise<RunKernels>;
+}
+
 export async function runExperiment(experiment: Experiment, options: RunOptions): Promise<RunOutcome> {
   const emit = async (event: RunEvent) => {
     await options.onEvent?.(event);
   };
   const results: JobResult[] = [];
+  const variants = experiment.sweep ? experiment.sweep.variants.map((v) => v.experiment) : [experiment];
+  const contexts: RunContext[] = [];
+  // Points that differ only in training settings share their data and kernels.
+  const datasets = new Map<string, Dataset>();
+  const kernelsByKey = new Map<string, Promise<RunKernels>>();
   let dataset: Dataset | null = null;
   try {
-    dataset = await loadDataset(experiment.data, experiment.seed, { signal: options.signal });
+    for (const variant of variants) {
+      const dataKey = JSON.stringify([variant.data, variant.seed]);
+      let loaded = datasets.get(dataKey);
+      if (!loaded) {
+        loaded = await loadDataset(variant.data, variant.seed, { signal: options.signal });
+        datasets.set(dataKey, loaded);
+      }
+      const evaluation = withValidationRows(loaded);
+      const kernelKey = JSON.stringify([dataKey, variant.network]);
+      contexts.push({
+        experiment: variant,
+        dataset: loaded,
+        evaluation,
+        kernels: () => {
+          let k = kernelsByKey.get(kernelKey);
+          if (!k) {
+            k = computeRunKernels(variant, evaluation, options.signal, (message) => emit({ type: 'log', message }));
+            kernelsByKey.set(kernelKey, k);
+          }
+          return k;
+        },
+      });
+      dataset ??= loaded;
+    }
   } catch (error) {
     if (error instanceof CancelledError || options.signal.aborted) return { status: 'cancelled', results, dataset };
     return { status: 'failed', results, dataset, error: `data: ${errorMessage(error)}` };
   }
-  const plan = planExperiment(experiment, options.onlyModels);
-  await emit({ type: 'planned', plan, dataset });
-
-  let kernels: Promise<RunKernels> | null = null;
-  const sharedKernels = (): Promise<RunKernels> => {
-    kernels ??= computeRunKernels(experiment, dataset!, options.signal, (message) => emit({ type: 'log', message }));
-    return kernels;
-  };
+  const fullPlan = planExperiment(experiment, options.onlyModels);
+  const plan = options.selectJobs ? options.selectJobs(fullPlan, dataset!) : fullPlan;
+  await emit({ type: 'planned', plan, dataset: dataset! });
+  const contextOf = (job: Job): RunContext => contexts[job.variant ?? 0];
 
   // Test predictions of each infinite job at each logged step, for the finite-vs-limit gap.
   const limitPredictions = new Map<string, Map<number, Float32Array | Float64Array>>();
   // Steps done per job: progress sums them, so it counts every job in flight.
   const stepsDone = new Map<string, number>();
   let doneSteps = 0;
-  const costs = planCosts(plan, experiment, { train: dataset.xTrain.rows, test: dataset.xTest.rows, inputDim: dataset.inputDim, outputs: dataset.outputs });
+  const shape = contexts[0].dataset;
+  const costs = planCosts(plan, experiment, { train: shape.xTrain.rows, test: shape.xTest.rows, inputDim: shape.inputDim, outputs: shape.outputs });
   const totalWork = [...costs.values()].reduce((a, b) => a + b, 0);
   let doneWork = 0;
   const setSteps = (job: Job, step: number) => {
@@ -108,6 +146,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
     await emit({ type: 'jobStarted', job, ...(worker !== undefined ? { worker } : {}) });
     const started = Date.now();
     const info: Record<string, unknown> = {};
+    const context = contextOf(job);
     const hooks: JobHooks = {
       onStep: (step) => {
         setSteps(job, step);
@@ -119,15 +158,16 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
     const ownPredictions = job.kind === 'infinite' ? new Map<number, Float32Array | Float64Array>() : null;
     if (ownPredictions) limitPredictions.set(job.id, ownPredictions);
     const limit = job.limitId ? limitPredictions.get(job.limitId) : undefined;
-    let last: LogPoint | null = null;
+    let last: Float32Array | Float64Array | null = null;
     let final: MetricRecord | null = null;
     let jobStatus: JobStatus = 'completed';
     let error: string | undefined;
     try {
       for await (const point of points(hooks)) {
-        last = point;
-        ownPredictions?.set(point.step, point.test);
-        final = metricRecord(experiment, dataset!, job, point, limit?.get(point.step), (Date.now() - started) / 1000);
+        const { test, validation } = splitEvaluation(point.test, context.dataset.xTest.rows, context.dataset.outputs);
+        last = test;
+        ownPredictions?.set(point.step, test);
+        final = metricRecord(context, job, { step: point.step, train: point.train, test }, validation, limit?.get(point.step), (Date.now() - started) / 1000);
         await emit({ type: 'metrics', record: final });
         if (options.signal.aborted) throw new CancelledError();
       }
@@ -145,8 +185,8 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
       job,
       status: jobStatus,
       final,
-      predictions: last?.test ?? null,
-      outputs: dataset!.outputs,
+      predictions: last,
+      outputs: context.dataset.outputs,
       info,
       error,
       seconds: (Date.now() - started) / 1000,
@@ -157,16 +197,17 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
 
   const local = (job: Job) => (hooks: JobHooks) => {
     const trainer = job.kind === 'finite' ? options.trainers.finite : options.trainers.infinite;
-    const context: TrainContext = { experiment, dataset: dataset!, signal: options.signal, ...hooks, kernels: sharedKernels };
+    const c = contextOf(job);
+    const context: TrainContext = { experiment: c.experiment, dataset: c.evaluation, signal: options.signal, ...hooks, kernels: c.kernels };
     return trainer(job, context);
   };
 
-  const size = poolSize(jobMemory(experiment, dataset!, plan.jobs), options.workers ?? 1, options.memoryBudgetBytes);
+  const size = poolSize(plan.jobs.map((job) => jobMemory(contextOf(job).experiment, contextOf(job).evaluation, [job])[0]), options.workers ?? 1, options.memoryBudgetBytes);
   if (size.limitedBy) await emit({ type: 'log', message: `using ${size.workers} worker${size.workers === 1 ? '' : 's'}: ${size.limitedBy}` });
   const useWorkers = size.workers > 1 && plan.jobs.length > 1;
   if (useWorkers) {
     await emit({ type: 'log', message: `running ${plan.jobs.length} jobs on ${size.workers} worker processes (estimated peak ${formatBytes(size.peakBytes)})` });
-    results.push(...(await runOnPool(plan.jobs, size.workers, experiment, dataset!, options, runJob)));
+    results.push(...(await runOnPool(plan.jobs, size.workers, contexts, options, runJob)));
   } else {
     for (const job of plan.jobs) {
       if (options.signal.aborted) break;
@@ -189,8 +230,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
 async function runOnPool(
   jobs: Job[],
   workers: number,
-  experiment: Experiment,
-  dataset: Dataset,
+  contexts: RunContext[],
   options: RunOptions,
   runJob: (job: Job, points: (hooks: JobHooks) => AsyncIterable<LogPoint>, worker?: number) => Promise<JobResult>,
 ): Promise<JobResult[]> {
@@ -212,9 +252,11 @@ async function runOnPool(
         live.add(worker);
         const spawned = worker;
         void spawned.whenExited().then(() => live.delete(spawned));
-        spawned.start(experiment, dataset, backend).catch(() => {});
+        spawned.start(contexts[0].experiment, contexts[0].evaluation, backend).catch(() => {});
       }
       const w = worker;
+      const variant = job.variant ?? 0;
+      if (variant !== 0) w.provide(variant, contexts[variant].experiment, contexts[variant].evaluation);
       byId.set(job.id, await runJob(job, (hooks) => w.run(job, hooks, options.signal), w.pid));
     }
   };
@@ -233,13 +275,14 @@ async function runOnPool(
 }
 
 function metricRecord(
-  experiment: Experiment,
-  dataset: Dataset,
+  context: RunContext,
   job: Job,
   point: LogPoint,
+  validation: Float32Array | Float64Array | null,
   limitTest: Float32Array | Float64Array | undefined,
   elapsedSeconds: number,
 ): MetricRecord {
+  const { experiment, dataset } = context;
   const k = dataset.outputs;
   const record: MetricRecord = {
     id: job.id,
@@ -253,6 +296,11 @@ function metricRecord(
   };
   if (dataset.labelsTest) record.testAccuracy = accuracy(point.test, dataset.labelsTest, k);
   if (limitTest) record.rmseToLimit = rmse(point.test, limitTest);
+  const v = dataset.validation;
+  if (v && validation) {
+    record.validationLoss = loss(experiment.loss, validation, v.y.data, k);
+    if (v.labels) record.validationAccuracy = accuracy(validation, v.labels, k);
+  }
   return record;
 }
 

@@ -13,6 +13,7 @@ import { basename, join } from 'node:path';
 import { writeNpy } from '../util/npy';
 import type { Experiment } from '../experiment/experimentTypes';
 import type { JobResult, RunEvent } from './runExperiment';
+import { bestPoints } from '../contract/runTable';
 import { metricsFileName, summaryFileName, type DataSummary, type EndStatus, type JobSummary, type MetricRecord, type RunSummary } from '../contract/records';
 
 /** A file name for a job id: model names are free text, ids contain '/'. */
@@ -36,9 +37,18 @@ export function jobSummaryOf(result: JobResult): JobSummary {
     width: job.width,
     seed: job.seed,
     status: result.status,
-    final: final ? { step: final.step, trainLoss: final.trainLoss, testLoss: final.testLoss, testAccuracy: final.testAccuracy ?? null } : null,
+    final: final
+      ? {
+          step: final.step,
+          trainLoss: final.trainLoss,
+          testLoss: final.testLoss,
+          testAccuracy: final.testAccuracy ?? null,
+          ...(final.validationLoss !== undefined ? { validationLoss: final.validationLoss, validationAccuracy: final.validationAccuracy ?? null } : {}),
+        }
+      : null,
     rmseToLimit: final?.rmseToLimit ?? null,
     limit: job.limitId,
+    point: job.point ?? {},
   };
 }
 
@@ -48,6 +58,8 @@ export class RunOutput {
   private readonly started = Date.now();
   /** Each job's place in the plan: summary.runs keep that order though parallel jobs finish in any order. */
   private readonly planOrder = new Map<string, number>();
+  /** `select.metric`: each model's best point is kept in summary.best (only with a validation split). */
+  private readonly selectBy: 'validationLoss' | 'validationAccuracy' | null;
 
   constructor(
     readonly dir: string,
@@ -56,6 +68,7 @@ export class RunOutput {
     backend: { name: string; detail: string },
     versions: Record<string, string>,
   ) {
+    this.selectBy = experiment.select && experiment.data.validation !== undefined ? experiment.select.metric : null;
     mkdirSync(join(dir, 'predictions'), { recursive: true });
     this.metricsPath = join(dir, metricsFileName);
     writeFileSync(this.metricsPath, '');
@@ -121,6 +134,7 @@ export class RunOutput {
     });
     const place = (id: string) => this.planOrder.get(id) ?? Number.MAX_SAFE_INTEGER;
     this.summary.runs.sort((a, b) => place(a.id) - place(b.id));
+    if (this.selectBy) this.summary.best = bestPoints(this.summary.runs, this.selectBy);
     this.writeSummary();
   }
 

@@ -13,6 +13,9 @@
  * is accepted for 1-D and 2-D arrays and returned in C order.
  */
 import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { NPY_MAGIC as MAGIC, NpyError, parseNpyHeader } from './npyHeader';
+
+export { NpyError } from './npyHeader';
 
 export interface NpyArray {
   data: Float64Array | Float32Array;
@@ -22,7 +25,6 @@ export interface NpyArray {
 }
 
 const GROWTH_AXIS_MAX_DIGITS = 21;
-const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 function shapeLiteral(shape: number[]): string {
   if (shape.length === 1) return `(${shape[0]},)`;
@@ -148,13 +150,6 @@ export class NpyMatrixWriter {
   }
 }
 
-export class NpyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NpyError';
-  }
-}
-
 interface Dtype {
   size: number;
   read(view: DataView, offset: number): number;
@@ -178,44 +173,16 @@ const DTYPES: Record<string, Dtype> = {
 /** Parses .npy bytes; throws NpyError with a message naming what is wrong. */
 export function decodeNpy(input: ArrayBufferView): NpyArray {
   const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new NpyError('not a .npy file (no \\x93NUMPY magic)');
-  const major = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let headerLength: number;
-  let start: number;
-  if (major === 1) {
-    headerLength = view.getUint16(8, true);
-    start = 10;
-  } else if (major === 2 || major === 3) {
-    if (bytes.length < 12) throw new NpyError('truncated .npy header');
-    headerLength = view.getUint32(8, true);
-    start = 12;
-  } else throw new NpyError(`unsupported .npy format version ${major}.${bytes[7]}`);
-  if (start + headerLength > bytes.length) throw new NpyError('truncated .npy header');
-  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(start, start + headerLength));
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw new NpyError(`malformed .npy header: ${header.trim()}`);
-  const shape = shapeText
-    .split(',')
-    .map((s) => s.trim().replace(/L$/, ''))
-    .filter((s) => s !== '')
-    .map((s) => {
-      const v = Number(s);
-      if (!Number.isInteger(v) || v < 0) throw new NpyError(`malformed .npy shape (${shapeText})`);
-      return v;
-    });
+  const { descr, fortranOrder, shape, dataOffset: offset } = parseNpyHeader(bytes);
   const dtype = DTYPES[descr];
-  if (!dtype) throw new NpyError(`unsupported .npy dtype '${descr}' (supported: ${Object.keys(DTYPES).join(', ')})`);
   const count = shape.reduce((a, b) => a * b, 1);
-  const offset = start + headerLength;
   if (bytes.length - offset < count * dtype.size) {
     throw new NpyError(`truncated .npy data: shape (${shape.join(', ')}) needs ${count * dtype.size} bytes, the file has ${bytes.length - offset}`);
   }
   const data = dtype.float32 ? new Float32Array(count) : new Float64Array(count);
   for (let i = 0; i < count; i++) data[i] = dtype.read(view, offset + i * dtype.size);
-  if (fortran === 'True' && shape.length > 1) {
+  if (fortranOrder && shape.length > 1) {
     if (shape.length > 2) throw new NpyError('Fortran-ordered .npy arrays with more than 2 dimensions are not supported');
     const [rows, cols] = shape;
     const c = dtype.float32 ? new Float32Array(count) : new Float64Array(count);

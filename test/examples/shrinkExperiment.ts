@@ -25,7 +25,7 @@ export const TEST_SIZES: ShrinkSizes = { train: 48, test: 24, steps: 10, logEver
 
 export function shrinkExperiment(experiment: Experiment, sizes: ShrinkSizes = TEST_SIZES): Experiment {
   const data = shrinkData(experiment.data, sizes);
-  const trainPoints = data.source === 'csv' ? null : data.train;
+  const trainPoints = data.source === 'csv' || data.source === 'npy' ? null : data.train;
   const schedule = <T extends TrainingSpec>(s: T): T => ({
     ...s,
     steps: Math.min(s.steps, sizes.steps),
@@ -41,11 +41,13 @@ export function shrinkExperiment(experiment: Experiment, sizes: ShrinkSizes = TE
     const { backward, forward } = shrunk.samples;
     return { ...shrunk, samples: { backward: Math.min(backward, sizes.samples), forward: Math.min(forward, sizes.samples) } };
   });
-  return { ...experiment, data, training: schedule(experiment.training), models };
+  // A sweep's points shrink the same way (each is an experiment of its own).
+  const sweep = experiment.sweep && { ...experiment.sweep, variants: experiment.sweep.variants.map((v) => ({ ...v, experiment: shrinkExperiment(v.experiment, sizes) })) };
+  return { ...experiment, data, training: schedule(experiment.training), models, ...(sweep ? { sweep } : {}) };
 }
 
 function shrinkData(data: DataSpec, sizes: ShrinkSizes): DataSpec {
-  if (data.source === 'csv') return data;
+  if (data.source === 'csv' || data.source === 'npy') return data;
   return { ...data, train: Math.min(data.train, sizes.train), test: Math.min(data.test, sizes.test) };
 }
 

@@ -44,20 +44,11 @@ after(async () => {
 
 const key = (p: MetricPoint) => `${p.id}@${p.step}`;
 
-/** What a panel was posted (and the job entries the store held at each post), through a feed that answers true (delivered). */
+/** What a panel was posted, through a feed that answers true (delivered). */
 function panel(kind: 'run' | 'comparison', dir: string) {
   const sent: ToPanel[] = [];
-  const storeEntries: (JobSummary[] | null)[] = [];
-  const feed = router.open({
-    kind,
-    dirs: [dir],
-    post: (m) => {
-      sent.push(m);
-      storeEntries.push(runs.active?.entries.slice() ?? null);
-      return true;
-    },
-  });
-  return { sent, storeEntries, feed };
+  const feed = router.open({ kind, dirs: [dir], post: (m) => (sent.push(m), true) });
+  return { sent, feed };
 }
 
 /** The entry fields the panels get of a summary.json entry (no files, no timing). */
@@ -108,12 +99,13 @@ describe('panel feeds from the host run store (real engine process)', () => {
     // job results, not a re-read of summary.json), and they are summary.json's entries, in its order.
     const jobs = (await readRun(run.outDir)).summary!.runs.map(jobFields);
     assert.equal(jobs.length, 4);
-    const live = comparison.sent.map((m, i) => ({ m, store: comparison.storeEntries[i] })).filter((x) => x.m.type === 'snapshot' && x.m.runs[0].live);
-    const counts2 = live.map((x) => (x.m as SnapshotMessage).runs[0].entries.length);
-    assert.ok(counts2.some((n) => n > 0 && n < jobs.length), `a snapshot between the first and the last job: ${counts2.join(', ')} entries`);
-    for (const { m, store } of live) {
-      const entries = (m as SnapshotMessage).runs[0].entries;
-      for (const e of entries) assert.ok(store?.includes(e), `${e.id}: the store's own entry`);
+    const live = comparison.sent.filter((m): m is SnapshotMessage => m.type === 'snapshot' && m.runs[0].live);
+    const entryCounts = live.map((m) => m.runs[0].entries.length);
+    assert.ok(entryCounts.some((n) => n > 0 && n < jobs.length), `a snapshot between the first and the last job: ${entryCounts.join(', ')} entries`);
+    for (const m of live) {
+      const entries = m.runs[0].entries;
+      // The run manager's own entry objects (the run object keeps them after the run ends).
+      for (const e of entries) assert.ok(run.entries.includes(e), `${e.id}: the store's own entry`);
       const ids = entries.map((e) => e.id);
       assert.deepEqual(entries, jobs.filter((j) => ids.includes(j.id)));
     }

@@ -20,7 +20,7 @@ import { RunOutput } from '../../../engine/run/runOutput';
 import { trainFinite } from '../../../engine/train/finite';
 import { trainInfinite } from '../../../engine/train/infinite';
 import { loadDataset } from '../../../engine/data/dataset';
-import { tempDir } from '../../helpers';
+import { isProcessAlive, tempDir } from '../../helpers';
 
 const trainers = { finite: trainFinite, infinite: trainInfinite };
 
@@ -84,15 +84,6 @@ function untimed(info: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(info).filter(([key]) => !/seconds/i.test(key)));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 before(async () => {
   await useBackend('wasm');
 });
@@ -122,7 +113,7 @@ describe('the compute pool', () => {
     const done = steps.map((s) => s.doneSteps);
     assert.ok(done.every((d, i) => i === 0 || d >= done[i - 1]), 'doneSteps never goes back');
     assert.equal(Math.max(...done), steps[0].totalSteps);
-    for (const w of workers) assert.equal(alive(w), false, `worker ${w} has exited`);
+    for (const w of workers) assert.equal(isProcessAlive(w), false, `worker ${w} has exited`);
   });
 
   test('Stop with both workers busy ends the run and every worker within a second, every metric line whole', async () => {
@@ -157,7 +148,7 @@ describe('the compute pool', () => {
     assert.ok(abortedAt > 0, 'two finite jobs were training at once');
     assert.ok(stoppedIn < 1000, `the run ended ${stoppedIn} ms after Stop`);
     assert.ok(pids.size >= 2);
-    for (const pid of pids) assert.equal(alive(pid), false, `worker ${pid} is gone`);
+    for (const pid of pids) assert.equal(isProcessAlive(pid), false, `worker ${pid} is gone`);
     const cancelled = outcome.results.filter((r) => r.status === 'cancelled');
     assert.ok(cancelled.length >= 2, 'the jobs in flight end as cancelled');
     const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean);

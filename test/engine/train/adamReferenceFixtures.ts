@@ -169,11 +169,11 @@ export async function adamLimitMean(training: Training, samples: number, runs: n
  * 'engine' is the engine's tfjs model from the engine's initialization (initParams), 'reference' the
  * float64 reference from independentInit's weights.
  */
-export async function meanGap(which: 'engine' | 'reference', training: Training, width: number, seeds: number, limit: ArrayLike<number>): Promise<number> {
+export async function meanGap(which: 'engine' | 'reference', training: Training, width: number, seeds: number, limit: ArrayLike<number>, firstSeed = 0): Promise<number> {
   const { hidden, data, steps, learningRate } = training;
   const optimizer = issueAdam();
   let sum = 0;
-  for (let s = 0; s < seeds; s++) {
+  for (let s = firstSeed; s < firstSeed + seeds; s++) {
     const params = initParams(architectureOf(issueNetwork(hidden)), INPUT_DIM, width, data.outputs, 7919 * width + s);
     let test: ArrayLike<number>;
     if (which === 'engine') {

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runIwl, tempDir } from '../../helpers';
+import { readClusterRun } from '../../../engine/contract/shards';
+import { sbatchScript, shellQuote } from '../../../engine/cli/slurmCommand';
+import { shardedExperimentText } from '../../fixtures/shardedRuns';
+
+test('iwl slurm writes an sbatch array of N shard tasks into the run folder, with the options asked for', () => {
+  const dir = tempDir();
+  const file = join(dir, 'sharded.iwl.yaml');
+  writeFileSync(file, shardedExperimentText());
+  const out = join(dir, "cluster run's folder");
+  const r = runIwl(['slurm', file, '--shards', '4', '--out', out, '--partition', 'gpu', '--time', '1:30:00', '--gpus', '1', '--backend', 'webgpu']);
+  assert.equal(r.status, 0, r.stderr);
+  const script = readFileSync(join(out, 'slurm.sbatch'), 'utf8');
+  assert.equal(r.stdout.trim(), join(out, 'slurm.sbatch'));
+  for (const line of ['#SBATCH --array=0-3', '#SBATCH --partition=gpu', '#SBATCH --time=1:30:00', '#SBATCH --gpus=1']) assert.ok(script.split('\n').includes(line), `${line} in\n${script}`);
+  assert.match(script, /run .*sharded\.iwl\.yaml --shard "\$SLURM_ARRAY_TASK_ID\/4"/);
+  assert.match(script, /--backend webgpu/);
+  assert.equal(spawnSync('bash', ['-n', join(out, 'slurm.sbatch')]).status, 0, 'bash reads the script');
+  // The quoting survives a folder name with a space and a quote: bash expands the --out word back to it.
+  const outWord = /--out (.*)\/"\$SLURM_ARRAY_TASK_ID"/.exec(script)![1];
+  assert.equal(spawnSync('bash', ['-c', `printf %s ${outWord}`], { encoding: 'utf8' }).stdout, join(out, 'shards'));
+  const run = readClusterRun(JSON.parse(readFileSync(join(out, 'slurm.json'), 'utf8')));
+  assert.deepEqual([run.shards, run.jobId, run.partition, run.time, run.gpus, run.experimentFile], [4, null, 'gpu', '1:30:00', 1, file]);
+});
+
+test('iwl slurm refuses bad options with the reason, and says so when sbatch is not on PATH', () => {
+  const dir = tempDir();
+  const file = join(dir, 'sharded.iwl.yaml');
+  writeFileSync(file, shardedExperimentText());
+  const bad = runIwl(['slurm', file, '--shards', '0', '--time', 'soon']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--shards must be a whole number of at least 1; got '0'/);
+  assert.match(bad.stderr, /--time must be in Slurm's format/);
+  const noSbatch = runIwl(['slurm', file, '--shards', '2', '--out', join(dir, 'c'), '--submit'], { env: { PATH: join(dir, 'empty') } });
+  assert.equal(noSbatch.status, 1);
+  assert.match(noSbatch.stderr, /sbatch is not on PATH/);
+  assert.doesNotMatch(noSbatch.stderr, /at .*\.js:\d+/, 'no stack trace');
+});
+
+test('sbatchScript leaves out the options not given and quotes what bash would expand', () => {
+  const script = sbatchScript({ experimentName: 'a b', experimentFile: '/x/$HOME.iwl.yaml', runDir: '/r', shards: 1, partition: null, time: null, gpus: null, backend: 'wasm', iwl: ['/usr/bin/node', '/d/iwl.js'] });
+  assert.doesNotMatch(script, /--partition|--time|--gpus/);
+  assert.match(script, /#SBATCH --array=0-0\n/);
+  assert.match(script, /#SBATCH --job-name=iwl-a_b\n/);
+  assert.match(script, /run '\/x\/\$HOME\.iwl\.yaml'/);
+  assert.equal(shellQuote("it's"), `'it'\\''s'`);
+});
