@@ -50,12 +50,12 @@ async function follow(s: Services, run: ActiveRun, progress: vscode.Progress<{ m
       progress.report({ message: 'stopping' });
       return;
     }
-    const fraction = active.totalSteps ? active.doneSteps / active.totalSteps : 0;
+    const state = progressOf(active);
+    // The notification's bar follows the work done (steps weighted by job cost) where the engine reports it.
+    const fraction = state.workFraction ?? (active.totalSteps ? active.doneSteps / active.totalSteps : 0);
     const increment = Math.max(0, fraction * 100 - reported);
     reported += increment;
-    const text = active.totalSteps
-      ? progressText(progressOf(active))
-      : 'loading data';
+    const text = active.totalSteps ? progressText(state) : 'loading data';
     progress.report({ increment, message: text });
   });
   const finished = await new Promise<FinishedRun>((resolve) => {

@@ -12,6 +12,9 @@ export const tinyExperiment = `# A tiny experiment: an NTK and its finite SGD ne
 /** tiny with an unknown key: the validator's iwl(unknown-key) diagnostic. */
 export const brokenExperiment = tinyExperiment.replace('name: tiny', 'name: broken').replace('loss: mse', 'loss: mse\nlearningrate: 3');
 
+/** tiny with a near miss the validator can fix (`lerningRate`): the Quick Fix and completion checks (test/e2e/editor.ts). */
+export const scratchExperiment = tinyExperiment.replace('name: tiny', 'name: scratch').replace('learningRate:', 'lerningRate:');
+
 /**
  * One finite job that streams for a few seconds: the step axis of its curves grows with every
  * batch. (An infinite model runs first and logs every step at once, which would fill the axis.)

@@ -10,7 +10,9 @@
  *  6. a broken file shows diagnostics;
  *  7. the Runs view lists every run, and a past run reopens from it with its curves;
  *  8. the comparison panel shows the width sweep (its charts, fitted slope and table);
- *  9. the walkthrough, then Restricted Mode (validation works, runs are disabled and say why).
+ *  9. the walkthrough, then Restricted Mode (validation works, runs are disabled and say why);
+ * 10. a Quick Fix, YAML completion and hover; the run panel at a narrow split (half a laptop screen),
+ *     then in a high-contrast and in a dark theme, each kept as a README screenshot.
  * Screenshots of each step go to test-results/e2e/, crops for the README to test-results/e2e/readme/;
  * on failure also the extension's log, the code-server output and the text on screen.
  * Run with `npm run test:e2e` (scripts/e2e.mjs installs code-server once and packages the extension first).
@@ -24,6 +26,7 @@ import { workspaceFiles } from './experiments';
 import { describePanel, pointsOf, readPanels, waitForPanel, type PanelReading } from './panels';
 import { endedRun, enginePids, newRun, runDirs, runsOf, type RunOnDisk } from './runFolders';
 import { createQuickstartFromWalkthrough, openWalkthrough } from './walkthrough';
+import { quickFixCompletionAndHover, setColorTheme } from './editor';
 import {
   clearNotifications,
   closeAllEditors,
@@ -345,12 +348,7 @@ async function walk(p: Page, s: CodeServer, workspace: string, extensionsDir: st
 
   await step(p, 'a past run reopens from the Runs view', async () => {
     await closeAllEditors(p);
-    const pane = await runsView(p);
-    const sweepRun = childrenOf(await runsViewRows(pane), 'width-sweep.iwl.yaml').find((r) => r.level === 2);
-    if (!sweepRun) throw new Error('the Runs view no longer lists the sweep run');
-    await treeRow(pane, sweepRun.index).locator('.label-name').click();
-    await p.locator('.tab[aria-label*="Run · width-sweep"]').first().waitFor({ timeout: 15_000 });
-    const panel = await waitForPanel(p, 'run', 'width-sweep', 'completed with its curves', (x) => x.status.startsWith('completed') && pointsOf(x, 'trainLoss') > 0);
+    const panel = await reopenSweepRun(p);
     console.log(`e2e:   ${describePanel(panel)}`);
   });
 
@@ -380,6 +378,46 @@ async function walk(p: Page, s: CodeServer, workspace: string, extensionsDir: st
   // 9. The walkthrough.
   await step(p, 'walkthrough shows in the Welcome page', () => openWalkthrough(p));
   await step(p, 'walkthrough creates the quickstart', () => createQuickstartFromWalkthrough(p, workspace));
+
+  // 10. The editor's help, then the run panel where a researcher reads it: beside the file, in other themes.
+  await step(p, 'a Quick Fix, YAML completion and hover from the schema', async () => {
+    await closeAllEditors(p);
+    console.log(`e2e:   ${(await quickFixCompletionAndHover(p, workspace)).join('; ')}`);
+  });
+
+  await step(p, 'the run panel at a narrow split, then in a high-contrast and a dark theme', async () => {
+    await closeAllEditors(p);
+    await openFile(p, 'width-sweep.iwl.yaml');
+    await reopenSweepRun(p);
+    await runCommandFromPalette(p, 'View: Move Editor into Right Group');
+    await waitFor('two editor groups side by side', 10_000, async () => (await p.locator('.part.editor .editor-group-container').count()) === 2);
+    const panelGroup = p.locator('.part.editor .editor-group-container').nth(1);
+    for (const [theme, workbenchClass, shot] of [
+      [null, null, 'run-panel-narrow'],
+      ['Dark High Contrast', 'hc-black', 'run-panel-high-contrast'],
+      ['Dark Modern', 'vs-dark', 'run-panel-dark'],
+    ] as const) {
+      if (theme) await setColorTheme(p, theme, workbenchClass);
+      const panel = await waitForPanel(p, 'run', 'width-sweep', `drawn${theme ? ` in ${theme}` : ''} at half width, every legend entry labelled`, (x) =>
+        x.charts.some((c) => c.id === 'testLoss' && c.series >= 4 && c.legend.length >= 4 && c.legend.every((e) => e.label !== '')),
+      );
+      // Nothing of the panel is cut off at half the width: no sideways scrolling.
+      const overflow = await panel.frame.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      if (overflow > 1) throw new Error(`the run panel scrolls sideways by ${overflow} px at ${await panelGroup.evaluate((e) => e.clientWidth)} px${theme ? ` in ${theme}` : ''}`);
+      await keepForReadme(p, shot, [p.locator('.part.editor')]);
+      console.log(`e2e:   ${shot}: ${await panelGroup.evaluate((e) => e.clientWidth)} px wide, ${describePanel(panel)}`);
+    }
+  });
+}
+
+/** Opens the width sweep's run from the Runs view; resolves once its panel shows the curves. */
+async function reopenSweepRun(p: Page): Promise<PanelReading> {
+  const pane = await runsView(p);
+  const sweepRun = childrenOf(await runsViewRows(pane), 'width-sweep.iwl.yaml').find((r) => r.level === 2);
+  if (!sweepRun) throw new Error('the Runs view no longer lists the sweep run');
+  await treeRow(pane, sweepRun.index).locator('.label-name').click();
+  await p.locator('.tab[aria-label*="Run · width-sweep"]').first().waitFor({ timeout: 15_000 });
+  return waitForPanel(p, 'run', 'width-sweep', 'completed with its curves', (x) => x.status.startsWith('completed') && pointsOf(x, 'trainLoss') > 0);
 }
 
 async function restricted(r: Page, rs: CodeServer, workspace: string): Promise<void> {

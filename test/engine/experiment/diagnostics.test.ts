@@ -15,6 +15,7 @@ import { nodeValidationHost } from '../../../engine/experiment/validationHost';
 import { validateFile } from '../../../engine/cli/experimentFile';
 import { Diagnostic } from '../../../engine/experiment/experimentTypes';
 import { baseYaml, positionOf, show, validateIn, where } from './experimentHelpers';
+import { encodeNpy } from '../../../engine/util/npy';
 
 interface Case {
   code: string;
@@ -38,6 +39,7 @@ function yaml(text: string, options: Parameters<typeof validateIn>[1] = {}): () 
 }
 
 const csvData = (rest: string): string => edit('data: { source: synthetic, kind: gaussians, inputDim: 4, train: 32, test: 16, outputs: 2 }', `data: { source: csv, ${rest} }`);
+const npyData = (rest: string): string => edit('data: { source: synthetic, kind: gaussians, inputDim: 4, train: 32, test: 16, outputs: 2 }', `data: { source: npy, ${rest} }`);
 const circles = 'x,y,label\n' + Array.from({ length: 40 }, (_, i) => `${(i % 7) / 7},${(i % 5) / 5},${i % 2}`).join('\n') + '\n';
 
 function kernelSpec(text: string, files: Record<string, string> = {}): () => { diagnostics: Diagnostic[]; text: string } {
@@ -141,6 +143,32 @@ const cases: Case[] = [
   { code: 'ragged-rows', run: kernelSpec(spec + 'x1: [[1, 2], [3, 4, 5]]\n'), at: '[3, 4, 5]', says: ['x1[1]', '3 numbers', 'x1[0] has 2'] },
   { code: 'matrix-shape-mismatch', run: kernelSpec(spec + 'x1: [[1, 2], [3, 4]]\nx2: [[1, 2, 3]]\n'), at: '[[1, 2, 3]]', says: ['x2', '3 columns', "x1's have 2"] },
   { code: 'unsupported-matrix-format', run: kernelSpec(spec + 'x1: points.txt\n', { 'points.txt': '1 2\n' }), at: 'points.txt', says: ['x1', '"points.txt"', '.npy', '.csv'] },
+  { code: 'invalid-sweep', run: yaml(baseYaml + 'sweep: { training.learningRate: 0.5 }\n'), at: ['0.5 }', 1], says: ['sweep.training.learningRate', 'list', 'single value'] },
+  { code: 'invalid-sweep-path', run: yaml(baseYaml + 'sweep: { training..steps: [10, 20] }\n'), at: 'training..steps', says: ['sweep', 'training..steps', 'not a setting path'] },
+  {
+    code: 'select-needs-validation',
+    run: yaml(baseYaml + 'select: { metric: validationLoss }\n'),
+    at: 'select',
+    says: ['select', 'validationLoss', 'data.validation'],
+  },
+  {
+    code: 'select-needs-classes',
+    run: yaml(edit('kind: gaussians, inputDim: 4, train: 32, test: 16, outputs: 2', 'kind: teacher, inputDim: 4, train: 32, test: 16, validation: 0.25') + 'select: { metric: validationAccuracy }\n'),
+    at: 'validationAccuracy',
+    says: ['select.metric', 'validationAccuracy', 'regression'],
+  },
+  {
+    code: 'npy-invalid',
+    run: yaml(npyData('x: x.npy, y: y.npy, test: 0.25'), { files: { 'x.npy': 'x,label\n1,0\n', 'y.npy': encodeNpy(new Float64Array(8), [8]) } }),
+    at: 'x.npy',
+    says: ['data.x', 'x.npy'],
+  },
+  {
+    code: 'npy-shape-mismatch',
+    run: yaml(npyData('x: x.npy, y: y.npy, test: 0.25'), { files: { 'x.npy': encodeNpy(new Float64Array(16), [8, 2]), 'y.npy': encodeNpy(new Float64Array(6), [6]) } }),
+    at: 'y.npy',
+    says: ['data.y', 'y.npy', '6 rows', '8'],
+  },
   {
     code: 'internal-error',
     run: () => ({ diagnostics: validateExperiment(baseYaml, null as never).diagnostics, text: baseYaml }),

@@ -26,7 +26,7 @@ export interface Validated extends ValidationResult {
 }
 
 /** Writes `files` (relative path -> content) and the experiment into a fresh temp folder, then validates. */
-export function validateIn(text: string, options: { name?: string; files?: Record<string, string>; host?: Partial<ValidationHost> } = {}): Validated {
+export function validateIn(text: string, options: { name?: string; files?: Record<string, string | Uint8Array>; host?: Partial<ValidationHost> } = {}): Validated {
   const dir = tempDir('iwl-exp-');
   for (const [rel, content] of Object.entries(options.files ?? {})) {
     mkdirSync(dirname(join(dir, rel)), { recursive: true });
