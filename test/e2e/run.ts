@@ -361,7 +361,7 @@ async function walk(p: Page, s: CodeServer, workspace: string, extensionsDir: st
     await p.locator('.monaco-menu .action-item', { hasText: 'Open Experiments Table' }).first().click();
     await p.locator('.tab[aria-label*="Experiments · width-sweep"]').first().waitFor({ timeout: 15_000 });
     const run = runsOf(workspace, 'width-sweep.iwl.yaml')[0];
-    // The cells as the table prints them: 4 significant digits (webview/chartData.ts formatValue).
+    // The cells as the table prints them: 4 significant digits (webview/chartFormat.ts formatValue).
     const shown = (v: number) => (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5 ? v.toExponential(2) : String(Number(v.toPrecision(4))));
     const want = (run.summary?.runs ?? []).map((r) => `${r.id}=${r.final ? shown(r.final.testLoss) : '—'}`).sort().join(', ');
     const panel = await waitForPanel(p, 'table', 'width-sweep', 'with a row per job and its final test loss', (x) => {
