@@ -112,6 +112,12 @@ export function complete(value: unknown): unknown {
   return hasInvalid(value) ? INVALID : value;
 }
 
+/** The mapping, when none of its keys holds INVALID (the parts of a list or mapping there may still: `complete` them); else INVALID. */
+export function completeFields<T extends object>(value: T | Invalid): { [K in keyof T]: Exclude<T[K], Invalid> } | Invalid;
+export function completeFields(value: object | Invalid): unknown {
+  return value === INVALID || Object.values(value).includes(INVALID) ? INVALID : value;
+}
+
 /** `T` without INVALID anywhere inside: what `complete` passes on. */
 export type Whole<T> = T extends Invalid ? never : T extends readonly (infer E)[] ? Whole<E>[] : T extends object ? { [K in keyof T]: Whole<T[K]> } : T;
 
