@@ -7,24 +7,24 @@
 import { Diagnostic, DiagnosticFix, Range } from './experimentTypes';
 import type { DiagnosticCode } from './diagnosticCodes';
 import { SourceMap, SourceNode } from './parse';
-import { ArraySchema, DiscriminatedSchema, MapSchema, NumberSchema, ObjectSchema, Schema, StringSchema, TaggedSchema, describe, describeNumber } from './schemaDsl';
+import { ArraySchema, Checked, DiscriminatedSchema, MapSchema, NumberSchema, ObjectSchema, Schema, StringSchema, TaggedSchema, describe, describeNumber } from './schemaDsl';
 import { didYouMean, suggest } from './suggest';
 import { FixSource, replaceNumberFix, replaceWordFix } from './fixes';
 
 export const INVALID: unique symbol = Symbol('invalid');
 export type Invalid = typeof INVALID;
 
-/** A tagged value (`relu`, `dense: {...}`) after checking. */
-export interface TaggedValue {
-  tag: string;
-  params: Record<string, unknown>;
+/** A tagged value (`relu`, `dense: {...}`) after checking: the tag and its options. */
+export interface TaggedValue<Tag extends string = string, P = Record<string, unknown>> {
+  tag: Tag;
+  params: P;
 }
 
 /** A named entry of a map schema (e.g. one model), in file order. */
-export interface NamedValue {
+export interface NamedValue<T = unknown> {
   name: string;
   keyRange: Range;
-  value: unknown;
+  value: T;
 }
 
 export class CheckContext {
@@ -95,8 +95,39 @@ export function show(node: SourceNode): string {
   return String(v);
 }
 
-/** Checks `node` (absent: undefined) against `schema` at `path`; returns the checked value, or INVALID. */
+/**
+ * Checks `node` against `schema` at `path`: the value in the type the schema describes, with
+ * INVALID wherever a part failed (reported in `ctx`); `complete` then tells whole values apart.
+ * The checks below build what each kind of schema describes, so this signature is where the
+ * schema's static type meets the parsed data; test/engine/experiment/schemaTypes.test.ts holds them together.
+ */
+export function checkNode<S extends Schema>(schema: S, node: SourceNode, path: string, ctx: CheckContext): Checked<S>;
 export function checkNode(schema: Schema, node: SourceNode, path: string, ctx: CheckContext): unknown {
+  return check(schema, node, path, ctx);
+}
+
+/** The value, when no part of it is INVALID; else INVALID. */
+export function complete<T>(value: T): Whole<T> | Invalid;
+export function complete(value: unknown): unknown {
+  return hasInvalid(value) ? INVALID : value;
+}
+
+/** The mapping, when none of its keys holds INVALID (the parts of a list or mapping there may still: `complete` them); else INVALID. */
+export function completeFields<T extends object>(value: T | Invalid): { [K in keyof T]: Exclude<T[K], Invalid> } | Invalid;
+export function completeFields(value: object | Invalid): unknown {
+  return value === INVALID || Object.values(value).includes(INVALID) ? INVALID : value;
+}
+
+/** `T` without INVALID anywhere inside: what `complete` passes on. */
+export type Whole<T> = T extends Invalid ? never : T extends readonly (infer E)[] ? Whole<E>[] : T extends object ? { [K in keyof T]: Whole<T[K]> } : T;
+
+function hasInvalid(value: unknown): boolean {
+  if (value === INVALID) return true;
+  if (Array.isArray(value)) return value.some(hasInvalid);
+  return typeof value === 'object' && value !== null && Object.values(value).some(hasInvalid);
+}
+
+function check(schema: Schema, node: SourceNode, path: string, ctx: CheckContext): unknown {
   ctx.nodes.set(path, node);
   const nullable = 'nullable' in schema && schema.nullable;
   if (node.kind === 'scalar' && node.value === null && nullable) return null;
@@ -116,7 +147,7 @@ export function checkNode(schema: Schema, node: SourceNode, path: string, ctx: C
       return checkMap(schema, node, path, ctx);
     case 'union': {
       const variant = schema.variants.find((v) => accepts(v, node));
-      return variant ? checkNode(variant, node, path, ctx) : wrongType(schema, node, path, ctx);
+      return variant ? check(variant, node, path, ctx) : wrongType(schema, node, path, ctx);
     }
     case 'discriminated':
       return checkDiscriminated(schema, node, path, ctx);
@@ -212,7 +243,7 @@ function checkObject(schema: ObjectSchema, node: SourceNode, path: string, ctx: 
       ctx.error('unknown-key', p, `unknown key${context}${didYouMean(entry.key, names)} (known keys: ${names.join(', ')})`, entry.keyRange, ctx.suggestionFix(entry.keyRange, entry.key, names, taken));
       continue;
     }
-    out[entry.key] = checkNode(property, entry.value, p, ctx);
+    out[entry.key] = check(property, entry.value, p, ctx);
   }
   for (const name of names) {
     if (seen.has(name)) continue;
@@ -228,6 +259,8 @@ function checkObject(schema: ObjectSchema, node: SourceNode, path: string, ctx: 
     }
     const d = defaultOf(property);
     if (d !== undefined) out[name] = d;
+    // A nullable key without a default means "decided elsewhere" (a readout's width, all digits): null.
+    else if ('nullable' in property && property.nullable) out[name] = null;
   }
   return out;
 }
@@ -244,7 +277,7 @@ function checkArray(schema: ArraySchema, node: SourceNode, path: string, ctx: Ch
     ctx.error('empty-list', path, `must be ${describe(schema)} with at least ${schema.minItems} item${schema.minItems === 1 ? '' : 's'}, got an empty list`, node.range);
     return INVALID;
   }
-  const out = node.items.map((item, i) => checkNode(schema.items, item, childPath(path, i), ctx));
+  const out = node.items.map((item, i) => check(schema.items, item, childPath(path, i), ctx));
   if (schema.uniqueItems) {
     const seen = new Map<unknown, number>();
     out.forEach((v, i) => {
@@ -279,7 +312,7 @@ function checkMap(schema: MapSchema, node: SourceNode, path: string, ctx: CheckC
       out.push({ name: entry.key, keyRange: entry.keyRange, value: INVALID });
       continue;
     }
-    out.push({ name: entry.key, keyRange: entry.keyRange, value: checkNode(schema.values, entry.value, p, ctx) });
+    out.push({ name: entry.key, keyRange: entry.keyRange, value: check(schema.values, entry.value, p, ctx) });
   }
   return out;
 }

@@ -3,7 +3,9 @@
  * counts, the CSV files (existence, folder tree, shape, target column), and the split sizes.
  */
 import { DataSpec } from './experimentTypes';
-import { CheckContext, INVALID } from './check';
+import { CheckContext, INVALID, complete } from './check';
+import type { Checked } from './schemaDsl';
+import type { dataSchema } from './schema';
 import { ValidationHost } from './validationHost';
 import { checkReferencedFile, readReferencedText } from './files';
 import { checkNpy } from './npyChecks';
@@ -24,25 +26,21 @@ export interface CheckedData {
   shape: DataShape | null;
 }
 
-type Raw = Record<string, unknown>;
+/** The `data` mapping of one source as the schema pass checked it. */
+export type CheckedDataFile<Source extends DataSpec['source']> = Extract<Checked<typeof dataSchema>, { source: Source }>;
 
-const valid = (raw: Raw): boolean => Object.values(raw).every((v) => v !== INVALID);
-
-export function checkData(raw: unknown, filePath: string, host: ValidationHost, ctx: CheckContext): CheckedData | null {
-  if (raw === INVALID || typeof raw !== 'object' || raw === null) return null;
-  const d = raw as Raw;
-  if (d.source === 'mnist') return checkMnist(d, ctx);
-  if (d.source === 'synthetic') return checkSynthetic(d, ctx);
-  if (d.source === 'csv') return checkCsv(d, filePath, host, ctx);
-  if (d.source === 'npy') return checkNpy(d, filePath, host, ctx);
-  return null;
+export function checkData(raw: Checked<typeof dataSchema>, filePath: string, host: ValidationHost, ctx: CheckContext): CheckedData | null {
+  if (raw === INVALID) return null;
+  if (raw.source === 'mnist') return checkMnist(raw, ctx);
+  if (raw.source === 'synthetic') return checkSynthetic(raw, ctx);
+  if (raw.source === 'csv') return checkCsv(raw, filePath, host, ctx);
+  return checkNpy(raw, filePath, host, ctx);
 }
 
-function checkMnist(d: Raw, ctx: CheckContext): CheckedData | null {
-  if (!valid(d) || (Array.isArray(d.classes) && d.classes.includes(INVALID))) return null;
-  const classes = (d.classes as number[] | null | undefined) ?? null;
-  const train = d.train as number;
-  const test = d.test as number;
+function checkMnist(raw: CheckedDataFile<'mnist'>, ctx: CheckContext): CheckedData | null {
+  const d = complete(raw);
+  if (d === INVALID) return null;
+  const { classes, train, test } = d;
   const available = mnistAvailable(classes);
   if (train + test > available) {
     const which = classes === null ? 'in all' : `of digits ${[...new Set(classes)].join(', ')}`;
@@ -55,11 +53,10 @@ function checkMnist(d: Raw, ctx: CheckContext): CheckedData | null {
   };
 }
 
-function checkSynthetic(d: Raw, ctx: CheckContext): CheckedData | null {
-  if (!valid(d)) return null;
-  const kind = d.kind as 'teacher' | 'sine' | 'gaussians';
-  const outputs = d.outputs as number;
-  const noise = d.noise as number;
+function checkSynthetic(raw: CheckedDataFile<'synthetic'>, ctx: CheckContext): CheckedData | null {
+  const d = complete(raw);
+  if (d === INVALID) return null;
+  const { kind, outputs, noise } = d;
   if (kind === 'gaussians' && outputs < 2) {
     const at = ctx.nodes.has('data.outputs') ? 'data.outputs' : 'data.kind';
     ctx.error('out-of-range', 'data.outputs', `for kind gaussians outputs is the number of classes and must be at least 2, got ${outputs}`, ctx.rangeOf(at));
@@ -69,7 +66,7 @@ function checkSynthetic(d: Raw, ctx: CheckContext): CheckedData | null {
     ctx.error('out-of-range', 'data.noise', `for kind gaussians noise is the probability of a flipped label and must be at most 1, got ${noise}`, ctx.rangeOf('data.noise'));
     return null;
   }
-  const spec: DataSpec = { source: 'synthetic', kind, inputDim: d.inputDim as number, train: d.train as number, test: d.test as number, outputs, noise };
+  const spec: DataSpec = { source: 'synthetic', kind, inputDim: d.inputDim, train: d.train, test: d.test, outputs, noise };
   return { spec, shape: { train: spec.train, test: spec.test, inputDim: spec.inputDim, outputs, task: kind === 'gaussians' ? 'classification' : 'regression' } };
 }
 
@@ -108,37 +105,38 @@ function inspectCsv(target: string, absolute: string, path: string, host: Valida
   return { rows: inspection.rows, columns: inspection.columns, targetIndex };
 }
 
-function checkCsv(d: Raw, filePath: string, host: ValidationHost, ctx: CheckContext): CheckedData | null {
-  if (typeof d.path !== 'string' || typeof d.target !== 'string' || d.test === INVALID || d.task === INVALID) return null;
-  const target = d.target;
-  const task = (d.task as 'classification' | 'regression' | null | undefined) ?? null;
+function checkCsv(d: CheckedDataFile<'csv'>, filePath: string, host: ValidationHost, ctx: CheckContext): CheckedData | null {
+  // `validation` is checked apart (validate.ts), so a bad fraction there still lets the files be checked.
+  if (d.path === INVALID || d.target === INVALID || d.test === INVALID || d.task === INVALID) return null;
+  const { target, task } = d;
   const path = checkReferencedFile(d.path, 'data.path', filePath, host, ctx);
-  const testPath = typeof d.test === 'string' ? checkReferencedFile(d.test, 'data.test', filePath, host, ctx) : null;
-  if (path === null || (typeof d.test === 'string' && testPath === null)) return null;
+  /** A fraction of the rows, or the test file's absolute path. */
+  const testSplit = typeof d.test === 'string' ? checkReferencedFile(d.test, 'data.test', filePath, host, ctx) : d.test;
+  if (path === null || testSplit === null) return null;
   const main = inspectCsv(target, path, 'data.path', host, ctx);
   if (!main) return null;
   let train: number;
   let test: number;
-  if (typeof d.test === 'number') {
-    test = Math.round(d.test * main.rows);
+  if (typeof testSplit === 'number') {
+    test = Math.round(testSplit * main.rows);
     train = main.rows - test;
     if (train < 1 || test < 1) {
-      ctx.error('too-few-samples', 'data.test', `${main.rows} data row${main.rows === 1 ? '' : 's'} with test fraction ${d.test} leave${main.rows === 1 ? 's' : ''} ${train} for training and ${test} for testing; each needs at least 1`, ctx.rangeOf(ctx.nodes.has('data.test') ? 'data.test' : 'data.path'));
+      ctx.error('too-few-samples', 'data.test', `${main.rows} data row${main.rows === 1 ? '' : 's'} with test fraction ${testSplit} leave${main.rows === 1 ? 's' : ''} ${train} for training and ${test} for testing; each needs at least 1`, ctx.rangeOf(ctx.nodes.has('data.test') ? 'data.test' : 'data.path'));
       return null;
     }
   } else {
-    const second = inspectCsv(target, testPath as string, 'data.test', host, ctx);
+    const second = inspectCsv(target, testSplit, 'data.test', host, ctx);
     if (!second) return null;
     train = main.rows;
     test = second.rows;
     for (const [facts, key] of [[main, 'data.path'], [second, 'data.test']] as const) {
       if (facts.rows < 1) {
-        ctx.error('too-few-samples', key, `${key === 'data.path' ? path : testPath} has no data rows`, ctx.rangeOf(key));
+        ctx.error('too-few-samples', key, `${key === 'data.path' ? path : testSplit} has no data rows`, ctx.rangeOf(key));
         return null;
       }
     }
   }
-  const spec: DataSpec = { source: 'csv', path, target, test: typeof d.test === 'number' ? d.test : (testPath as string), task };
+  const spec: DataSpec = { source: 'csv', path, target, test: testSplit, task };
   return { spec, shape: { train, test, inputDim: main.columns.length - 1, outputs: task === 'regression' ? 1 : null, task } };
 }
 

@@ -44,16 +44,28 @@ export interface Diagnostic {
 
 import type { DiagnosticCode } from './diagnosticCodes';
 
+// ------------------------------------------------------------------------------------- the experiment
+//
+// Every type below is read off the schema (schema.ts, through the DSL's `Infer`): the schema is the
+// one definition of each key's type, and the checker fills defaults, so what it accepts is exactly
+// these values. Where validation turns a key into something else (a model's effective training
+// settings, a layer's `kind`, paths made absolute), the type says so next to the schema's part.
+
+import type { Infer } from './schemaDsl';
+import type { dataSchema, experimentSchema, finiteModelSchema, infiniteModelSchema, layerSchema, networkSchema, optimizerSchema, trainingSchema } from './schema';
+
+/** An experiment file's keys as the schema checks them, defaults filled in (validate.ts turns it into an Experiment). */
+export type ExperimentFile = Infer<typeof experimentSchema>;
+
 /** One activation (engine/activations/: one file each, listed in registry.ts). */
 export type { Activation, ActivationName } from '../activations/registry';
 import type { Activation } from '../activations/registry';
 
+type DenseOptions = Extract<Infer<typeof layerSchema>, { tag: 'dense' }>['params'];
+
 /** A dense layer. `width` null means: the experiment decides (hidden: the model's width; last: one unit per output). */
-export interface DenseLayer {
+export interface DenseLayer extends DenseOptions {
   kind: 'dense';
-  width: number | null;
-  wStd: number;
-  bStd: number;
 }
 
 export interface ActivationLayer {
@@ -63,122 +75,79 @@ export interface ActivationLayer {
 
 export type Layer = DenseLayer | ActivationLayer;
 
-export type Parametrization = 'ntk' | 'standard';
+type NetworkFile = Infer<typeof networkSchema>;
+
+export type Parametrization = NetworkFile['parametrization'];
 
 /** Starts with a dense layer and ends with a dense layer (the readout); validated. */
-export interface Network {
-  parametrization: Parametrization;
+export interface Network extends Omit<NetworkFile, 'layers'> {
   layers: Layer[];
 }
 
-/** `validation`: the fraction of training points held out (seeded) to select models on; absent = none. */
-export type DataSpec = (
-  | { source: 'mnist'; train: number; test: number; classes: number[] | null }
-  | {
-      source: 'csv';
-      /** Absolute path (resolved against the experiment file's folder by the validator). */
-      path: string;
-      target: string;
-      /** A fraction of rows held out for testing, or an absolute path to a second CSV file. */
-      test: number | string;
-      /** 'classification' when the target column holds class labels, else 'regression'; null = infer. */
-      task: 'classification' | 'regression' | null;
-    }
-  | {
-      source: 'synthetic';
-      kind: 'teacher' | 'sine' | 'gaussians';
-      inputDim: number;
-      train: number;
-      test: number;
-      outputs: number;
-      noise: number;
-    }
-  | NpyDataSpec
-) & { validation?: number };
+/**
+ * Where the points come from. csv and npy paths are absolute (resolved against the experiment
+ * file's folder by the validator); `test` is a fraction of the rows held out or the test file(s);
+ * `task` null: inferred from the targets; `classes` null: all ten digits; `validation`: the
+ * fraction of training points held out (seeded) to select models on, absent = none.
+ */
+export type DataSpec = Infer<typeof dataSchema>;
 
 /** Arrays from .npy files (absolute paths); `test` a fraction of the rows or a second pair of files. */
-export interface NpyDataSpec {
-  source: 'npy';
-  x: string;
-  y: string;
-  test: number | { x: string; y: string };
-  task: 'classification' | 'regression' | null;
-}
+export type NpyDataSpec = Extract<DataSpec, { source: 'npy' }>;
 
-export type LossName = 'mse' | 'crossEntropy';
+export type LossName = ExperimentFile['loss'];
 
-export type OptimizerName = 'sgd' | 'momentum' | 'adam';
+type OptimizerSettings = Exclude<Infer<typeof optimizerSchema>, string>;
 
-export interface OptimizerSpec {
-  name: OptimizerName;
+export type OptimizerName = OptimizerSettings['name'];
+
+/** An optimizer with every setting filled (one given by name has the defaults). */
+export interface OptimizerSpec extends Omit<OptimizerSettings, 'learningRate'> {
   /** Overrides the model's learning rate when set. */
   learningRate: number | null;
-  momentum: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
 }
 
-export type BatchSize = number | 'full';
+export interface TrainingSpec extends Infer<typeof trainingSchema> {}
 
-export interface TrainingSpec {
-  steps: number;
-  learningRate: number;
-  batchSize: BatchSize;
-  logEvery: number;
-}
+export type BatchSize = TrainingSpec['batchSize'];
 
-export type Trainable = 'all' | 'readout' | 'linearized';
+type FiniteModelFile = Infer<typeof finiteModelSchema>;
+type InfiniteModelFile = Infer<typeof infiniteModelSchema>;
 
-export type InfiniteMethod = 'ntk' | 'nngp' | 'gp' | 'adam' | 'kernelAdam';
+export type Trainable = FiniteModelFile['trainable'];
 
-interface ModelCommon {
+export type InfiniteMethod = InfiniteModelFile['method'];
+
+/** The effective training settings (the model's override, else the experiment's `training`), and where the model is. */
+interface ModelCommon extends TrainingSpec {
   name: string;
   optimizer: OptimizerSpec;
-  /** Effective values: the model's override, else the experiment's `training`. */
-  steps: number;
-  learningRate: number;
-  batchSize: BatchSize;
-  logEvery: number;
   /** Where the model's key sits in the source file (for code lenses and messages). */
   range: Range;
   /** The sweep point this spec runs at, inside a sweep's variant (engine/experiment/sweep.ts). */
   point?: SweepPoint;
 }
 
-export interface FiniteModelSpec extends ModelCommon {
-  kind: 'finite';
-  widths: number[];
-  seeds: number[];
-  trainable: Trainable;
-  /** Report f(x) - f_init(x) (SCIENCE.md section 2). */
-  centering: boolean;
+/** `centering`: report f(x) - f_init(x) (SCIENCE.md section 2). `widths` and `seeds` are lists (a seed count n is 0..n-1). */
+export interface FiniteModelSpec extends ModelCommon, Pick<FiniteModelFile, 'kind' | 'trainable' | 'centering'> {
+  widths: NonNullable<FiniteModelFile['widths']>;
+  seeds: Extract<FiniteModelFile['seeds'], readonly unknown[]>;
 }
 
-export interface InfiniteModelSpec extends ModelCommon {
-  kind: 'infinite';
-  method: InfiniteMethod;
-  /** Diagonal regularizer added to kernel solves (gp) in units of the kernel's mean diagonal. */
-  diagReg: number;
-  /** Monte Carlo sample counts for method adam: R backward and C forward samples per layer. */
-  samples: { backward: number; forward: number };
-  /** Seed of the Monte Carlo samples (method adam). */
-  seed: number;
-}
+/**
+ * `diagReg`: the diagonal regularizer added to kernel solves (gp) in units of the kernel's mean
+ * diagonal; `samples`: R backward and C forward Monte Carlo samples per layer (method adam);
+ * `seed`: the Monte Carlo seed (method adam), the experiment's seed when the model has none.
+ */
+export interface InfiniteModelSpec extends ModelCommon, Pick<InfiniteModelFile, 'kind' | 'method' | 'diagReg' | 'samples'>, Required<Pick<InfiniteModelFile, 'seed'>> {}
 
 export type ModelSpec = FiniteModelSpec | InfiniteModelSpec;
 
-export interface Experiment {
-  name: string;
-  seed: number;
-  data: DataSpec;
+/** `name`: the file's name without its extension when the file gives none; `select`: how each model's best point is chosen (needs data.validation). */
+export interface Experiment extends Pick<ExperimentFile, 'seed' | 'data' | 'loss' | 'training' | 'select'>, Required<Pick<ExperimentFile, 'name'>> {
   network: Network;
-  loss: LossName;
-  training: TrainingSpec;
   /** In file order; names are unique. */
   models: ModelSpec[];
   /** The expanded `sweep` keys, when the file has any; the fields above are then its first point. */
   sweep?: ExperimentSweep;
-  /** How each model's best point is chosen (needs data.validation). */
-  select?: { metric: 'validationLoss' | 'validationAccuracy' };
 }

@@ -6,8 +6,9 @@
  */
 import { Diagnostic, Network } from './experimentTypes';
 import { formatOf, parseSource } from './parse';
-import { CheckContext, INVALID, checkNode, childPath } from './check';
+import { CheckContext, INVALID, checkNode, childPath, complete } from './check';
 import { kernelSpecSchema } from './schema';
+import type { Checked } from './schemaDsl';
 import { ValidationHost } from './validationHost';
 import { buildNetwork } from './networkChecks';
 import { checkReferencedFile } from './files';
@@ -45,8 +46,7 @@ function validateUnguarded(text: string, options: { filePath: string; host: Vali
   const ctx = new CheckContext({ lines: parsed.lines, format });
   const raw = checkNode(kernelSpecSchema, parsed.root, '', ctx);
   if (raw === INVALID) return done(null, ctx.diagnostics);
-  const r = raw as Record<string, unknown>;
-  const network = buildNetwork(r.network, 'network', ctx);
+  const network = buildNetwork(raw.network, 'network', ctx);
   if (network?.parametrization === 'standard') {
     ctx.error(
       'infinite-needs-ntk-parametrization',
@@ -55,16 +55,16 @@ function validateUnguarded(text: string, options: { filePath: string; host: Vali
       ctx.rangeOf('network.parametrization'),
     );
   }
-  const x1 = matrixSource(r.x1, 'x1', options, ctx);
-  const x2 = r.x2 === undefined || r.x2 === null ? null : matrixSource(r.x2, 'x2', options, ctx);
+  const x1 = matrixSource(raw.x1, 'x1', options, ctx);
+  const x2 = raw.x2 === undefined || raw.x2 === null ? null : matrixSource(raw.x2, 'x2', options, ctx);
   if (x1 && x2 && x1.kind === 'inline' && x2.kind === 'inline' && x1.rows[0].length !== x2.rows[0].length) {
     ctx.error('matrix-shape-mismatch', 'x2', `rows have ${x2.rows[0].length} columns but x1's have ${x1.rows[0].length}; both need the same input dimension`, ctx.rangeOf('x2'));
   }
-  const ok = network && x1 && (r.x2 === undefined || r.x2 === null || x2);
+  const ok = network && x1 && (raw.x2 === undefined || raw.x2 === null || x2);
   return done(ok ? { network, x1, x2 } : null, ctx.diagnostics);
 }
 
-function matrixSource(raw: unknown, path: string, options: { filePath: string; host: ValidationHost }, ctx: CheckContext): MatrixSource | null {
+function matrixSource(raw: Checked<(typeof kernelSpecSchema)['properties']['x1']> | undefined, path: string, options: { filePath: string; host: ValidationHost }, ctx: CheckContext): MatrixSource | null {
   if (raw === INVALID || raw === undefined) return null;
   if (typeof raw === 'string') {
     const format = /\.npy$/i.test(raw) ? 'npy' : /\.csv$/i.test(raw) ? 'csv' : null;
@@ -75,8 +75,8 @@ function matrixSource(raw: unknown, path: string, options: { filePath: string; h
     const absolute = checkReferencedFile(raw, path, options.filePath, options.host, ctx);
     return absolute === null ? null : { kind: 'file', path: absolute, format };
   }
-  const rows = raw as (number | typeof INVALID)[][];
-  if (rows.some((row) => row === (INVALID as unknown) || row.includes(INVALID))) return null;
+  const rows = complete(raw);
+  if (rows === INVALID) return null;
   const width = rows[0].length;
   const ragged = rows.findIndex((row) => row.length !== width);
   if (ragged >= 0) {
@@ -84,5 +84,5 @@ function matrixSource(raw: unknown, path: string, options: { filePath: string; h
     ctx.error('ragged-rows', p, `has ${rows[ragged].length} numbers but ${childPath(path, 0)} has ${width}; every row needs the same length`, ctx.rangeOf(p));
     return null;
   }
-  return { kind: 'inline', rows: rows as number[][] };
+  return { kind: 'inline', rows };
 }

@@ -1,16 +1,17 @@
 /** The checked `network` mapping -> a Network, with the checks that span layers. */
-import { Layer, Network, Parametrization } from './experimentTypes';
+import { DenseLayer, Layer, Network } from './experimentTypes';
 import { activationOf } from '../activations/registry';
-import { CheckContext, INVALID, TaggedValue, childPath } from './check';
+import { CheckContext, INVALID, childPath, complete } from './check';
+import type { Checked, Infer } from './schemaDsl';
+import type { layerSchema, networkSchema } from './schema';
 import { appendLayerFix } from './fixes';
 
 /** Returns the network, or null when any part of it is invalid (already reported, or reported here). */
-export function buildNetwork(raw: unknown, path: string, ctx: CheckContext): Network | null {
-  if (raw === INVALID || typeof raw !== 'object' || raw === null) return null;
-  const { parametrization, layers } = raw as { parametrization: Parametrization | typeof INVALID; layers: unknown };
-  if (!Array.isArray(layers)) return null;
+export function buildNetwork(raw: Checked<typeof networkSchema>, path: string, ctx: CheckContext): Network | null {
+  if (raw === INVALID) return null;
+  const { parametrization, layers: tagged } = raw;
+  if (tagged === INVALID) return null;
   const layersPath = childPath(path, 'layers');
-  const tagged = layers as (TaggedValue | typeof INVALID)[];
   let ok = parametrization !== INVALID;
   const first = tagged[0];
   if (first !== undefined && first !== INVALID && first.tag !== 'dense') {
@@ -27,47 +28,49 @@ export function buildNetwork(raw: unknown, path: string, ctx: CheckContext): Net
   }
   const out: Layer[] = [];
   for (const layer of tagged) {
-    if (layer === INVALID || Object.values(layer.params).includes(INVALID)) {
-      ok = false;
-      continue;
-    }
-    const built = toLayer(layer);
+    const whole = complete(layer);
+    const built = whole === INVALID ? null : toLayer(whole);
     if (built) out.push(built);
     else ok = false;
   }
-  if (!ok) return null;
+  if (!ok || parametrization === INVALID) return null;
   warnUnequalWidths(out, layersPath, ctx);
-  return { parametrization: parametrization as Parametrization, layers: out };
+  return { parametrization, layers: out };
 }
 
-function toLayer({ tag, params }: TaggedValue): Layer | null {
-  if (tag === 'dense') {
-    return { kind: 'dense', width: (params.width as number | null | undefined) ?? null, wStd: params.wStd as number, bStd: params.bStd as number };
+function toLayer(layer: Infer<typeof layerSchema>): Layer | null {
+  if (layer.tag === 'dense') {
+    const { width, wStd, bStd } = layer.params;
+    return { kind: 'dense', width, wStd, bStd };
   }
-  const activation = activationOf(tag, params);
+  const activation = activationOf(layer.tag, layer.params);
   return activation && { kind: 'activation', activation };
+}
+
+/** The hidden dense layers (every dense layer but the last), each with its index in `layers`. */
+function hiddenDenseLayers(layers: readonly Layer[]): { index: number; layer: DenseLayer }[] {
+  const dense = layers.flatMap((layer, index) => (layer.kind === 'dense' ? [{ index, layer }] : []));
+  return dense.slice(0, -1);
 }
 
 /** The indices of the hidden dense layers (every dense layer but the last). */
 export function hiddenDenseIndices(network: Network): number[] {
-  const dense = network.layers.map((l, i) => (l.kind === 'dense' ? i : -1)).filter((i) => i >= 0);
-  return dense.slice(0, -1);
+  return hiddenDenseLayers(network.layers).map((d) => d.index);
 }
 
 /** The one width every hidden dense layer states; null when some state none or they differ; undefined when there are none. */
 export function statedHiddenWidth(network: Network): number | null | undefined {
-  const widths = hiddenDenseIndices(network).map((i) => (network.layers[i] as { width: number | null }).width);
+  const widths = hiddenDenseLayers(network.layers).map((d) => d.layer.width);
   if (widths.length === 0) return undefined;
   return widths.every((w) => w !== null && w === widths[0]) ? widths[0] : null;
 }
 
 function warnUnequalWidths(layers: Layer[], layersPath: string, ctx: CheckContext): void {
-  const network: Network = { parametrization: 'ntk', layers };
-  const stated = hiddenDenseIndices(network).filter((i) => (layers[i] as { width: number | null }).width !== null);
-  const firstWidth = stated.length ? (layers[stated[0]] as { width: number }).width : null;
-  const differing = stated.find((i) => (layers[i] as { width: number }).width !== firstWidth);
+  const stated = hiddenDenseLayers(layers).flatMap(({ index, layer }) => (layer.width === null ? [] : [{ index, width: layer.width }]));
+  const firstWidth = stated.length ? stated[0].width : null;
+  const differing = stated.find((d) => d.width !== firstWidth)?.index;
   if (differing === undefined) return;
   const p = childPath(childPath(layersPath, differing), 'dense');
-  const widths = stated.map((i) => (layers[i] as { width: number }).width).join(', ');
+  const widths = stated.map((d) => d.width).join(', ');
   ctx.warn('unequal-hidden-widths', childPath(p, 'width'), `the hidden dense layers state different widths (${widths}); every finite run gives all hidden layers one width, from models.*.widths`, ctx.rangeOf(childPath(p, 'width')));
 }

@@ -3,14 +3,12 @@
  * csv data (relative to the experiment, inside its folder tree), then their .npy headers (read
  * through the host's readPrefix, never the data): dtype, shape, and rows and columns that agree.
  */
-import type { DataSpec, NpyDataSpec } from './experimentTypes';
-import { CheckContext } from './check';
+import type { NpyDataSpec } from './experimentTypes';
+import { CheckContext, INVALID, complete } from './check';
 import type { ValidationHost } from './validationHost';
 import { checkReferencedFile } from './files';
 import { NPY_HEADER_PREFIX_BYTES, NpyError, parseNpyHeader } from '../util/npyHeader';
-import type { CheckedData } from './dataChecks';
-
-type Raw = Record<string, unknown>;
+import type { CheckedData, CheckedDataFile } from './dataChecks';
 
 interface ArrayFacts {
   file: string;
@@ -49,17 +47,17 @@ function checkTargets(y: ArrayFacts, x: ArrayFacts, key: string, ctx: CheckConte
   return true;
 }
 
-export function checkNpy(d: Raw, filePath: string, host: ValidationHost, ctx: CheckContext): CheckedData | null {
-  if (typeof d.x !== 'string' || typeof d.y !== 'string' || d.test === undefined || Object.values(d).some((v) => typeof v === 'symbol')) return null;
-  const testFiles = typeof d.test === 'object' && d.test !== null ? (d.test as Raw) : null;
-  if (testFiles && Object.values(testFiles).some((v) => typeof v !== 'string')) return null;
+export function checkNpy(raw: CheckedDataFile<'npy'>, filePath: string, host: ValidationHost, ctx: CheckContext): CheckedData | null {
+  const d = complete(raw);
+  if (d === INVALID) return null;
+  const { task } = d;
+  const testFiles = typeof d.test === 'object' ? d.test : null;
   const x = checkReferencedFile(d.x, 'data.x', filePath, host, ctx);
   const y = checkReferencedFile(d.y, 'data.y', filePath, host, ctx);
-  const xTest = testFiles ? checkReferencedFile(testFiles.x as string, 'data.test.x', filePath, host, ctx) : null;
-  const yTest = testFiles ? checkReferencedFile(testFiles.y as string, 'data.test.y', filePath, host, ctx) : null;
+  const xTest = testFiles ? checkReferencedFile(testFiles.x, 'data.test.x', filePath, host, ctx) : null;
+  const yTest = testFiles ? checkReferencedFile(testFiles.y, 'data.test.y', filePath, host, ctx) : null;
   if (!x || !y || (testFiles && (!xTest || !yTest))) return null;
-  const task = (d.task as NpyDataSpec['task'] | undefined) ?? null;
-  const spec: DataSpec = { source: 'npy', x, y, test: testFiles ? { x: xTest!, y: yTest! } : (d.test as number), task };
+  const spec: NpyDataSpec = { source: 'npy', x, y, test: xTest && yTest ? { x: xTest, y: yTest } : d.test, task };
   if (!host.readPrefix) return { spec, shape: null };
 
   const xa = inspectNpy(x, 'data.x', host, ctx);
@@ -67,9 +65,9 @@ export function checkNpy(d: Raw, filePath: string, host: ValidationHost, ctx: Ch
   if (!xa || !ya || !checkInputs(xa, 'data.x', ctx) || !checkTargets(ya, xa, 'data.y', ctx)) return null;
   let train = xa.shape[0];
   let test: number;
-  if (testFiles) {
-    const xt = inspectNpy(xTest!, 'data.test.x', host, ctx);
-    const yt = inspectNpy(yTest!, 'data.test.y', host, ctx);
+  if (typeof spec.test === 'object') {
+    const xt = inspectNpy(spec.test.x, 'data.test.x', host, ctx);
+    const yt = inspectNpy(spec.test.y, 'data.test.y', host, ctx);
     if (!xt || !yt || !checkInputs(xt, 'data.test.x', ctx) || !checkTargets(yt, xt, 'data.test.y', ctx)) return null;
     if (xt.shape[1] !== xa.shape[1]) {
       ctx.error('npy-shape-mismatch', 'data.test.x', `${xt.file} has ${xt.shape[1]} columns but ${xa.file} has ${xa.shape[1]}; test inputs need the same features`, ctx.rangeOf('data.test.x'));
@@ -86,7 +84,7 @@ export function checkNpy(d: Raw, filePath: string, host: ValidationHost, ctx: Ch
     }
   } else {
     const rows = train;
-    test = Math.round((d.test as number) * rows);
+    test = Math.round(spec.test * rows);
     train = rows - test;
     if (train < 1 || test < 1) {
       ctx.error('too-few-samples', 'data.test', `${rows} row${rows === 1 ? '' : 's'} with test fraction ${String(d.test)} leave ${train} for training and ${test} for testing; each needs at least 1`, ctx.rangeOf(ctx.nodes.has('data.test') ? 'data.test' : 'data.x'));

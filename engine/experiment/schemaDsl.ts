@@ -2,8 +2,14 @@
  * A small schema language: each key's type, allowed values or range, default and description,
  * written once (engine/experiment/schema.ts). The checker (check.ts), the JSON Schema generator
  * (jsonSchema.ts) and the Markdown reference (reference.ts) all read it, so they cannot disagree.
+ *
+ * The builders below keep the static type of what they describe, so `Infer<S>` is the type of a
+ * value the checker accepts for `S` (experimentTypes.ts derives the experiment's types from it):
+ * a key is present when it is required, has a default, is nullable (a nullable key left out is
+ * null) or is a mapping whose keys all have defaults (filled with them); otherwise it is optional.
  */
 import type { DiagnosticCode } from './diagnosticCodes';
+import type { Invalid, NamedValue, TaggedValue } from './check';
 
 interface Doc {
   description: string;
@@ -22,13 +28,14 @@ export interface NumberSchema extends Doc {
   nullable?: boolean;
 }
 
-export interface StringSchema extends Doc {
+/** A string; with `enum`, one of the names `V`. */
+export interface StringSchema<V extends string = string> extends Doc {
   type: 'string';
   /** Allowed values, each with a one-line description. */
-  enum?: Record<string, string>;
+  enum?: Record<V, string>;
   minLength?: number;
   pattern?: { regex: string; says: string };
-  default?: string;
+  default?: V;
   nullable?: boolean;
 }
 
@@ -37,66 +44,70 @@ export interface BooleanSchema extends Doc {
   default?: boolean;
 }
 
-export interface ObjectSchema extends Doc {
+/** The schemas of a mapping's keys, in the order the docs list them. */
+export type Properties = { readonly [key: string]: Schema };
+
+/** A mapping with the keys `P`, of which `R` are required. */
+export interface ObjectSchema<P extends Properties = Properties, R extends string = string> extends Doc {
   type: 'object';
   /** A title for the docs section and JSON Schema definition, e.g. "Training". */
   title: string;
-  properties: Record<string, Schema>;
-  required?: string[];
+  properties: P;
+  required?: readonly R[];
   /** Keys accepted and ignored (e.g. `$schema` in JSON files). */
-  ignored?: string[];
+  ignored?: readonly string[];
   /** A null value stands for an empty mapping (e.g. YAML `- dense:`). */
   nullIsEmpty?: boolean;
 }
 
-/** A mapping from user-chosen names to values (e.g. `models`). */
-export interface MapSchema extends Doc {
+/** A mapping from user-chosen names to values `V` (e.g. `models`). */
+export interface MapSchema<V extends Schema = Schema> extends Doc {
   type: 'map';
   title: string;
   /** What one entry is called in messages, e.g. "model". */
   noun: string;
-  values: Schema;
+  values: V;
   keyPattern?: { regex: string; says: string };
   /** Diagnostic codes for an empty mapping and for a name used twice. */
   emptyCode: DiagnosticCode;
   duplicateCode: DiagnosticCode;
 }
 
-export interface ArraySchema extends Doc {
+export interface ArraySchema<I extends Schema = Schema> extends Doc {
   type: 'array';
-  items: Schema;
+  items: I;
   minItems?: number;
   uniqueItems?: boolean;
-  default?: unknown[];
+  default?: readonly unknown[];
   nullable?: boolean;
 }
 
 /** One of several schemas, chosen by the JSON type of the value (at most one variant per type). */
-export interface UnionSchema extends Doc {
+export interface UnionSchema<V extends readonly Schema[] = readonly Schema[]> extends Doc {
   type: 'union';
-  variants: Schema[];
+  variants: V;
   default?: unknown;
 }
 
-/** Mappings told apart by one key's value (e.g. `data.source`, `models.*.kind`). */
-export interface DiscriminatedSchema extends Doc {
+/** Mappings told apart by the value of key `K` (e.g. `data.source`, `models.*.kind`), each variant's schema under its value. */
+export interface DiscriminatedSchema<K extends string = string, V extends { readonly [value: string]: ObjectSchema } = { readonly [value: string]: ObjectSchema }> extends Doc {
   type: 'discriminated';
   title: string;
-  key: string;
-  variants: Record<string, ObjectSchema>;
+  key: K;
+  variants: V;
   /** The variant used when the key is absent; absent = the key is required. */
-  defaultVariant?: string;
+  defaultVariant?: keyof V & string;
 }
 
 /**
  * A name, or a mapping with exactly one name whose value holds that name's options
  * (layers: `relu`, `dense: { width: 512 }`). `bare` names may be written alone.
  */
-export interface TaggedSchema extends Doc {
+export interface TaggedSchema<T extends { readonly [tag: string]: ObjectSchema } = { readonly [tag: string]: ObjectSchema }> extends Doc {
   type: 'tagged';
   title: string;
-  tags: Record<string, ObjectSchema>;
-  bare: string[];
+  tags: T;
+  bare: readonly (keyof T & string)[];
   /** What a tag is called in messages, e.g. "layer". */
   noun: string;
   /** Diagnostic codes for an unknown name and for a value that is neither a name nor a one-key mapping. */
@@ -114,6 +125,128 @@ export type Schema =
   | UnionSchema
   | DiscriminatedSchema
   | TaggedSchema;
+
+// ------------------------------------------------------------------------------------- values
+
+/** The value of a valid part described by `S`, with defaults filled in. */
+export type Infer<S> = Shape<S, never>;
+
+/**
+ * What checking against `S` gives: `Infer<S>` with INVALID wherever a part failed, so the checks
+ * that span keys can still look at the parts that passed. `complete` (check.ts) tells them apart.
+ */
+export type Checked<S> = Shape<S, Invalid>;
+
+/** `S`'s value where each part may instead be `H` (never: a whole value; Invalid: a checked one). */
+type Shape<S, H> = H | (S extends { nullable: true } ? null : never) | ValueOf<S, H>;
+
+type ValueOf<S, H> = S extends { type: 'number' }
+  ? number
+  : S extends { type: 'string'; enum: Record<infer V, string> }
+    ? V
+    : S extends { type: 'string' }
+      ? string
+      : S extends { type: 'boolean' }
+        ? boolean
+        : S extends ObjectSchema<infer P, infer R>
+          ? MappingOf<P, R, H>
+          : S extends { type: 'array'; items: infer I }
+            ? Shape<I, H>[]
+            : S extends { type: 'map'; values: infer V }
+              ? NamedValue<Shape<V, H>>[]
+              : S extends { type: 'union'; variants: readonly (infer V)[] }
+                ? ValueOf<V, H>
+                : S extends DiscriminatedSchema<infer K, infer V>
+                  ? { [N in keyof V & string]: Flat<Omit<MappingOfSchema<V[N], H>, K> & { [P in K]: N }> }[keyof V & string]
+                  : S extends TaggedSchema<infer T>
+                    ? { [N in keyof T & string]: TaggedValue<N, MappingOfSchema<T[N], H>> }[keyof T & string]
+                    : never;
+
+type MappingOfSchema<S, H> = S extends ObjectSchema<infer P, infer R> ? MappingOf<P, R, H> : never;
+
+/** The keys the checker always fills: required, defaulted, nullable, or a mapping with no required key. */
+type FilledKeys<P, R> = { [K in keyof P]: K extends R ? K : Filled<P[K]> extends true ? K : never }[keyof P];
+
+type Filled<S> = S extends { default: unknown }
+  ? true
+  : S extends { nullable: true }
+    ? true
+    : S extends ObjectSchema<Properties, infer R>
+      ? [R] extends [never]
+        ? true
+        : false
+      : false;
+
+type MappingOf<P, R, H> = string extends keyof P
+  ? Record<string, unknown>
+  : Flat<{ -readonly [K in FilledKeys<P, R>]: Shape<P[K], H> } & { -readonly [K in Exclude<keyof P, FilledKeys<P, R>>]?: Shape<P[K], H> }>;
+
+/** Shows an intersection of mappings as one mapping. */
+type Flat<T> = { [K in keyof T]: T[K] } & {};
+
+// ------------------------------------------------------------------------------------- builders
+
+type Options<S, Fixed extends string> = Omit<S, 'type' | 'description' | Fixed>;
+
+type NumberOptions = Options<NumberSchema, 'integer'>;
+
+/** A number; its static type keeps `o` (a default, `nullable: true`), which `Infer` reads. */
+export function num(description: string): NumberSchema;
+export function num<const O extends NumberOptions>(description: string, o: O): NumberSchema & O;
+export function num(description: string, o: NumberOptions = {}): NumberSchema {
+  return { type: 'number', description, ...o };
+}
+
+export function int(description: string): NumberSchema;
+export function int<const O extends NumberOptions>(description: string, o: O): NumberSchema & O;
+export function int(description: string, o: NumberOptions = {}): NumberSchema {
+  return { type: 'number', integer: true, description, ...o };
+}
+
+type StringOptions<V extends string> = Options<StringSchema<V>, 'enum'>;
+
+export function str(description: string): StringSchema;
+export function str<const O extends StringOptions<string>>(description: string, o: O): StringSchema & O;
+export function str(description: string, o: StringOptions<string> = {}): StringSchema {
+  return { type: 'string', description, ...o };
+}
+
+/** One of the names of `values`, each with a one-line description. */
+export function names<const V extends string>(values: Record<V, string>, description: string): EnumSchema<V>;
+export function names<const V extends string, const O extends StringOptions<V>>(values: Record<V, string>, description: string, o: O): EnumSchema<V> & O;
+export function names<V extends string>(values: Record<V, string>, description: string, o: StringOptions<V> = {}): EnumSchema<V> {
+  return { type: 'string', enum: values, description, ...o };
+}
+
+type EnumSchema<V extends string> = StringSchema<V> & { enum: Record<V, string> };
+
+export const bool = (description: string, d: boolean): BooleanSchema & { default: boolean } => ({ type: 'boolean', description, default: d });
+
+export const object = <const P extends Properties, const R extends keyof P & string = never>(
+  title: string,
+  description: string,
+  properties: P,
+  o: Omit<ObjectSchema<P, R>, 'type' | 'title' | 'description' | 'properties'> = {},
+): ObjectSchema<P, NoInfer<R>> => ({ type: 'object', title, description, properties, ...o });
+
+export const array = <const I extends Schema, const O extends Omit<ArraySchema<I>, 'type' | 'items'>>(items: I, o: O): ArraySchema<I> & O => ({ type: 'array', items, ...o });
+
+export const union = <const V extends readonly Schema[], const O extends Omit<UnionSchema<V>, 'type' | 'variants'>>(variants: V, o: O): UnionSchema<V> & O => ({ type: 'union', variants, ...o });
+
+export const map = <const V extends Schema>(values: V, o: Omit<MapSchema<V>, 'type' | 'values'>): MapSchema<V> => ({ type: 'map', values, ...o });
+
+export const discriminated = <const K extends string, const V extends { readonly [value: string]: ObjectSchema }>(key: K, variants: V, o: Omit<DiscriminatedSchema<K, V>, 'type' | 'key' | 'variants'>): DiscriminatedSchema<K, V> =>
+  ({ type: 'discriminated', key, variants, ...o });
+
+export const tagged = <const T extends { readonly [tag: string]: ObjectSchema }>(tags: T, o: Omit<TaggedSchema<T>, 'type' | 'tags'>): TaggedSchema<T> => ({ type: 'tagged', tags, ...o });
+
+/** `properties` with the defaults `d` added (the keys of `training` have them; a model's overrides of them do not). */
+export function withDefaults<const P extends Properties, const D extends { readonly [K in keyof P]?: unknown }>(properties: P, d: D): { [K in keyof P]: K extends keyof D ? P[K] & { default: D[K] } : P[K] } {
+  const defaults: Readonly<Record<string, unknown>> = d;
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(properties)) out[key] = key in defaults ? { ...schema, default: defaults[key] } : schema;
+  return out as { [K in keyof P]: K extends keyof D ? P[K] & { default: D[K] } : P[K] };
+}
 
 /** "a positive integer", "one of sgd, momentum, adam", "a list of positive integers", ... */
 export function describe(schema: Schema): string {

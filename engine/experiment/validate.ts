@@ -6,11 +6,12 @@
  * network shape, data sources and files, models against the network, data and loss, memory.
  */
 import { basename } from 'node:path';
-import { Diagnostic, DiagnosticFix, Experiment, InfiniteMethod, LossName, ModelSpec, OptimizerName, OptimizerSpec, Range, TrainingSpec, BatchSize } from './experimentTypes';
+import { BatchSize, DataSpec, Diagnostic, DiagnosticFix, Experiment, InfiniteMethod, LossName, ModelSpec, OptimizerName, OptimizerSpec, Range, TrainingSpec } from './experimentTypes';
 import { formatOf, parseSource, type LineIndex, type SourceFormat, type SourceNode } from './parse';
 import { extractSweeps, validateSweep } from './sweep';
 import { memoizedHost } from './files';
-import { CheckContext, INVALID, NamedValue, checkNode, childPath } from './check';
+import { CheckContext, INVALID, Invalid, checkNode, childPath, complete, completeFields } from './check';
+import type { Checked } from './schemaDsl';
 import { experimentSchema } from './schema';
 import { ValidationHost, defaultMemoryBudget } from './validationHost';
 import { buildNetwork, statedHiddenWidth } from './networkChecks';
@@ -54,7 +55,9 @@ export function internalError(error: unknown): Diagnostic {
   };
 }
 
-type Raw = Record<string, unknown>;
+/** The file as the schema pass checked it: its parts, each INVALID where it failed. */
+type CheckedFile = Exclude<Checked<typeof experimentSchema>, Invalid>;
+type CheckedModel = Exclude<CheckedFile['models'], Invalid>[number];
 
 function validateUnguarded(text: string, options: ValidationOptions): ValidationResult {
   const format = formatOf(options.filePath);
@@ -75,7 +78,7 @@ function validateRoot(root: SourceNode, parserDiagnostics: Diagnostic[], source:
   const raw = checkNode(experimentSchema, root, '', ctx);
   const diagnostics = mergeDuplicates(parserDiagnostics, ctx.diagnostics);
   if (raw === INVALID) return finish(diagnostics, null);
-  const experiment = buildExperiment(raw as Raw, options, ctx);
+  const experiment = buildExperiment(raw, options, ctx);
   return finish(mergeDuplicates(parserDiagnostics, ctx.diagnostics), experiment);
 }
 
@@ -92,28 +95,26 @@ function finish(diagnostics: Diagnostic[], experiment: Experiment | null): Valid
   return { experiment: hasError ? null : experiment, diagnostics: sorted };
 }
 
-function buildExperiment(raw: Raw, options: ValidationOptions, ctx: CheckContext): Experiment | null {
+function buildExperiment(raw: CheckedFile, options: ValidationOptions, ctx: CheckContext): Experiment | null {
   const network = buildNetwork(raw.network, 'network', ctx);
   const data = checkData(raw.data, options.filePath, options.host, ctx);
-  const loss = raw.loss as LossName | typeof INVALID;
-  const training = raw.training as Raw;
-  const seed = raw.seed as number | typeof INVALID;
-  const split = data ? holdOutValidation(data, raw.data as Raw, ctx) : null;
+  const { loss, seed } = raw;
+  const split = data ? holdOutValidation(data, raw.data, ctx) : null;
   const shape = split?.shape ?? null;
   const select = checkSelect(raw.select, split?.spec.validation, shape, ctx);
 
-  if (loss === 'crossEntropy' && shape?.task === 'regression') {
+  if (loss === 'crossEntropy' && split?.shape?.task === 'regression') {
     const fix = ctx.source && replaceWordFix(ctx.source, ctx.rangeOf('loss'), 'mse');
-    ctx.error('loss-needs-classes', 'loss', `crossEntropy needs class labels, but the data has regression targets (${describeData(raw.data as Raw)}); use loss mse`, ctx.rangeOf('loss'), fix);
+    ctx.error('loss-needs-classes', 'loss', `crossEntropy needs class labels, but the data has regression targets (${describeData(split.spec)}); use loss mse`, ctx.rangeOf('loss'), fix);
   }
   if (network && shape?.outputs != null) checkReadoutWidth(network.layers, shape.outputs, ctx);
-  const trainingSpec = checkTraining(training, shape, ctx);
+  const trainingSpec = checkTraining(raw.training, shape, ctx);
 
-  const named = raw.models === INVALID ? null : (raw.models as NamedValue[]);
+  const named = raw.models === INVALID ? null : raw.models;
   const models: ModelSpec[] = [];
   let modelsOk = named !== null;
   for (const entry of named ?? []) {
-    const model = buildModel(entry, { network, trainingSpec, training, shape, loss, seed }, ctx);
+    const model = buildModel(entry, { network, trainingSpec, shape, loss, seed }, ctx);
     if (model) models.push(model);
     else modelsOk = false;
   }
@@ -140,8 +141,8 @@ function buildExperiment(raw: Raw, options: ValidationOptions, ctx: CheckContext
 }
 
 /** `data.validation`: the split's size checked and taken from the training points (the shape's train is what trains). */
-function holdOutValidation(data: CheckedData, d: Raw, ctx: CheckContext): CheckedData | null {
-  if (d.validation === INVALID) return null;
+function holdOutValidation(data: CheckedData, d: CheckedFile['data'], ctx: CheckContext): CheckedData | null {
+  if (d === INVALID || d.validation === INVALID) return null;
   if (typeof d.validation !== 'number') return data;
   const fraction = d.validation;
   const spec = { ...data.spec, validation: fraction };
@@ -155,10 +156,10 @@ function holdOutValidation(data: CheckedData, d: Raw, ctx: CheckContext): Checke
   return { spec, shape: { ...data.shape, train: data.shape.train - held, test: data.shape.test + held } };
 }
 
-function checkSelect(select: unknown, validation: number | undefined, shape: DataShape | null, ctx: CheckContext): { metric: 'validationLoss' | 'validationAccuracy' } | null | typeof INVALID {
+function checkSelect(select: CheckedFile['select'], validation: number | undefined, shape: DataShape | null, ctx: CheckContext): Experiment['select'] | null | Invalid {
   if (select === undefined) return null;
-  if (select === INVALID || (select as Raw).metric === INVALID) return INVALID;
-  const metric = (select as Raw).metric as 'validationLoss' | 'validationAccuracy';
+  if (select === INVALID || select.metric === INVALID) return INVALID;
+  const { metric } = select;
   if (validation === undefined) {
     ctx.error('select-needs-validation', 'select', `choosing a best point by ${metric} needs a validation split: add data.validation (a fraction of the training points, e.g. 0.2); the test set is never used to choose`, ctx.keyRangeOf('select'));
     return INVALID;
@@ -174,8 +175,8 @@ function defaultName(filePath: string): string {
   return basename(filePath).replace(/(\.iwl)?\.(ya?ml|json)$/i, '') || 'experiment';
 }
 
-function describeData(d: Raw): string {
-  return d.source === 'synthetic' ? `synthetic ${String(d.kind)}` : d.source === 'csv' ? 'csv with task regression' : String(d.source);
+function describeData(d: DataSpec): string {
+  return d.source === 'synthetic' ? `synthetic ${d.kind}` : d.source === 'csv' ? 'csv with task regression' : d.source;
 }
 
 function checkReadoutWidth(layers: Experiment['network']['layers'], outputs: number, ctx: CheckContext): void {
@@ -187,9 +188,9 @@ function checkReadoutWidth(layers: Experiment['network']['layers'], outputs: num
   ctx.error('readout-width-mismatch', p, `the readout has ${last.width} units but the data has ${outputs} output${outputs === 1 ? '' : 's'}; leave width out of the last dense layer`, ctx.rangeOf(p), fix);
 }
 
-function checkTraining(t: Raw, shape: DataShape | null, ctx: CheckContext): TrainingSpec | null {
-  if (Object.values(t).includes(INVALID)) return null;
-  const spec: TrainingSpec = { steps: t.steps as number, learningRate: t.learningRate as number, batchSize: t.batchSize as BatchSize, logEvery: t.logEvery as number };
+function checkTraining(t: CheckedFile['training'], shape: DataShape | null, ctx: CheckContext): TrainingSpec | null {
+  const spec = complete(t);
+  if (spec === INVALID) return null;
   checkBatchSize(spec.batchSize, 'training.batchSize', shape, ctx);
   if (spec.logEvery > spec.steps) warnLogEvery('training', spec, ctx);
   return spec;
@@ -209,46 +210,45 @@ function warnLogEvery(path: string, spec: { steps: number; logEvery: number }, c
 interface ModelContext {
   network: Experiment['network'] | null;
   trainingSpec: TrainingSpec | null;
-  training: Raw;
   shape: DataShape | null;
-  loss: LossName | typeof INVALID;
-  seed: number | typeof INVALID;
+  loss: LossName | Invalid;
+  seed: number | Invalid;
 }
 
 const optimizerDefaults = { momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
-function buildModel(entry: NamedValue, mc: ModelContext, ctx: CheckContext): ModelSpec | null {
-  if (entry.value === INVALID) return null;
-  const m = entry.value as Raw;
+function buildModel(entry: CheckedModel, mc: ModelContext, ctx: CheckContext): ModelSpec | null {
   const path = childPath('models', entry.name);
   const given = (key: string): boolean => ctx.keyRanges.has(childPath(path, key));
-  const optimizer = buildOptimizer(m, path, given('optimizer'), ctx);
-
-  if (Object.values(m).includes(INVALID) || optimizer === null) return null;
+  const optimizer = entry.value === INVALID ? null : buildOptimizer(entry.value, path, given('optimizer'), ctx);
+  // Each key whole; parts of lists and mappings (widths, seeds, samples) are checked where they are read.
+  const m = completeFields(entry.value);
+  if (m === INVALID || optimizer === null) return null;
   let ok = true;
   const t = mc.trainingSpec;
-  const override = <T>(key: string, inherited: T | undefined): T | undefined => (m[key] !== undefined ? (m[key] as T) : inherited);
-  const steps = override<number>('steps', t?.steps);
-  const logEvery = override<number>('logEvery', t?.logEvery);
-  const batchSize = override<BatchSize>('batchSize', t?.batchSize);
-  if (given('batchSize')) checkBatchSize(m.batchSize as BatchSize, childPath(path, 'batchSize'), mc.shape, ctx);
+  // The model's override, else the experiment's `training`.
+  const steps = m.steps ?? t?.steps;
+  const logEvery = m.logEvery ?? t?.logEvery;
+  const batchSize = m.batchSize ?? t?.batchSize;
+  if (given('batchSize') && m.batchSize !== undefined) checkBatchSize(m.batchSize, childPath(path, 'batchSize'), mc.shape, ctx);
   if ((given('steps') || given('logEvery')) && steps !== undefined && logEvery !== undefined && logEvery > steps) warnLogEvery(path, { steps, logEvery }, ctx);
   if (optimizer?.learningRate != null && given('learningRate') && m.learningRate !== optimizer.learningRate) {
     ctx.warn('conflicting-learning-rate', childPath(path, 'learningRate'), `${String(m.learningRate)} is overridden by optimizer.learningRate ${optimizer.learningRate}; set one of them`, ctx.rangeOf(childPath(path, 'learningRate')));
   }
-  const learningRate = optimizer?.learningRate ?? override<number>('learningRate', t?.learningRate);
+  const learningRate = optimizer?.learningRate ?? m.learningRate ?? t?.learningRate;
   if (!t || steps === undefined || logEvery === undefined || batchSize === undefined || learningRate === undefined) return null;
   const common = { name: entry.name, optimizer, steps, learningRate, batchSize, logEvery, range: entry.keyRange };
 
   if (m.kind === 'finite') {
-    const widths = finiteWidths(m, path, mc.network, ctx);
+    const widths = finiteWidths(m.widths, path, mc.network, ctx);
     if (!widths) return null;
-    const seeds = typeof m.seeds === 'number' ? Array.from({ length: m.seeds }, (_, i) => i) : (m.seeds as number[]);
-    if (seeds.includes(INVALID as never)) return null;
-    return { ...common, kind: 'finite', widths, seeds, trainable: m.trainable as 'all', centering: m.centering as boolean };
+    const listed = complete(m.seeds);
+    if (listed === INVALID) return null;
+    const seeds = typeof listed === 'number' ? Array.from({ length: listed }, (_, i) => i) : listed;
+    return { ...common, kind: 'finite', widths, seeds, trainable: m.trainable, centering: m.centering };
   }
 
-  const method = m.method as InfiniteMethod;
+  const { method } = m;
   if (mc.network?.parametrization === 'standard') {
     ctx.error('infinite-needs-ntk-parametrization', path, `infinite-width models need network.parametrization ntk (the NTK of the standard parametrization grows without bound with width), got standard`, entry.keyRange);
     ok = false;
@@ -258,27 +258,28 @@ function buildModel(entry: NamedValue, mc: ModelContext, ctx: CheckContext): Mod
     ctx.error('method-loss-mismatch', childPath(path, 'method'), `gp is the NNGP posterior mean, the solution for loss mse; with loss crossEntropy use method nngp or ntk`, ctx.rangeOf(childPath(path, 'method')));
     ok = false;
   }
-  for (const key of ['samples', 'seed'] as const) {
+  for (const key of ['samples', 'seed']) {
     if (given(key) && method !== 'adam') {
       ctx.warn('unused-key', childPath(path, key), `has no effect: only method adam uses Monte Carlo samples (this model's method is ${method})`, ctx.keyRangeOf(childPath(path, key)));
     }
   }
   if (!ok || mc.seed === INVALID) return null;
-  const samples = m.samples as { backward: number; forward: number };
-  return { ...common, kind: 'infinite', method, diagReg: m.diagReg as number, samples: { backward: samples.backward, forward: samples.forward }, seed: (m.seed as number | undefined) ?? mc.seed };
+  const samples = complete(m.samples);
+  if (samples === INVALID) return null;
+  return { ...common, kind: 'infinite', method, diagReg: m.diagReg, samples: { backward: samples.backward, forward: samples.forward }, seed: m.seed ?? mc.seed };
 }
 
 /** The optimizer of a model with defaults filled; an absent one follows the method (adam and kernelAdam: adam). */
-function buildOptimizer(m: Raw, path: string, given: boolean, ctx: CheckContext): OptimizerSpec | null {
+function buildOptimizer(m: Exclude<CheckedModel['value'], Invalid>, path: string, given: boolean, ctx: CheckContext): OptimizerSpec | null {
   const o = m.optimizer;
   if (o === INVALID) return null;
   if (!given || typeof o === 'string') {
-    const name = (given ? o : m.kind === 'infinite' && (m.method === 'adam' || m.method === 'kernelAdam') ? 'adam' : 'sgd') as OptimizerName;
+    const name: OptimizerName = given && typeof o === 'string' ? o : m.kind === 'infinite' && (m.method === 'adam' || m.method === 'kernelAdam') ? 'adam' : 'sgd';
     return { name, learningRate: null, ...optimizerDefaults };
   }
-  const spec = o as Raw;
-  if (Object.values(spec).includes(INVALID)) return null;
-  const name = spec.name as OptimizerName;
+  const spec = complete(o);
+  if (spec === INVALID) return null;
+  const { name } = spec;
   const op = childPath(path, 'optimizer');
   const unused = (key: string, who: string): void => {
     if (ctx.keyRanges.has(childPath(op, key))) ctx.warn('unused-key', childPath(op, key), `has no effect with optimizer ${name} (only ${who} uses it)`, ctx.keyRangeOf(childPath(op, key)));
@@ -287,11 +288,11 @@ function buildOptimizer(m: Raw, path: string, given: boolean, ctx: CheckContext)
   if (name !== 'adam') for (const key of ['beta1', 'beta2', 'eps']) unused(key, 'adam');
   return {
     name,
-    learningRate: (spec.learningRate as number | undefined) ?? null,
-    momentum: spec.momentum as number,
-    beta1: spec.beta1 as number,
-    beta2: spec.beta2 as number,
-    eps: spec.eps as number,
+    learningRate: spec.learningRate ?? null,
+    momentum: spec.momentum,
+    beta1: spec.beta1,
+    beta2: spec.beta2,
+    eps: spec.eps,
   };
 }
 
@@ -308,8 +309,11 @@ function checkMethodOptimizer(method: InfiniteMethod, name: OptimizerName, path:
   return true;
 }
 
-function finiteWidths(m: Raw, path: string, network: Experiment['network'] | null, ctx: CheckContext): number[] | null {
-  if (Array.isArray(m.widths)) return m.widths.includes(INVALID) ? null : (m.widths as number[]);
+function finiteWidths(listed: (number | Invalid)[] | undefined, path: string, network: Experiment['network'] | null, ctx: CheckContext): number[] | null {
+  if (listed !== undefined) {
+    const widths = complete(listed);
+    return widths === INVALID ? null : widths;
+  }
   if (!network) return null;
   const stated = statedHiddenWidth(network);
   if (stated === undefined) return [1];
@@ -325,7 +329,8 @@ function checkMemory(experiment: Experiment, shape: DataShape, host: ValidationH
   const estimates = estimateMemory(experiment, shape.inputDim, { train: shape.train, test: shape.test, outputs: shape.outputs ?? 1 });
   for (const estimate of estimates) {
     if (estimate.bytes <= budget) continue;
-    const model = experiment.models.find((m) => m.name === estimate.model) as ModelSpec;
+    const model = experiment.models.find((m) => m.name === estimate.model);
+    if (!model) continue;
     const top = estimate.breakdown[0];
     ctx.error(
       'memory-over-budget',
