@@ -63,9 +63,9 @@ describe('YAML hover on the example files', () => {
 
 describe('YAML completion', () => {
   test('keys valid at the cursor, without those already written', () => {
-    assert.deepEqual(labels('|'), ['name', 'seed', 'data', 'network', 'loss', 'training', 'models']);
+    assert.deepEqual(labels('|'), ['name', 'seed', 'data', 'network', 'loss', 'training', 'models', 'sweep', 'select']);
     assert.deepEqual(labels('training:\n  steps: 10\n  |\n'), ['learningRate', 'batchSize', 'logEvery']);
-    assert.deepEqual(labels('data:\n  source: csv\n  |\n'), ['path', 'target', 'test', 'task']);
+    assert.deepEqual(labels('data:\n  source: csv\n  |\n'), ['path', 'target', 'test', 'validation', 'task']);
     const finite = labels('models:\n  f: { kind: finite, | }\n');
     assert.ok(finite.includes('widths') && finite.includes('trainable') && !finite.includes('method') && !finite.includes('kind'), finite.join(', '));
     const infinite = labels('models:\n  n: { kind: infinite, | }\n');
