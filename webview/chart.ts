@@ -8,7 +8,7 @@
 import uPlot from 'uplot';
 import { extent, lastValue, type ChartModel, type ChartSeries } from './chartData';
 import { formatValue } from './chartFormat';
-import { withAlpha, type Theme } from './palette';
+import { lineDash, withAlpha, type Theme } from './palette';
 import { decimate, nearestIndex } from './decimate';
 import { Throttled } from './throttle';
 import { spreadLabels } from './endLabels';
@@ -169,7 +169,7 @@ export class LineChart {
     if (!model || !view) return;
     (this.element.querySelector('h3') as HTMLElement).textContent = model.title;
     this.plotHost.setAttribute('aria-label', `${model.title}: ${model.series.length} series over ${model.x.length} ${model.xLabel} values. Arrow keys step through the points.`);
-    const signature = [model.series.map((s) => `${s.key}:${s.low ? 'b' : ''}:${s.label}:${s.color}:${s.dash}:${s.strokeWidth}:${s.points}:${s.endLabel ?? ''}`).join(','), view.logY, model.logX, !!view.percent, this.theme.key].join('#');
+    const signature = [model.series.map((s) => `${s.key}:${s.low ? 'b' : ''}:${s.label}:${s.color}:${s.dash}:${lineDash(s)?.join(' ') ?? ''}:${s.strokeWidth}:${s.points}:${s.endLabel ?? ''}`).join(','), view.logY, model.logX, !!view.percent, this.theme.key].join('#');
     if (signature !== this.signature) this.build(model, view, signature);
     // Same series, new arrays (a snapshot replaces the store; a column may be reallocated): the
     // legend, the read-out and the exports read the slots, so they must hold this model's series.
@@ -225,7 +225,7 @@ export class LineChart {
         label: s.label,
         stroke: s.color,
         width: s.strokeWidth,
-        dash: s.dash ? [6, 4] : undefined,
+        dash: lineDash(s) ?? undefined,
         spanGaps: true,
         points: { show: s.points, size: 6, fill: s.color },
         value: (_u, v) => fmt(v),
@@ -338,11 +338,15 @@ export class LineChart {
       entry = { toggle, swatch, name, value };
       this.entries.set(s.key, entry);
     }
-    const className = s.dash ? 'swatch dashed' : 'swatch';
+    // A sweep point's own pattern is drawn as a repeating gradient (a border knows only dashed and dotted).
+    const gradient = s.pattern ? dashGradient(s.color, s.pattern) : '';
+    const className = gradient ? 'swatch patterned' : s.dash ? 'swatch dashed' : 'swatch';
     if (entry.swatch.className !== className) entry.swatch.className = className;
     if (entry.swatch.style.borderColor !== s.color) entry.swatch.style.borderColor = s.color;
+    if (entry.swatch.style.backgroundImage !== gradient) entry.swatch.style.backgroundImage = gradient;
     const thickness = `${Math.max(2, Math.round(s.strokeWidth * 2))}px`;
     if (entry.swatch.style.borderTopWidth !== thickness) entry.swatch.style.borderTopWidth = thickness;
+    if (entry.swatch.style.height !== (gradient ? thickness : '')) entry.swatch.style.height = gradient ? thickness : '';
     if (entry.name.textContent !== s.label) entry.name.textContent = s.label;
     return entry;
   }
@@ -468,7 +472,7 @@ export class LineChart {
       const y = top + Math.floor(i / cols) * 16 + 10;
       ctx.strokeStyle = slot.series.color;
       ctx.lineWidth = 2;
-      ctx.setLineDash(slot.series.dash ? [6, 4] : []);
+      ctx.setLineDash(lineDash(slot.series) ?? []);
       ctx.beginPath();
       ctx.moveTo(x, y);
       ctx.lineTo(x + 22, y);
@@ -518,6 +522,18 @@ export class LineChart {
     this.plot = null;
     this.element.remove();
   }
+}
+
+/** A dash pattern as a CSS repeating gradient along x: `color` on the dashes, transparent in the gaps. */
+export function dashGradient(color: string, pattern: readonly number[]): string {
+  const stops: string[] = [];
+  let at = 0;
+  pattern.forEach((length, i) => {
+    const paint = i % 2 === 0 ? color : 'transparent';
+    stops.push(`${paint} ${at}px ${at + length}px`);
+    at += length;
+  });
+  return `repeating-linear-gradient(90deg, ${stops.join(', ')})`;
 }
 
 /** DOM writes only when the value changes: each write invalidates style or layout. */

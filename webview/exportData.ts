@@ -7,6 +7,7 @@
 import { extent, forLogAxis, type ChartModel, type ChartSeries } from './chartData';
 import { formatValue } from './chartFormat';
 import { decimate } from './decimate';
+import { lineDash } from './palette';
 import { csvCell, escapeMarkup } from './textEscapes';
 
 function num(v: number): string {
@@ -217,7 +218,7 @@ export function chartSvg(m: ChartModel, o: SvgOptions): string {
       pen = true;
       if (s.points) marks.push(`<circle cx="${f(sx(x))}" cy="${f(sy(v))}" r="3"/>`);
     }
-    const dash = s.dash ? ' stroke-dasharray="6 4"' : '';
+    const dash = svgDash(s);
     parts.push(`<path d="${path.join('')}" fill="none" stroke="${escapeMarkup(s.color)}" stroke-width="${s.strokeWidth}"${dash}><title>${escapeMarkup(s.label)}</title></path>`);
     if (marks.length) parts.push(`<g fill="${escapeMarkup(s.color)}">${marks.join('')}</g>`);
   }
@@ -229,7 +230,7 @@ export function chartSvg(m: ChartModel, o: SvgOptions): string {
     const row = Math.floor(i / legendCols);
     const x = left + col * 230;
     const y = legendTop + row * 16 + 8;
-    const dash = s.dash ? ' stroke-dasharray="6 4"' : '';
+    const dash = svgDash(s);
     parts.push(`<path d="M${x} ${y}H${x + 22}" stroke="${escapeMarkup(s.color)}" stroke-width="${Math.max(2, s.strokeWidth)}"${dash}/>`);
     parts.push(`<text x="${x + 28}" y="${y}" dominant-baseline="middle" fill="${escapeMarkup(o.foreground)}">${escapeMarkup(s.label.length > 36 ? s.label.slice(0, 35) + '…' : s.label)}</text>`);
   });
@@ -252,4 +253,10 @@ export function fileStem(text: string): string {
 export function tableCsv(header: string[], rows: (string | number | null)[][]): string {
   const cell = (v: string | number | null) => (v === null ? '' : csvCell(String(v)));
   return [header.map(cell).join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n') + '\n';
+}
+
+/** The SVG stroke-dasharray attribute of a series' line ('' for a solid one). */
+function svgDash(s: ChartSeries): string {
+  const dash = lineDash(s);
+  return dash ? ` stroke-dasharray="${dash.join(' ')}"` : '';
 }
