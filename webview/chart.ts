@@ -6,7 +6,7 @@
  * it), and exports (PNG from the canvas; SVG, CSV, JSON from the same shaped data).
  */
 import uPlot from 'uplot';
-import { extent, lastValue, type ChartModel, type ChartSeries } from './chartData';
+import { extent, lastValue, xValueText, type ChartModel, type ChartSeries } from './chartData';
 import { formatValue } from './chartFormat';
 import { lineDash, withAlpha, type Theme } from './palette';
 import { decimate, nearestIndex } from './decimate';
@@ -169,7 +169,7 @@ export class LineChart {
     if (!model || !view) return;
     (this.element.querySelector('h3') as HTMLElement).textContent = model.title;
     this.plotHost.setAttribute('aria-label', `${model.title}: ${model.series.length} series over ${model.x.length} ${model.xLabel} values. Arrow keys step through the points.`);
-    const signature = [model.series.map((s) => `${s.key}:${s.low ? 'b' : ''}:${s.label}:${s.color}:${s.dash}:${lineDash(s)?.join(' ') ?? ''}:${s.strokeWidth}:${s.points}:${s.endLabel ?? ''}`).join(','), view.logY, model.logX, !!view.percent, this.theme.key].join('#');
+    const signature = [model.series.map((s) => `${s.key}:${s.low ? 'b' : ''}:${s.label}:${s.color}:${s.dash}:${lineDash(s)?.join(' ') ?? ''}:${s.strokeWidth}:${s.points}:${s.endLabel ?? ''}`).join(','), view.logY, model.logX, model.categories?.join('\u0001') ?? '', !!view.percent, this.theme.key].join('#');
     if (signature !== this.signature) this.build(model, view, signature);
     // Same series, new arrays (a snapshot replaces the store; a column may be reallocated): the
     // legend, the read-out and the exports read the slots, so they must hold this model's series.
@@ -253,6 +253,12 @@ export class LineChart {
       ticks: { stroke: t.grid, width: 1 },
       values: (_u, splits) => splits.map((v) => (v === null ? '' : format(v))),
     });
+    const categories = model.categories;
+    const xAxis: uPlot.Axis = {
+      ...axis(model.xLabel + (model.logX ? ' (log₂)' : ''), (v) => (v === null ? '' : xValueText(model, v))),
+      // A categorical axis: one tick per category, at its index, and nothing between.
+      ...(categories ? { splits: () => categories.map((_, i) => i) } : {}),
+    };
     const options: uPlot.Options = {
       width: this.width(),
       height: chartHeight,
@@ -260,10 +266,10 @@ export class LineChart {
       bands,
       legend: { show: false },
       scales: {
-        x: { time: false, distr: model.logX ? 3 : 1, log: 2 },
+        x: { time: false, distr: model.logX ? 3 : 1, log: 2, ...(categories ? { range: (): uPlot.Range.MinMax => [-0.5, categories.length - 0.5] } : {}) },
         y: { distr: view.logY ? 3 : 1, log: 10 },
       },
-      axes: [axis(model.xLabel + (model.logX ? ' (log₂)' : ''), (v) => formatValue(v)), { ...axis(model.yLabel + (view.logY ? ' (log)' : ''), fmt), size: 64 }],
+      axes: [xAxis, { ...axis(model.yLabel + (view.logY ? ' (log)' : ''), fmt), size: 64 }],
       cursor: {
         drag: { x: true, y: false, setScale: true },
         bind: {
@@ -389,7 +395,7 @@ export class LineChart {
     // The drawn points may be thinned: the read-out takes the real values at that x.
     const x = plot.data[0][idx] as number;
     const i = nearestIndex(this.model.x, x);
-    setText(this.cursorLabel, `At ${this.model.xLabel} ${x}`);
+    setText(this.cursorLabel, `At ${this.model.xLabel} ${this.model.categories ? xValueText(this.model, x) : x}`);
     for (const slot of this.slots) setText(slot.value, formatValue(slot.series.smoothed[i], percent));
   }
 
@@ -418,7 +424,7 @@ export class LineChart {
     const parts = this.slots
       .filter((s) => !this.view?.hidden.has(s.series.key))
       .map((s) => `${s.series.label} ${formatValue(s.series.smoothed[at], percent)}`);
-    this.readout.textContent = `${this.model.xLabel} ${x}: ${parts.join('; ')}`;
+    this.readout.textContent = `${this.model.xLabel} ${this.model.categories ? xValueText(this.model, x) : x}: ${parts.join('; ')}`;
   }
 
   private updateTable(): void {
@@ -430,7 +436,7 @@ export class LineChart {
       const range = extent(s.raw);
       return el('tr', {}, [
         el('th', { text: s.label, attrs: { scope: 'row' } }),
-        el('td', { text: last ? String(last.x) : '—' }),
+        el('td', { text: last ? (m.categories ? xValueText(m, last.x) : String(last.x)) : '—' }),
         el('td', { text: formatValue(last?.value ?? null, percent) }),
         el('td', { text: range ? formatValue(range[0], percent) : '—' }),
         el('td', { text: range ? formatValue(range[1], percent) : '—' }),

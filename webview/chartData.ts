@@ -14,7 +14,7 @@
  */
 import type { MetricName, MetricPoint } from './protocol';
 import { colorFor, colorLayout, pointDash, pointLayout, strokeFor, widthRank } from './palette';
-import { groupLabel, metricLabels } from './chartFormat';
+import { formatValue, groupLabel, metricLabels } from './chartFormat';
 
 /** A growable float64 column. */
 class Column {
@@ -207,6 +207,17 @@ export interface ChartModel {
   series: ChartSeries[];
   /** The EMA weight that made `smoothed`. */
   smoothing: number;
+  /**
+   * A categorical x axis (a swept setting of names, such as optimizer.name: [sgd, adam]): x holds
+   * 0, 1, ..., each the index of its category here, drawn evenly spaced and labelled with it.
+   */
+  categories?: string[];
+}
+
+/** An x value as the panels print it: its category's name on a categorical axis, else the number. */
+export function xValueText(m: Pick<ChartModel, 'categories'>, v: number): string {
+  if (m.categories) return Number.isInteger(v) && v >= 0 && v < m.categories.length ? m.categories[v] : '';
+  return formatValue(v);
 }
 
 /**
