@@ -6,9 +6,9 @@
  * it), and exports (PNG from the canvas; SVG, CSV, JSON from the same shaped data).
  */
 import uPlot from 'uplot';
-import { extent, lastValue, type ChartModel, type ChartSeries } from './chartData';
+import { extent, lastValue, xValueText, type ChartModel, type ChartSeries } from './chartData';
 import { formatValue } from './chartFormat';
-import { withAlpha, type Theme } from './palette';
+import { lineDash, withAlpha, type Theme } from './palette';
 import { decimate, nearestIndex } from './decimate';
 import { Throttled } from './throttle';
 import { spreadLabels } from './endLabels';
@@ -169,7 +169,7 @@ export class LineChart {
     if (!model || !view) return;
     (this.element.querySelector('h3') as HTMLElement).textContent = model.title;
     this.plotHost.setAttribute('aria-label', `${model.title}: ${model.series.length} series over ${model.x.length} ${model.xLabel} values. Arrow keys step through the points.`);
-    const signature = [model.series.map((s) => `${s.key}:${s.low ? 'b' : ''}:${s.label}:${s.color}:${s.dash}:${s.strokeWidth}:${s.points}:${s.endLabel ?? ''}`).join(','), view.logY, model.logX, !!view.percent, this.theme.key].join('#');
+    const signature = [model.series.map((s) => `${s.key}:${s.low ? 'b' : ''}:${s.label}:${s.color}:${s.dash}:${lineDash(s)?.join(' ') ?? ''}:${s.strokeWidth}:${s.points}:${s.endLabel ?? ''}`).join(','), view.logY, model.logX, model.categories?.join('\u0001') ?? '', !!view.percent, this.theme.key].join('#');
     if (signature !== this.signature) this.build(model, view, signature);
     // Same series, new arrays (a snapshot replaces the store; a column may be reallocated): the
     // legend, the read-out and the exports read the slots, so they must hold this model's series.
@@ -225,7 +225,7 @@ export class LineChart {
         label: s.label,
         stroke: s.color,
         width: s.strokeWidth,
-        dash: s.dash ? [6, 4] : undefined,
+        dash: lineDash(s) ?? undefined,
         spanGaps: true,
         points: { show: s.points, size: 6, fill: s.color },
         value: (_u, v) => fmt(v),
@@ -253,6 +253,12 @@ export class LineChart {
       ticks: { stroke: t.grid, width: 1 },
       values: (_u, splits) => splits.map((v) => (v === null ? '' : format(v))),
     });
+    const categories = model.categories;
+    const xAxis: uPlot.Axis = {
+      ...axis(model.xLabel + (model.logX ? ' (log₂)' : ''), (v) => (v === null ? '' : xValueText(model, v))),
+      // A categorical axis: one tick per category, at its index, and nothing between.
+      ...(categories ? { splits: () => categories.map((_, i) => i) } : {}),
+    };
     const options: uPlot.Options = {
       width: this.width(),
       height: chartHeight,
@@ -260,10 +266,10 @@ export class LineChart {
       bands,
       legend: { show: false },
       scales: {
-        x: { time: false, distr: model.logX ? 3 : 1, log: 2 },
+        x: { time: false, distr: model.logX ? 3 : 1, log: 2, ...(categories ? { range: (): uPlot.Range.MinMax => [-0.5, categories.length - 0.5] } : {}) },
         y: { distr: view.logY ? 3 : 1, log: 10 },
       },
-      axes: [axis(model.xLabel + (model.logX ? ' (log₂)' : ''), (v) => formatValue(v)), { ...axis(model.yLabel + (view.logY ? ' (log)' : ''), fmt), size: 64 }],
+      axes: [xAxis, { ...axis(model.yLabel + (view.logY ? ' (log)' : ''), fmt), size: 64 }],
       cursor: {
         drag: { x: true, y: false, setScale: true },
         bind: {
@@ -338,11 +344,15 @@ export class LineChart {
       entry = { toggle, swatch, name, value };
       this.entries.set(s.key, entry);
     }
-    const className = s.dash ? 'swatch dashed' : 'swatch';
+    // A sweep point's own pattern is drawn as a repeating gradient (a border knows only dashed and dotted).
+    const gradient = s.pattern ? dashGradient(s.color, s.pattern) : '';
+    const className = gradient ? 'swatch patterned' : s.dash ? 'swatch dashed' : 'swatch';
     if (entry.swatch.className !== className) entry.swatch.className = className;
     if (entry.swatch.style.borderColor !== s.color) entry.swatch.style.borderColor = s.color;
+    if (entry.swatch.style.backgroundImage !== gradient) entry.swatch.style.backgroundImage = gradient;
     const thickness = `${Math.max(2, Math.round(s.strokeWidth * 2))}px`;
     if (entry.swatch.style.borderTopWidth !== thickness) entry.swatch.style.borderTopWidth = thickness;
+    if (entry.swatch.style.height !== (gradient ? thickness : '')) entry.swatch.style.height = gradient ? thickness : '';
     if (entry.name.textContent !== s.label) entry.name.textContent = s.label;
     return entry;
   }
@@ -385,7 +395,7 @@ export class LineChart {
     // The drawn points may be thinned: the read-out takes the real values at that x.
     const x = plot.data[0][idx] as number;
     const i = nearestIndex(this.model.x, x);
-    setText(this.cursorLabel, `At ${this.model.xLabel} ${x}`);
+    setText(this.cursorLabel, `At ${this.model.xLabel} ${this.model.categories ? xValueText(this.model, x) : x}`);
     for (const slot of this.slots) setText(slot.value, formatValue(slot.series.smoothed[i], percent));
   }
 
@@ -414,7 +424,7 @@ export class LineChart {
     const parts = this.slots
       .filter((s) => !this.view?.hidden.has(s.series.key))
       .map((s) => `${s.series.label} ${formatValue(s.series.smoothed[at], percent)}`);
-    this.readout.textContent = `${this.model.xLabel} ${x}: ${parts.join('; ')}`;
+    this.readout.textContent = `${this.model.xLabel} ${this.model.categories ? xValueText(this.model, x) : x}: ${parts.join('; ')}`;
   }
 
   private updateTable(): void {
@@ -426,7 +436,7 @@ export class LineChart {
       const range = extent(s.raw);
       return el('tr', {}, [
         el('th', { text: s.label, attrs: { scope: 'row' } }),
-        el('td', { text: last ? String(last.x) : '—' }),
+        el('td', { text: last ? (m.categories ? xValueText(m, last.x) : String(last.x)) : '—' }),
         el('td', { text: formatValue(last?.value ?? null, percent) }),
         el('td', { text: range ? formatValue(range[0], percent) : '—' }),
         el('td', { text: range ? formatValue(range[1], percent) : '—' }),
@@ -468,7 +478,7 @@ export class LineChart {
       const y = top + Math.floor(i / cols) * 16 + 10;
       ctx.strokeStyle = slot.series.color;
       ctx.lineWidth = 2;
-      ctx.setLineDash(slot.series.dash ? [6, 4] : []);
+      ctx.setLineDash(lineDash(slot.series) ?? []);
       ctx.beginPath();
       ctx.moveTo(x, y);
       ctx.lineTo(x + 22, y);
@@ -518,6 +528,18 @@ export class LineChart {
     this.plot = null;
     this.element.remove();
   }
+}
+
+/** A dash pattern as a CSS repeating gradient along x: `color` on the dashes, transparent in the gaps. */
+export function dashGradient(color: string, pattern: readonly number[]): string {
+  const stops: string[] = [];
+  let at = 0;
+  pattern.forEach((length, i) => {
+    const paint = i % 2 === 0 ? color : 'transparent';
+    stops.push(`${paint} ${at}px ${at + length}px`);
+    at += length;
+  });
+  return `repeating-linear-gradient(90deg, ${stops.join(', ')})`;
 }
 
 /** DOM writes only when the value changes: each write invalidates style or layout. */

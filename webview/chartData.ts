@@ -13,8 +13,8 @@
  * from palette.ts; metric names, legend labels and printed figures from chartFormat.ts.
  */
 import type { MetricName, MetricPoint } from './protocol';
-import { colorFor, colorLayout, strokeFor, widthRank } from './palette';
-import { groupLabel, metricLabels } from './chartFormat';
+import { colorFor, colorLayout, pointDash, pointLayout, strokeFor, widthRank } from './palette';
+import { formatValue, groupLabel, metricLabels } from './chartFormat';
 
 /** A growable float64 column. */
 class Column {
@@ -151,6 +151,20 @@ function widthStyle(widths: Map<string, number[]>, model: string, width: number 
   return several ? { strokeWidth: strokeFor(widthRank(widths, model, width)), endLabel: `w${width}` } : { strokeWidth: 1.5 };
 }
 
+/**
+ * A series' style by its width and, where its model has several sweep points, by its point: a dash
+ * pattern of the point's own (palette.ts pointDash) and the point in its end label ("lr=0.01 w512"),
+ * so the points of one model read apart within its colour.
+ */
+function seriesStyle(widths: Map<string, number[]>, points: Map<string, string[]>, job: { model: string; width: number | null; point: string }): Pick<ChartSeries, 'strokeWidth' | 'endLabel' | 'pattern'> {
+  const style = widthStyle(widths, job.model, job.width);
+  const list = points.get(job.model) ?? [];
+  if (list.length <= 1) return style;
+  const pattern = pointDash(job.width === null, list.indexOf(job.point));
+  const endLabel = [job.point, style.endLabel].filter(Boolean).join(' ');
+  return { ...style, pattern, ...(endLabel ? { endLabel } : {}) };
+}
+
 /** "sgd w64", "ntk (∞)", "adam lr=0.01 w512": the legend key of one model at one width (and sweep point). */
 export function groupKey(model: string, width: number | null, point = ''): string {
   return `${model}|${width === null ? 'inf' : width}${point ? `|${point}` : ''}`;
@@ -163,6 +177,8 @@ export interface ChartSeries {
   color: string;
   /** Infinite-width models and reference lines are dashed. */
   dash: boolean;
+  /** The dash pattern of one sweep point of a model with several (palette.ts pointDash; null solid); absent: as `dash` says. */
+  pattern?: number[] | null;
   /** Stroke width in CSS pixels (the overlay's baseline is thicker; a family's narrower widths thinner). */
   strokeWidth: number;
   /** Written at the line's right end ("w512") where a model has several widths, so each line says its width whatever its shade. */
@@ -191,6 +207,17 @@ export interface ChartModel {
   series: ChartSeries[];
   /** The EMA weight that made `smoothed`. */
   smoothing: number;
+  /**
+   * A categorical x axis (a swept setting of names, such as optimizer.name: [sgd, adam]): x holds
+   * 0, 1, ..., each the index of its category here, drawn evenly spaced and labelled with it.
+   */
+  categories?: string[];
+}
+
+/** An x value as the panels print it: its category's name on a categorical axis, else the number. */
+export function xValueText(m: Pick<ChartModel, 'categories'>, v: number): string {
+  if (m.categories) return Number.isInteger(v) && v >= 0 && v < m.categories.length ? m.categories[v] : '';
+  return formatValue(v);
 }
 
 /**
@@ -331,6 +358,7 @@ export class MetricShaper {
     const metric = this.metric;
     // Colours from every job of the run, so a model keeps its colour in every chart.
     const { models, widths } = colorLayout(this.store.jobs.values());
+    const points = pointLayout(this.store.jobs.values());
     const jobs = [...this.store.jobs.values()].filter((j) => this.jobs.get(j.id)!.any);
     const series: ChartSeries[] = [];
     const smooth = (v: Float64Array) => (options.smoothing > 0 ? ema(v, options.smoothing) : v);
@@ -342,7 +370,7 @@ export class MetricShaper {
           label: j.width === null ? groupLabel(j.model, null, j.point) : `${groupLabel(j.model, j.width, j.point)} s${j.seed}`,
           color: colorFor(models, widths, j.model, j.width),
           dash: j.width === null,
-          ...widthStyle(widths, j.model, j.width),
+          ...seriesStyle(widths, points, j),
           points: false,
           raw,
           smoothed: smooth(raw),
@@ -379,7 +407,7 @@ export class MetricShaper {
           label: groupLabel(first.model, first.width, first.point) + (list.length > 1 ? ` (mean of ${list.length} seeds)` : ''),
           color: colorFor(models, widths, first.model, first.width),
           dash: first.width === null,
-          ...widthStyle(widths, first.model, first.width),
+          ...seriesStyle(widths, points, first),
           points: false,
           raw,
           smoothed: smooth(raw),

@@ -4,9 +4,10 @@
  * (uPlot draws on a canvas; the PNG comes from that canvas in chart.ts). Pure string builders,
  * tested in Node.
  */
-import { extent, forLogAxis, type ChartModel, type ChartSeries } from './chartData';
+import { extent, forLogAxis, xValueText, type ChartModel, type ChartSeries } from './chartData';
 import { formatValue } from './chartFormat';
 import { decimate } from './decimate';
+import { lineDash } from './palette';
 import { csvCell, escapeMarkup } from './textEscapes';
 
 function num(v: number): string {
@@ -25,7 +26,7 @@ export function chartCsv(m: ChartModel): string {
   }
   const lines = [header.map(csvCell).join(',')];
   for (let i = 0; i < m.x.length; i++) {
-    const row = [String(m.x[i])];
+    const row = [m.categories ? csvCell(xValueText(m, m.x[i])) : String(m.x[i])];
     for (const s of m.series) {
       row.push(num(s.raw[i]), num(s.smoothed[i]));
       if (s.low && s.high) row.push(num(s.low[i]), num(s.high[i]));
@@ -43,7 +44,7 @@ export function chartJson(m: ChartModel, extra: Record<string, unknown> = {}): s
     JSON.stringify(
       {
         chart: m.title,
-        x: { label: m.xLabel, log2: m.logX, values: Array.from(m.x) },
+        x: { label: m.xLabel, log2: m.logX, values: m.categories ? Array.from(m.x, (v) => xValueText(m, v)) : Array.from(m.x) },
         y: { label: m.yLabel },
         smoothing: { method: 'ema-debiased', weight: m.smoothing },
         band: 'min/max over seeds',
@@ -122,7 +123,8 @@ export function chartSvg(m: ChartModel, o: SvgOptions): string {
   const totalH = top + plotH + bottom + legendRows * 16 + 8;
 
   const xr = o.xRange ?? extent(m.logX ? forLogAxis(m.x).values : m.x) ?? [0, 1];
-  const [x0, x1] = xr[0] === xr[1] ? [xr[0] - 1, xr[1] + 1] : xr;
+  // A categorical axis keeps half a slot of room beside its first and last category.
+  const [x0, x1] = m.categories ? [-0.5, m.categories.length - 0.5] : xr[0] === xr[1] ? [xr[0] - 1, xr[1] + 1] : xr;
   const ys = (s: ChartSeries) => [s.smoothed, s.raw, ...(s.low && s.high ? [s.low, s.high] : [])].map((a) => (o.logY ? forLogAxis(a).values : a));
   let y0 = Infinity;
   let y1 = -Infinity;
@@ -156,14 +158,14 @@ export function chartSvg(m: ChartModel, o: SvgOptions): string {
   parts.push(`<rect width="100%" height="100%" fill="${escapeMarkup(o.background)}"/>`);
   parts.push(`<text x="${left}" y="18" fill="${escapeMarkup(o.foreground)}" font-size="13" font-weight="600">${escapeMarkup(m.title)}</text>`);
 
-  const xTicks = m.logX ? logTicks(x0, x1, 2) : linearTicks(x0, x1);
+  const xTicks = m.categories ? m.categories.map((_, i) => i) : m.logX ? logTicks(x0, x1, 2) : linearTicks(x0, x1);
   const yTicks = o.logY ? logTicks(y0, y1, 10) : linearTicks(y0, y1);
   const grid: string[] = [];
   const labels: string[] = [];
   for (const t of xTicks) {
     const x = f(sx(t));
     grid.push(`M${x} ${top}V${top + plotH}`);
-    labels.push(`<text x="${x}" y="${top + plotH + 14}" text-anchor="middle">${escapeMarkup(formatValue(t))}</text>`);
+    labels.push(`<text x="${x}" y="${top + plotH + 14}" text-anchor="middle">${escapeMarkup(xValueText(m, t))}</text>`);
   }
   for (const t of yTicks) {
     const y = f(sy(t));
@@ -217,7 +219,7 @@ export function chartSvg(m: ChartModel, o: SvgOptions): string {
       pen = true;
       if (s.points) marks.push(`<circle cx="${f(sx(x))}" cy="${f(sy(v))}" r="3"/>`);
     }
-    const dash = s.dash ? ' stroke-dasharray="6 4"' : '';
+    const dash = svgDash(s);
     parts.push(`<path d="${path.join('')}" fill="none" stroke="${escapeMarkup(s.color)}" stroke-width="${s.strokeWidth}"${dash}><title>${escapeMarkup(s.label)}</title></path>`);
     if (marks.length) parts.push(`<g fill="${escapeMarkup(s.color)}">${marks.join('')}</g>`);
   }
@@ -229,7 +231,7 @@ export function chartSvg(m: ChartModel, o: SvgOptions): string {
     const row = Math.floor(i / legendCols);
     const x = left + col * 230;
     const y = legendTop + row * 16 + 8;
-    const dash = s.dash ? ' stroke-dasharray="6 4"' : '';
+    const dash = svgDash(s);
     parts.push(`<path d="M${x} ${y}H${x + 22}" stroke="${escapeMarkup(s.color)}" stroke-width="${Math.max(2, s.strokeWidth)}"${dash}/>`);
     parts.push(`<text x="${x + 28}" y="${y}" dominant-baseline="middle" fill="${escapeMarkup(o.foreground)}">${escapeMarkup(s.label.length > 36 ? s.label.slice(0, 35) + '…' : s.label)}</text>`);
   });
@@ -252,4 +254,10 @@ export function fileStem(text: string): string {
 export function tableCsv(header: string[], rows: (string | number | null)[][]): string {
   const cell = (v: string | number | null) => (v === null ? '' : csvCell(String(v)));
   return [header.map(cell).join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n') + '\n';
+}
+
+/** The SVG stroke-dasharray attribute of a series' line ('' for a solid one). */
+function svgDash(s: ChartSeries): string {
+  const dash = lineDash(s);
+  return dash ? ` stroke-dasharray="${dash.join(' ')}"` : '';
 }

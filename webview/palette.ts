@@ -81,6 +81,37 @@ export function colorFor(models: string[], widths: Map<string, number[]>, model:
   return width === null ? base : shadeColor(base, widthRank(widths, model, width));
 }
 
+/**
+ * Dash patterns (CSS pixels) that tell a model's sweep points apart within its colour: a finite
+ * model's first point solid, then dotted, dash-dot and dash-dot-dot; a limit's first point dashed
+ * (as every limit is), then dash-dot, long dashes and long dash-dot-dot, so a finite point and a
+ * limit point never share a pattern. Points past the fourth cycle.
+ */
+const finitePointDashes: (number[] | null)[] = [null, [2, 3], [10, 3, 2, 3], [10, 3, 2, 3, 2, 3]];
+const limitPointDashes: number[][] = [[6, 4], [6, 4, 1, 4], [14, 5], [14, 4, 1, 4, 1, 4]];
+
+/** The dash pattern of a model's `index`-th sweep point (0 the first); null for a solid line. */
+export function pointDash(dashed: boolean, index: number): number[] | null {
+  const list = dashed ? limitPointDashes : finitePointDashes;
+  return list[((index % list.length) + list.length) % list.length];
+}
+
+/** A series' line dash: its own pattern where it has one (a sweep point), else [6, 4] for a dashed line, null for solid. */
+export function lineDash(s: { dash: boolean; pattern?: number[] | null }): number[] | null {
+  return s.pattern !== undefined ? s.pattern : s.dash ? [6, 4] : null;
+}
+
+/** Each model's sweep points ('' without a sweep) in order of first appearance. */
+export function pointLayout(jobs: Iterable<{ model: string; point: string }>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const j of jobs) {
+    const list = out.get(j.model) ?? [];
+    if (!list.includes(j.point)) list.push(j.point);
+    out.set(j.model, list);
+  }
+  return out;
+}
+
 export interface Theme {
   foreground: string;
   background: string;

@@ -11,12 +11,14 @@ import { alignSparse, sparseSeries, type FinalMetric } from './comparisonData';
 
 export const widthAxis = 'width';
 
-/** The x axes a run offers: width (when a finite job has one), then every numeric key of the sweep points. */
+/**
+ * The x axes a run offers: width (when a finite job has one), then every key of the sweep points;
+ * a key with a value other than a number (optimizer.name: [sgd, adam]) is a categorical axis.
+ */
 export function sweepAxes(entries: readonly JobEntry[]): string[] {
   const keys: string[] = [];
   for (const e of entries) for (const k of Object.keys(e.point ?? {})) if (!keys.includes(k)) keys.push(k);
-  const numeric = keys.filter((k) => entries.every((e) => e.point?.[k] === undefined || typeof e.point[k] === 'number'));
-  return [...(entries.some((e) => e.kind === 'finite' && e.width !== null) ? [widthAxis] : []), ...numeric];
+  return [...(entries.some((e) => e.kind === 'finite' && e.width !== null) ? [widthAxis] : []), ...keys];
 }
 
 /**
@@ -32,9 +34,13 @@ export function focusEntries(entries: readonly JobEntry[], jobs: readonly string
 
 const lastSegment = (key: string) => key.slice(key.lastIndexOf('.') + 1);
 
-/** Final `metric` against the setting `key`: per model, width and other swept setting, the mean over seeds with its range. */
+/**
+ * Final `metric` against the setting `key`: per model, width and other swept setting, the mean over
+ * seeds with its range. Numbers are placed by value; where any value is not a number (a name, true
+ * or false) the values are categories, evenly spaced in the order the jobs first take them.
+ */
 export function settingSweepChart(entries: readonly JobEntry[], metric: FinalMetric, key: string): ChartModel {
-  const done = entries.filter((e) => e.status === 'completed' && e.final && typeof e.point?.[key] === 'number' && Number.isFinite(e.final[metric] ?? NaN));
+  const done = entries.filter((e) => e.status === 'completed' && e.final && e.point?.[key] !== undefined && Number.isFinite(e.final[metric] ?? NaN));
   const varying = (k: string) => new Set(done.map((e) => JSON.stringify(e.point?.[k] ?? null))).size > 1;
   const others = [...new Set(done.flatMap((e) => Object.keys(e.point ?? {})))].filter((k) => k !== key && varying(k));
   const groups = new Map<string, JobEntry[]>();
@@ -44,12 +50,17 @@ export function settingSweepChart(entries: readonly JobEntry[], metric: FinalMet
   }
   const models = [...new Set(done.map((e) => e.model))];
   const widths = new Map(models.map((m) => [m, [...new Set(done.filter((e) => e.model === m && e.width !== null).map((e) => e.width!))].sort((a, b) => a - b)]));
-  const xs = [...new Set(done.map((e) => e.point![key] as number))].sort((a, b) => a - b);
+  // Categories from every job that has the setting, whatever its status: a failed point keeps its slot.
+  const swept = entries.filter((e) => e.point?.[key] !== undefined);
+  const categorical = swept.some((e) => typeof e.point![key] !== 'number');
+  const categories = categorical ? [...new Set(swept.map((e) => String(e.point![key])))] : undefined;
+  const xOf = (e: JobEntry): number => (categories ? categories.indexOf(String(e.point![key])) : (e.point![key] as number));
+  const xs = [...new Set(done.map(xOf))].sort((a, b) => a - b);
   const series: ChartSeries[] = [];
   for (const [groupKey, jobs] of groups) {
     const e = jobs[0];
-    const at = [...new Set(jobs.map((j) => j.point![key] as number))].sort((a, b) => a - b);
-    const values = at.map((x) => jobs.filter((j) => j.point![key] === x).map((j) => j.final![metric] as number));
+    const at = [...new Set(jobs.map(xOf))].sort((a, b) => a - b);
+    const values = at.map((x) => jobs.filter((j) => xOf(j) === x).map((j) => j.final![metric] as number));
     const mean = values.map((v) => v.reduce((a, b) => a + b, 0) / v.length);
     const members = Math.max(...values.map((v) => v.length));
     const extra: Partial<ChartSeries> = { members, dash: e.kind === 'infinite' };
@@ -61,7 +72,7 @@ export function settingSweepChart(entries: readonly JobEntry[], metric: FinalMet
     const label = `${e.model}${e.width === null ? ' (∞)' : widths.get(e.model)!.length > 1 ? ` w${e.width}` : ''}${rest.length ? ` · ${rest.join(', ')}` : ''}${members > 1 ? ` (mean of ${members} seeds)` : ''}`;
     series.push(sparseSeries(groupKey, label, colorFor(models, widths, e.model, e.width), alignSparse(xs, { x: at, y: mean }), extra));
   }
-  const positive = xs.length > 1 && xs[0] > 0;
+  const positive = !categories && xs.length > 1 && xs[0] > 0;
   const label = `Final ${metricLabels[metric].toLowerCase()}`;
   return {
     id: `setting-${metric}`,
@@ -73,5 +84,6 @@ export function settingSweepChart(entries: readonly JobEntry[], metric: FinalMet
     x: Float64Array.from(xs),
     series,
     smoothing: 0,
+    ...(categories ? { categories } : {}),
   };
 }

@@ -40,6 +40,7 @@ export const diagnosticCodes = {
   'loss-needs-classes': 'Loss crossEntropy on data with regression targets.',
   'invalid-sweep': 'A sweep that is not a mapping of setting paths to non-empty lists of numbers, strings or booleans.',
   'invalid-sweep-path': 'A sweep key that is not the dotted path of a setting that can be swept.',
+  'sweep-shadowed': 'Warning: a top-level sweep axis that a model overrides with its own setting or its own sweep of the same setting, so the axis changes nothing for that model.',
   'select-needs-validation': 'select chooses a best point by a validation metric, but data.validation holds out no points.',
   'npy-invalid': 'A .npy data file that does not read: not a .npy file, an unsupported dtype or layout, or cut short.',
   'npy-shape-mismatch': 'The .npy files of a data set do not agree in their number of rows, or have a shape data cannot use.',

@@ -242,6 +242,72 @@ function grid(lengths: number[]): number[][] {
   return out;
 }
 
+// ------------------------------------------------------------------------------------- shadowed axes
+
+/** The `training` keys a model may override with its own (the schema's model training keys). */
+const inheritedTrainingKeys = new Set(['steps', 'learningRate', 'batchSize', 'logEvery']);
+
+/** The entry at `segments` below `node` in the source, or null where the file does not set it. */
+function entryAt(node: SourceNode | undefined, segments: Segment[]): SourceEntry | null {
+  let entry: SourceEntry | null = null;
+  let at = node;
+  for (const segment of segments) {
+    if (typeof segment === 'number') {
+      if (at?.kind !== 'seq' || segment >= at.items.length) return null;
+      at = at.items[segment];
+      continue;
+    }
+    if (at?.kind !== 'map') return null;
+    entry = at.entries.find((e) => e.key === segment) ?? null;
+    if (!entry) return null;
+    at = entry.value;
+  }
+  return entry;
+}
+
+/**
+ * Warnings for top-level axes that some model overrides, so the sweep changes nothing there:
+ * `training.learningRate` when a model sets its own `learningRate` or `optimizer.learningRate`
+ * (in the file or in its own sweep), and likewise for the other training keys; a top-level
+ * `models.m.<path>` when model m's own sweep sets the same path (a model's points are written last).
+ */
+function shadowedAxes(extracted: Extracted): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const models = extracted.base.entries.find((e) => e.key === 'models')?.value;
+  if (models?.kind !== 'map') return out;
+  for (const axis of extracted.axes) {
+    if (axis.model !== null) continue;
+    const [first, second, ...rest] = axis.segments;
+    for (const model of models.entries) {
+      // The model-relative paths that win over this axis, each with whether the file's own setting counts.
+      let winners: { path: string; inFile: boolean }[] = [];
+      if (first === 'training' && typeof second === 'string' && rest.length === 0 && inheritedTrainingKeys.has(second)) {
+        winners = [{ path: second, inFile: true }];
+        if (second === 'learningRate') winners.push({ path: 'optimizer.learningRate', inFile: true });
+      } else if (first === 'models' && second === model.key && rest.length > 0) {
+        const own = axis.path.slice(`models.${model.key}.`.length);
+        winners = [{ path: own, inFile: false }];
+        if (own === 'learningRate') winners.push({ path: 'optimizer.learningRate', inFile: true });
+      }
+      for (const winner of winners) {
+        const swept = extracted.axes.find((a) => a.model === model.key && a.path === winner.path);
+        const set = winner.inFile ? entryAt(model.value, parsePath(winner.path) ?? []) : null;
+        if (!swept && !set) continue;
+        const line = (swept?.keyRange ?? set!.keyRange).start.line + 1;
+        const how = swept ? `its own sweep of ${winner.path} (line ${line})` : `its own ${winner.path} (line ${line})`;
+        out.push({
+          code: 'sweep-shadowed',
+          severity: 'warning',
+          message: `sweep: ${axis.path} does nothing for model ${model.key}: ${how} overrides it, so every point of this axis runs ${model.key} alike; remove the model's setting, or sweep it in the model`,
+          range: axis.keyRange,
+        });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 // ------------------------------------------------------------------------------------- validation
 
 export interface SweepValidation {
@@ -256,7 +322,7 @@ export interface SweepValidation {
  * its grid is done). Problems of every point are reported once each.
  */
 export function validateSweep(extracted: Extracted, validate: (root: SourceNode) => SweepValidation): SweepValidation {
-  const diagnostics: Diagnostic[] = [...extracted.diagnostics];
+  const diagnostics: Diagnostic[] = [...extracted.diagnostics, ...shadowedAxes(extracted)];
   const seen = new Set<string>();
   const keep = (ds: Diagnostic[]) => {
     for (const d of ds) {

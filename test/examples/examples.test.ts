@@ -100,7 +100,10 @@ describe('every example runs at a reduced size', () => {
           assert.ok(first && final.trainLoss < first.trainLoss, `${job.id}: train loss ${first?.trainLoss} -> ${final.trainLoss}`);
         }
         if (job.kind === 'finite' && limits.has(job.model.name)) {
-          assert.equal(job.limitId, limits.get(job.model.name));
+          // Its limit is the limit model's job (at the same rate where both sweep it, e.g. ntk/lr=100 for sgd/lr=100/w512/s0).
+          const limitJob = outcome.results.find((r) => r.job.id === job.limitId)?.job;
+          assert.equal(limitJob?.model.name, limits.get(job.model.name), `${job.id}: limit ${job.limitId}`);
+          assert.equal(limitJob!.model.learningRate, job.model.learningRate, `${job.id}: its limit ${job.limitId} runs at its rate`);
           const gap = final.rmseToLimit;
           assert.ok(gap !== undefined && Number.isFinite(gap) && gap > 0, `${job.id}: rmseToLimit ${gap} (limit ${job.limitId})`);
         }

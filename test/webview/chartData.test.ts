@@ -174,6 +174,32 @@ describe('alignment and seed aggregation', () => {
     }
   });
 
+  test('sweep points of one model: each its own dash pattern in the model colour, the point in its label; limits keep a dashed pattern of their own', () => {
+    const s = new MetricStore();
+    const ids = ['sgd/lr=1/w16/s0', 'sgd/lr=1/w16/s1', 'sgd/lr=4/w16/s0', 'sgd/lr=16/w16/s0', 'ntk/lr=1', 'ntk/lr=4', 'gp'];
+    s.append(ids.flatMap((id) => {
+      const model = id.split('/')[0];
+      const width = model === 'sgd' ? 16 : null;
+      const seed = model === 'sgd' ? Number(id.slice(-1)) : null;
+      return [point(id, model, width, seed, 0, 1), point(id, model, width, seed, 10, 0.5)];
+    }));
+    for (const seedMode of ['band', 'seeds'] as const) {
+      const chart = shapeMetricChart(s, 'testLoss', { seedMode, smoothing: 0 });
+      const sgd = chart.series.filter((x) => x.key.startsWith('sgd'));
+      const at = (lr: string) => sgd.find((x) => x.label.startsWith(`sgd lr=${lr} w16`))!;
+      assert.deepEqual(['1', '4', '16'].map((lr) => at(lr).endLabel), ['lr=1', 'lr=4', 'lr=16'], `${seedMode}: one width, so the end label names the point alone`);
+      assert.equal(new Set(sgd.map((x) => x.color)).size, 1, 'one colour for the model');
+      assert.equal(at('1').pattern, null, 'the first point is solid');
+      assert.equal(new Set(['1', '4', '16'].map((lr) => JSON.stringify(at(lr).pattern))).size, 3, 'three patterns');
+      const ntk = chart.series.filter((x) => x.key.startsWith('ntk'));
+      assert.deepEqual(ntk.map((x) => x.label), ['ntk lr=1 (∞)', 'ntk lr=4 (∞)']);
+      assert.deepEqual(ntk[0].pattern, [6, 4], "a limit's first point keeps the limits' dash");
+      assert.ok(ntk[1].pattern && !sgd.some((x) => JSON.stringify(x.pattern) === JSON.stringify(ntk[1].pattern)), 'a limit point never shares a finite pattern');
+      const gp = chart.series.find((x) => x.key.startsWith('gp'))!;
+      assert.equal(gp.pattern, undefined, 'a model without points keeps its usual line');
+    }
+  });
+
   test('widths of one model: narrower is lighter, the widest keeps the model colour', () => {
     assert.equal(shadeColor('#4e79a7', 1), '#4e79a7');
     const light = shadeColor('#4e79a7', 0);

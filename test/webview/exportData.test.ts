@@ -80,6 +80,16 @@ describe('SVG', () => {
     assert.ok(svg.trim().endsWith('</svg>'));
   });
 
+  test('each line and legend swatch keeps its dash: limits 6 4, a sweep point its own pattern, solid lines none', () => {
+    const points = new MetricStore();
+    points.append(['sgd/lr=1/w16/s0', 'sgd/lr=4/w16/s0', 'ntk/lr=1'].flatMap((id) => [0, 10].map((step) => ({ id, model: id.split('/')[0], width: id.startsWith('sgd') ? 16 : null, seed: id.startsWith('sgd') ? 0 : null, step, trainLoss: 1 - step / 20, testLoss: 1 - step / 30 }))));
+    const svg = chartSvg(shapeMetricChart(points, 'testLoss', { seedMode: 'band', smoothing: 0 }), svgOptions);
+    const dashes = (svg.match(/<path d="M[^"]*" fill="none"[^>]*>/g) ?? []).map((p) => /stroke-dasharray="([^"]*)"/.exec(p)?.[1] ?? 'solid');
+    assert.deepEqual(dashes, ['solid', '2 3', '6 4']);
+    const legend = (svg.match(/<path d="M[\d.]+ [\d.]+H[^>]*>/g) ?? []).map((p) => /stroke-dasharray="([^"]*)"/.exec(p)?.[1] ?? 'solid');
+    assert.deepEqual(legend, dashes, 'the legend draws what the lines draw');
+  });
+
   test('width sweep on a log2 axis with markers', () => {
     const chart = widthSweepChart(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).runs, 'testLoss');
     const svg = chartSvg(chart, svgOptions);

@@ -18,6 +18,8 @@ import { readRunSummary } from '../../engine/contract/records';
 import type { JobEntry, MetricPoint, RunData } from '../../webview/protocol';
 import { bestJobs, describeBest, filterRows, parseColumnFilter, sortRows, tableView, visibleColumns, type TableColumn, type TableRow } from '../../webview/tableData';
 import { focusEntries, settingSweepChart, sweepAxes } from '../../webview/settingSweep';
+import { xValueText } from '../../webview/chartData';
+import { chartCsv, chartSvg } from '../../webview/exportData';
 import { repoRoot, runIwl, tempDir } from '../helpers';
 import { writeSweptRun } from '../fixtures/sweptRun';
 import { lrSweepRates, lrSweepRun } from '../fixtures/lrSweepRun';
@@ -192,7 +194,7 @@ describe('experiments table: sort and filter', () => {
 });
 
 describe('comparison against a swept setting', () => {
-  test('the x axes: width and every numeric key of the sweep points', async () => {
+  test('the x axes: width and every key of the sweep points', async () => {
     assert.deepEqual(sweepAxes((await sweptRun()).entries), ['width', 'optimizer.learningRate']);
     const recorded = await readRunData(join(repoRoot, 'test', 'fixtures', 'recorded', 'sweep'), null);
     assert.deepEqual(sweepAxes(recorded.entries), ['width'], 'a run made before sweeps: width only');
@@ -210,6 +212,38 @@ describe('comparison against a swept setting', () => {
     assert.equal(sgd.low![4], Math.min(...at2));
     assert.ok(Number.isNaN(sgd.raw[0]), 'sgd was not run at 0.001');
     assert.equal(chart.series[2].dash, true);
+  });
+
+  test('a setting of names (optimizer.name: [sgd, adam]) is a categorical axis: evenly spaced, labelled, in the sweep\'s order', () => {
+    const entry = (id: string, name: string, activation: string, seed: number, testAccuracy: number, status: JobEntry['status'] = 'completed'): JobEntry => ({
+      id, model: 'net', kind: 'finite', method: null, optimizer: name, trainable: null, width: 64, seed, status,
+      final: status === 'completed' ? { step: 10, trainLoss: 0.1, testLoss: 0.2, testAccuracy } : null,
+      rmseToLimit: null, limit: null, point: { 'optimizer.name': name, 'network.layers[1]': activation },
+    });
+    const entries = [
+      entry('net/name=sgd/layers.1=relu/w64/s0', 'sgd', 'relu', 0, 0.6),
+      entry('net/name=sgd/layers.1=relu/w64/s1', 'sgd', 'relu', 1, 0.7),
+      entry('net/name=sgd/layers.1=erf/w64/s0', 'sgd', 'erf', 0, 0.5),
+      entry('net/name=momentum/layers.1=relu/w64/s0', 'momentum', 'relu', 0, 0, 'failed'),
+      entry('net/name=adam/layers.1=relu/w64/s0', 'adam', 'relu', 0, 0.9),
+      entry('net/name=adam/layers.1=erf/w64/s0', 'adam', 'erf', 0, 0.8),
+    ];
+    assert.deepEqual(sweepAxes(entries), ['width', 'optimizer.name', 'network.layers[1]']);
+    const chart = settingSweepChart(entries, 'testAccuracy', 'optimizer.name');
+    assert.deepEqual(chart.categories, ['sgd', 'momentum', 'adam'], 'every job\'s value, completed or not, in the order the jobs take them');
+    assert.deepEqual([...chart.x], [0, 2], 'completed jobs only: momentum failed, has no figure, and keeps its slot');
+    assert.equal(chart.logX, false);
+    assert.deepEqual(chart.series.map((s) => s.label), ['net · layers[1]=relu (mean of 2 seeds)', 'net · layers[1]=erf']);
+    const [relu, erf] = chart.series;
+    assert.ok(Math.abs(relu.raw[0] - 0.65) < exact && relu.raw[1] === 0.9);
+    assert.deepEqual([relu.low![0], relu.high![0]], [0.6, 0.7]);
+    assert.deepEqual([...erf.raw], [0.5, 0.8]);
+    assert.deepEqual([0, 1, 2].map((v) => xValueText(chart, v)), ['sgd', 'momentum', 'adam']);
+    const byActivation = settingSweepChart(entries, 'testAccuracy', 'network.layers[1]');
+    assert.deepEqual(byActivation.categories, ['relu', 'erf']);
+    assert.deepEqual(chartCsv(byActivation).split('\n').slice(1, 3).map((line) => line.split(',')[0]), ['relu', 'erf'], 'the CSV names each category');
+    const svg = chartSvg(byActivation, { width: 640, height: 300, logY: false, hidden: new Set<string>(), foreground: '#ccc', background: '#1e1e1e', grid: '#444', fontFamily: 'sans-serif' });
+    assert.ok(svg.includes('text-anchor="middle">relu</text>') && svg.includes('text-anchor="middle">erf</text>'), 'the SVG labels its ticks with the categories');
   });
 
   test('compare picked rows: their jobs and the limits they converge to', async () => {

@@ -146,6 +146,13 @@ const cases: Case[] = [
   { code: 'invalid-sweep', run: yaml(baseYaml + 'sweep: { training.learningRate: 0.5 }\n'), at: ['0.5 }', 1], says: ['sweep.training.learningRate', 'list', 'single value'] },
   { code: 'invalid-sweep-path', run: yaml(baseYaml + 'sweep: { training..steps: [10, 20] }\n'), at: 'training..steps', says: ['sweep', 'training..steps', 'not a setting path'] },
   {
+    code: 'sweep-shadowed',
+    run: yaml(edit('f: { kind: finite }', 'f: { kind: finite, learningRate: 2 }') + 'sweep: { training.learningRate: [0.5, 1] }\n'),
+    at: 'training.learningRate: [',
+    says: ['sweep', 'training.learningRate', 'model f', 'learningRate (line 10)'],
+    severity: 'warning',
+  },
+  {
     code: 'select-needs-validation',
     run: yaml(baseYaml + 'select: { metric: validationLoss }\n'),
     at: 'select',

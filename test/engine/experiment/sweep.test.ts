@@ -137,4 +137,26 @@ describe('sweep: problems where the sweep says them', () => {
     const { text, errors } = check('sweep:\n  training.learningRate: [0.5, 2, 0.5]\n');
     assert.deepEqual(errors.map((d) => [d.code, where(d)]), [['duplicate-item', positionOf(text, '0.5]')]]);
   });
+
+  test('a top-level axis that a model overrides warns once per model, at the axis; the others stay quiet', () => {
+    const models = [
+      '  own: { kind: finite, widths: [16], learningRate: 2 }',
+      '  opt: { kind: finite, widths: [16], optimizer: { name: sgd, learningRate: 2 } }',
+      '  swept: { kind: finite, widths: [16], sweep: { learningRate: [1, 2] } }',
+      '  plain: { kind: finite, widths: [16] }',
+      '  n: { kind: infinite, method: ntk, sweep: { steps: [5, 10] } }',
+    ].join('\n') + '\n';
+    const { text, r } = check('sweep:\n  training.learningRate: [0.5, 1]\n  models.n.steps: [6, 12]\n  models.plain.steps: [6, 12]\n', models);
+    assert.ok(r.experiment, show(r.diagnostics));
+    const shadowed = r.diagnostics.filter((d) => d.code === 'sweep-shadowed');
+    assert.deepEqual(shadowed.map((d) => [where(d), d.severity, /model (\w+)/.exec(d.message)![1]]), [
+      [positionOf(text, 'training.learningRate: ['), 'warning', 'own'],
+      [positionOf(text, 'training.learningRate: ['), 'warning', 'opt'],
+      [positionOf(text, 'training.learningRate: ['), 'warning', 'swept'],
+      [positionOf(text, 'models.n.steps'), 'warning', 'n'],
+    ]);
+    assert.match(shadowed[1].message, /its own optimizer\.learningRate \(line \d+\)/);
+    assert.match(shadowed[2].message, /its own sweep of learningRate/);
+    assert.match(shadowed[3].message, /models\.n\.steps does nothing for model n: its own sweep of steps/);
+  });
 });
