@@ -231,7 +231,8 @@ export class ClusterMonitor {
     } else if (action === 'none' && progress.done) {
       state.final = true;
     }
-    const changed = JSON.stringify(previous) !== JSON.stringify(state);
+    // A merge changed the run folder even when the states did not: its panels re-read it.
+    const changed = action !== 'none' || JSON.stringify(previous) !== JSON.stringify(state);
     this.states.set(dir, state);
     if (changed) this.options.onChange?.(state);
     return state;
