@@ -51,9 +51,14 @@ export const commandHandlers: Record<CommandName, Handler> = {
     if (document) await s.slurm.submit(document);
   },
   stopRun: async (s, arg?: unknown) => {
-    // A cluster run (its Runs view node, or the only one going when no local run is): scancel.
+    // A cluster run (its Runs view node, or when no local run is, the one going or the one picked): scancel.
     const dir = nodeRunDir(arg);
-    const clusterDir = dir && s.slurm.isGoing(dir) ? dir : !s.runs.active ? s.index.runs.find((r) => s.slurm.isGoing(r.dir))?.dir : undefined;
+    let clusterDir = dir && s.slurm.isGoing(dir) ? dir : undefined;
+    const going = s.index.runs.filter((r) => s.slurm.isGoing(r.dir));
+    if (!clusterDir && !s.runs.active && going.length) {
+      clusterDir = going.length === 1 ? going[0].dir : (await vscode.window.showQuickPick(going.map((r) => runItem(r)), { title: 'Cancel which cluster run (scancel)?' }))?.dir;
+      if (!clusterDir) return;
+    }
     if (clusterDir) {
       await s.slurm.cancel(clusterDir);
       return;

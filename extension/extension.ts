@@ -30,6 +30,8 @@ export interface ExtensionApi {
   index: RunIndex;
   cache: AnalysisCache;
   panels: PanelManager;
+  /** Run on Slurm and the cluster runs it follows. */
+  slurm: SlurmHost;
   activationMs: number;
 }
 
@@ -115,7 +117,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const activationMs = performance.now() - started;
   output.info(`activated in ${activationMs.toFixed(1)} ms (Node ${process.versions.node}${process.versions.electron ? `, Electron ${process.versions.electron}` : ''}); engine: ${launch.execPath} (${launch.why}), backend ${settings.backend}`);
   if (!vscode.workspace.isTrusted) output.info('Restricted Mode: validation works; runs are disabled until the folder is trusted');
-  return { client, runs, index, cache, panels, activationMs };
+  return { client, runs, index, cache, panels, slurm, activationMs };
 }
 
 export function deactivate(): void {
