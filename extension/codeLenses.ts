@@ -1,5 +1,6 @@
 /**
- * Lenses on experiment files: at the top "Run experiment" (or the run's progress and "Stop") and
+ * Lenses on experiment files: at the top "Run experiment" and, where sbatch is on PATH, "Run on
+ * Slurm" (or the run's progress and "Stop") and
  * the last run's outcome; above each model "Run model" (or "Stop") and its latest figures. They read
  * the shared analysis (never a parse of their own), the run index and the run in progress, and
  * refresh when any of those change.
@@ -15,6 +16,7 @@ import type { RunIndex } from './runIndex';
 import { progressOf, type ActiveRun, type RunManager } from './runManager';
 import { commandIds } from './commandIds';
 import { RefreshTimer } from './coalesce';
+import type { SlurmHost } from './slurmHost';
 
 const lensRefreshMs = 500;
 
@@ -28,9 +30,11 @@ export class ExperimentCodeLensProvider implements vscode.CodeLensProvider, vsco
     private readonly cache: AnalysisCache,
     private readonly index: RunIndex,
     private readonly runs: RunManager,
+    private readonly slurm: Pick<SlurmHost, 'available' | 'onDidChange'>,
   ) {
     this.subscriptions.push(
       this.emitter,
+      slurm.onDidChange((state) => state === null && this.emitter.fire()),
       index.onDidChange(() => this.emitter.fire()),
       runs.onDidChange((run) => (run && run.state === 'running' ? this.refreshSoon() : this.emitter.fire())),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.emitter.fire()),
@@ -66,6 +70,9 @@ export class ExperimentCodeLensProvider implements vscode.CodeLensProvider, vsco
           tooltip: 'Train every model of this file, side by side',
         }),
       );
+      if (this.slurm.available) {
+        lenses.push(new vscode.CodeLens(top, { title: '$(server-environment) Run on Slurm', command: commandIds.runOnSlurm, arguments: [document.uri], tooltip: 'Submit this file as a Slurm job array of shards (iwl slurm --submit); the Runs view follows it' }));
+      }
     }
     const latest = latestRunOf(this.index.all, file);
     if (latest && !(active && this.runs.isLive(latest.dir))) {

@@ -2,6 +2,7 @@
 export const commandIds = {
   runExperiment: 'infiniteWidthLab.runExperiment',
   runModel: 'infiniteWidthLab.runModel',
+  runOnSlurm: 'infiniteWidthLab.runOnSlurm',
   stopRun: 'infiniteWidthLab.stopRun',
   restartEngine: 'infiniteWidthLab.restartEngine',
   openResults: 'infiniteWidthLab.openResults',

@@ -46,7 +46,23 @@ export const commandHandlers: Record<CommandName, Handler> = {
     }
     if (name) await startRun(s, document, [name]);
   },
-  stopRun: async (s) => {
+  runOnSlurm: async (s, uri?: vscode.Uri) => {
+    const document = await experimentDocument(uri);
+    if (document) await s.slurm.submit(document);
+  },
+  stopRun: async (s, arg?: unknown) => {
+    // A cluster run (its Runs view node, or when no local run is, the one going or the one picked): scancel.
+    const dir = nodeRunDir(arg);
+    let clusterDir = dir && s.slurm.isGoing(dir) ? dir : undefined;
+    const going = s.index.runs.filter((r) => s.slurm.isGoing(r.dir));
+    if (!clusterDir && !s.runs.active && going.length) {
+      clusterDir = going.length === 1 ? going[0].dir : (await vscode.window.showQuickPick(going.map((r) => runItem(r)), { title: 'Cancel which cluster run (scancel)?' }))?.dir;
+      if (!clusterDir) return;
+    }
+    if (clusterDir) {
+      await s.slurm.cancel(clusterDir);
+      return;
+    }
     if (!s.runs.active) {
       void vscode.window.showInformationMessage('Infinite Width Lab: no run is in progress.');
       return;
@@ -141,7 +157,7 @@ export const commandHandlers: Record<CommandName, Handler> = {
   deleteRun: async (s, arg?: unknown) => {
     const dir = await runDirFrom(s, arg, 'Delete which run?');
     if (!dir) return;
-    if (s.runs.isLive(dir)) {
+    if (s.runs.isLive(dir) || s.slurm.isGoing(dir)) {
       void vscode.window.showWarningMessage('Infinite Width Lab: this run is in progress; stop it before deleting it.');
       return;
     }
@@ -159,7 +175,10 @@ export const commandHandlers: Record<CommandName, Handler> = {
     if (vscode.workspace.getWorkspaceFolder(uri)) await vscode.commands.executeCommand('revealInExplorer', uri);
     else await vscode.commands.executeCommand('revealFileInOS', uri);
   },
-  refreshRuns: (s) => s.index.refresh(),
+  refreshRuns: (s) => {
+    s.slurm.checkAvailable();
+    return s.index.refresh();
+  },
   showLog: (s) => s.output.show(true),
   newExperimentFromExample: (s, example?: unknown) => newExperimentFromExample((line) => s.output.info(line), example),
 };

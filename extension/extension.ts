@@ -21,6 +21,7 @@ import { registerCommands } from './commands';
 import { readSettings, section } from './settings';
 import { runsViewId } from './commandIds';
 import { EXPERIMENT_FILE_GLOB } from './experimentFiles';
+import { SlurmHost } from './slurmHost';
 
 /** What activate hands back: for the integration tests (test/electron) and for issue 5's panels. */
 export interface ExtensionApi {
@@ -29,6 +30,8 @@ export interface ExtensionApi {
   index: RunIndex;
   cache: AnalysisCache;
   panels: PanelManager;
+  /** Run on Slurm and the cluster runs it follows. */
+  slurm: SlurmHost;
   activationMs: number;
 }
 
@@ -59,12 +62,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const runs = new RunManager(client, (line) => output.info(line));
   const index = new RunIndex((dir) => runs.isLive(dir));
   const diagnostics = new DiagnosticsController(cache);
-  const lenses = new ExperimentCodeLensProvider(cache, index, runs);
-  const tree = new RunsTreeProvider(index, runs);
+  const panels = new PanelManager(context.extensionUri, runs, output);
+  const slurm = new SlurmHost(context.extensionPath, () => launchFor(), index, panels, (line) => output.info(line));
+  const lenses = new ExperimentCodeLensProvider(cache, index, runs, slurm);
+  const tree = new RunsTreeProvider(index, runs, slurm);
   const treeView = vscode.window.createTreeView(runsViewId, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   const results = new ResultsDocuments((dir) => runs.isLive(dir));
   const statusBar = new EngineStatusBar(client, runs);
-  const panels = new PanelManager(context.extensionUri, runs, output);
 
   context.subscriptions.push(
     output,
@@ -74,6 +78,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     treeView,
     results,
     panels,
+    slurm,
     statusBar,
     index,
     { dispose: () => runs.dispose() },
@@ -88,7 +93,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       ExperimentCodeActionProvider.metadata,
     ),
     ...registerYamlLanguage(),
-    ...registerCommands({ output, cache, diagnostics, client, runs, index, results, panels }),
+    ...registerCommands({ output, cache, diagnostics, client, runs, index, results, panels, slurm }),
     runs.onDidFinish(() => index.schedule(0)),
     runs.onDidChange((run) => void vscode.commands.executeCommand('setContext', 'infiniteWidthLab.running', run !== null)),
     client.onDidExit((exit) => {
@@ -112,7 +117,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const activationMs = performance.now() - started;
   output.info(`activated in ${activationMs.toFixed(1)} ms (Node ${process.versions.node}${process.versions.electron ? `, Electron ${process.versions.electron}` : ''}); engine: ${launch.execPath} (${launch.why}), backend ${settings.backend}`);
   if (!vscode.workspace.isTrusted) output.info('Restricted Mode: validation works; runs are disabled until the folder is trusted');
-  return { client, runs, index, cache, panels, activationMs };
+  return { client, runs, index, cache, panels, slurm, activationMs };
 }
 
 export function deactivate(): void {

@@ -22,6 +22,7 @@ import {
   type RunSummaryEntry,
   type StoredRunStatus,
 } from '../engine/contract/records';
+import { clusterRunFileName, readClusterRun, type ClusterRun } from '../engine/contract/shards';
 import { csvCell } from '../webview/textEscapes';
 
 export interface StoredRun {
@@ -35,6 +36,8 @@ export interface StoredRun {
   manifest: RunManifest | null;
   /** Why the run failed or was interrupted, when known. */
   error?: string;
+  /** slurm.json, for a run submitted to Slurm (`iwl slurm`; slurmRuns.ts follows it). */
+  cluster?: ClusterRun;
 }
 
 export interface StoredExperiment {
@@ -90,15 +93,20 @@ export function timeOfFolderName(name: string): Date | null {
  * engine writes it now; a "running" summary without one was interrupted.
  */
 export async function readRun(dir: string, isLive: (dir: string) => boolean = () => false): Promise<StoredRun> {
-  const [summary, manifest] = await Promise.all([readRecord(join(dir, summaryFileName), readRunSummary), readRecord(join(dir, manifestFileName), readRunManifest)]);
+  const [summary, manifest, cluster] = await Promise.all([
+    readRecord(join(dir, summaryFileName), readRunSummary),
+    readRecord(join(dir, manifestFileName), readRunManifest),
+    readRecord(join(dir, clusterRunFileName), readClusterRun),
+  ]);
   let startedAt = summary?.startedAt ? new Date(summary.startedAt) : manifest?.startedAt ? new Date(manifest.startedAt) : timeOfFolderName(basename(dir));
   if (!startedAt || Number.isNaN(startedAt.getTime())) startedAt = (await stat(dir).catch(() => null))?.mtime ?? new Date(0);
-  const live = isLive(dir);
+  // A submitted cluster run runs on the cluster, whatever this window's engine does, until it is merged for good.
+  const live = isLive(dir) || (cluster?.jobId !== undefined && cluster.jobId !== null);
   let status: StoredRunStatus;
   let error: string | undefined;
   if (!summary) {
     status = live ? 'running' : 'interrupted';
-    if (!live) error = 'the run folder has no readable summary.json (the run stopped before it was written)';
+    if (!live) error = cluster ? `the Slurm job array was written (${clusterRunFileName}) but never submitted` : 'the run folder has no readable summary.json (the run stopped before it was written)';
   } else if (summary.status === 'running') {
     status = live ? 'running' : 'interrupted';
     if (!live) error = 'the run was interrupted (the window was reloaded or the engine stopped) before it finished';
@@ -108,6 +116,7 @@ export async function readRun(dir: string, isLive: (dir: string) => boolean = ()
   }
   const run: StoredRun = { dir, experimentKey: basename(join(dir, '..')), startedAt, status, summary, manifest };
   if (error) run.error = error;
+  if (cluster) run.cluster = cluster;
   return run;
 }
 

@@ -1,6 +1,7 @@
 /**
  * The Runs view: experiments -> runs (newest first) -> jobs with their final figures. Read from
- * disk through the run index; the run in progress shows its live jobs and progress.
+ * disk through the run index; the run in progress shows its live jobs and progress; a cluster run
+ * (Run on Slurm) not yet merged for good shows its shards' states as slurmHost.ts last saw them.
  */
 import * as vscode from 'vscode';
 import type { RunSummaryEntry } from '../engine/contract/records';
@@ -12,12 +13,20 @@ import { commandIds } from './commandIds';
 import { RefreshTimer } from './coalesce';
 import { formatDuration } from '../engine/contract/durations';
 import { experimentNameOf } from './runTitles';
+import { shardsEnded, type ClusterState } from './slurmRuns';
 
 export type RunsNode =
   | { kind: 'experiment'; experiment: IndexedExperiment; showRoot: boolean }
   | { kind: 'run'; run: StoredRun }
   | { kind: 'job'; run: StoredRun; entry: RunSummaryEntry }
-  | { kind: 'liveJob'; run: StoredRun; id: string; figures: string };
+  | { kind: 'liveJob'; run: StoredRun; id: string; figures: string }
+  | { kind: 'shard'; run: StoredRun; shard: number; state: string; detail: string };
+
+/** What the tree needs of the cluster runs' follower (slurmHost.ts). */
+export interface ClusterStates {
+  state(dir: string): ClusterState | undefined;
+  onDidChange: vscode.Event<unknown>;
+}
 
 const statusIcons: Record<StoredRun['status'], [string, string?]> = {
   running: ['sync~spin'],
@@ -47,9 +56,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   constructor(
     private readonly index: RunIndex,
     private readonly runs: RunManager,
+    private readonly clusters: ClusterStates,
   ) {
     this.subscriptions.push(
       this.emitter,
+      clusters.onDidChange(() => this.emitter.fire(undefined)),
       index.onDidChange(() => this.emitter.fire(undefined)),
       // While a run streams, the tree repaints at most once a second.
       runs.onDidChange(() => this.repaint.soon(1000)),
@@ -66,6 +77,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     if (node.kind === 'run') {
       const active = this.liveRun(node.run);
       if (active) return this.liveJobs(node.run, active);
+      const cluster = this.goingCluster(node.run);
+      if (cluster) return cluster.shardStates.map((s, shard) => ({ kind: 'shard', run: node.run, shard, state: s.state, detail: s.detail }));
       return (node.run.summary?.runs ?? []).map((entry) => ({ kind: 'job', run: node.run, entry }));
     }
     return [];
@@ -91,13 +104,19 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         const parts: string[] = [run.status];
         if (active && active.totalSteps) {
           parts.push(progressText({ ...progressOf(active), jobId: null }));
-        } else if (seconds !== undefined && run.status !== 'interrupted') parts.push(formatDuration(seconds));
+        } else if (seconds !== undefined && run.status !== 'interrupted' && run.status !== 'running') parts.push(formatDuration(seconds));
+        const cluster = this.goingCluster(run);
+        if (run.cluster?.jobId && run.status === 'running') {
+          parts.push(`Slurm ${run.cluster.jobId}`, cluster ? `${shardsEnded(cluster.shardStates)}/${cluster.shards} shards ended` : `${run.cluster.shards} shards`);
+          if (cluster?.message) parts.push(cluster.message);
+        }
         if (run.summary?.backend) parts.push(run.summary.backend);
         if (run.manifest?.onlyModels?.length) parts.push(run.manifest.onlyModels.join(', '));
         item.description = parts.join(' · ');
         const [name, color] = statusIcons[run.status];
         item.iconPath = icon(name, color);
         item.contextValue = `run.${run.status}`;
+        if (run.cluster?.jobId && run.status === 'running') item.iconPath = icon('server-environment');
         const tip = new vscode.MarkdownString(undefined, true);
         tip.appendMarkdown(`**${experimentNameOf(run)}**, ${run.status}\n\n`);
         if (run.error) tip.appendText(`${run.error}\n\n`);
@@ -116,6 +135,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         item.contextValue = 'job';
         return item;
       }
+      case 'shard': {
+        const item = new vscode.TreeItem(`shard ${node.shard}`, vscode.TreeItemCollapsibleState.None);
+        const detail = node.detail && node.detail !== 'None' && node.detail !== '0:0' ? ` · ${node.detail}` : '';
+        item.description = `${node.state}${detail}`;
+        item.iconPath = icon(node.state === 'RUNNING' ? 'sync~spin' : node.state === 'PENDING' ? 'clock' : node.state === 'COMPLETED' ? 'pass' : 'circle-outline');
+        item.contextValue = 'shard';
+        return item;
+      }
       case 'liveJob': {
         const item = new vscode.TreeItem(node.id, vscode.TreeItemCollapsibleState.None);
         item.description = node.figures;
@@ -124,6 +151,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         return item;
       }
     }
+  }
+
+  /** The cluster run's followed state while it is not merged for good. */
+  private goingCluster(run: StoredRun): ClusterState | null {
+    if (!run.cluster?.jobId || run.status !== 'running') return null;
+    const state = this.clusters.state(run.dir);
+    return state && !state.final ? state : null;
   }
 
   private liveRun(run: StoredRun): ActiveRun | null {

@@ -7,6 +7,7 @@ import type { RunManager } from './runManager';
 import type { RunIndex } from './runIndex';
 import type { ResultsDocuments } from './resultsView';
 import type { PanelHost } from './panels/panelManager';
+import type { SlurmHost } from './slurmHost';
 
 export interface Services {
   output: vscode.LogOutputChannel;
@@ -18,4 +19,6 @@ export interface Services {
   results: ResultsDocuments;
   /** The chart panels (run, comparison, overlay). */
   panels: PanelHost;
+  /** Run on Slurm and the cluster runs it follows. */
+  slurm: SlurmHost;
 }

@@ -42,3 +42,25 @@ export function resultsRoots(): string[] {
 export function displayPath(file: vscode.Uri): string {
   return vscode.workspace.asRelativePath(file, (vscode.workspace.workspaceFolders?.length ?? 0) > 1);
 }
+
+/** The defaults of Run on Slurm (`iwl slurm`'s options); empty or 0 leaves an option to the cluster's defaults. */
+export interface SlurmSettings {
+  shards: number;
+  partition: string;
+  time: string;
+  gpus: number;
+  /** Seconds between looks at squeue while a cluster run is pending or running. */
+  pollSeconds: number;
+}
+
+export function readSlurmSettings(scope?: vscode.Uri): SlurmSettings {
+  const c = vscode.workspace.getConfiguration(`${section}.slurm`, scope);
+  const whole = (key: string, fallback: number, least: number) => Math.max(least, Math.floor(c.get<number>(key, fallback) || fallback));
+  return {
+    shards: whole('shards', 4, 1),
+    partition: c.get<string>('partition', '').trim(),
+    time: c.get<string>('time', '').trim(),
+    gpus: Math.max(0, Math.floor(c.get<number>('gpus', 0) || 0)),
+    pollSeconds: whole('pollSeconds', 10, 2),
+  };
+}

@@ -99,6 +99,11 @@ export class FeedRouter {
     return feed;
   }
 
+  /** A fresh snapshot from disk for every panel of a run folder written outside this engine (a cluster run's merges). */
+  refreshDir(dir: string): void {
+    for (const [feed, r] of this.feeds) if (r.dirs.some((d) => same(d, dir))) void feed.refresh();
+  }
+
   close(feed: PanelFeed): void {
     this.feeds.get(feed)?.timer?.dispose();
     feed.dispose();

@@ -22,6 +22,8 @@ export interface PanelHost {
   showComparison(dir: string, jobs?: string[]): void;
   showOverlay(dirs: string[]): void;
   showTable(dir: string): void;
+  /** Re-reads a run folder into its open panels (a cluster run's shards landed). */
+  refreshRun(dir: string): void;
 }
 
 function same(a: string, b: string): boolean {
@@ -195,6 +197,10 @@ export class PanelManager implements PanelHost, vscode.Disposable {
 
   showRun(dir: string, options: { preserveFocus?: boolean; beside?: boolean; jobs?: string[] } = {}): void {
     this.show('run', [dir], options);
+  }
+
+  refreshRun(dir: string): void {
+    this.feeds.refreshDir(dir);
   }
 
   showComparison(dir: string, jobs?: string[]): void {
