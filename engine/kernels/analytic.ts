@@ -70,6 +70,9 @@ export interface KernelStats {
   duals: { name: string; closedForm: boolean }[];
 }
 
+/** The additive part of KernelStats: what one tile adds. */
+export type TileStats = Pick<KernelStats, 'gramSeconds' | 'recursionSeconds' | 'refinedPairs' | 'quadratureEntries'>;
+
 export interface KernelResult {
   nngp: Float64Array;
   ntk: Float64Array;
@@ -84,18 +87,39 @@ const NEAR_ONE = 1e-3;
 /** Default tile: about this many entries (float32 Gram block + four float64 work arrays: 36 MB). */
 const TILE_ENTRIES = 1 << 20;
 
-/** Bytes the computation holds at its peak: results (unless streamed), inputs (float64 + float32 copies), one tile. */
-export function kernelMemoryBytes(n1: number, n2: number, d: number, options: { tileRows?: number; layers?: number; streamed?: boolean } = {}): number {
+/** Tiles a worker of a parallel kernel (run/kernelPool.ts) is asked for ahead: one computing, one queued. */
+export const TILES_AHEAD_PER_WORKER = 2;
+
+/**
+ * Bytes the computation holds at its peak: results (unless streamed), inputs (float64 + float32
+ * copies), one tile. With `workers` > 1 (run/kernelPool.ts) this process is one lane and each of
+ * the workers - 1 worker processes holds its own inputs, its own tile's work arrays and the copy of
+ * a tile it sends, and up to TILES_AHEAD_PER_WORKER of its tiles are on their way here: the sum of all.
+ */
+export function kernelMemoryBytes(n1: number, n2: number, d: number, options: { tileRows?: number; layers?: number; streamed?: boolean; workers?: number } = {}): number {
   const tileRows = Math.min(n1, options.tileRows ?? defaultTileRows(n2));
   // Streamed (streamKernels): the results go tile by tile to their consumer and are never held whole.
   const results = options.streamed ? 0 : 2 * n1 * n2 * 8;
   const layerArrays = options.layers ? (3 * options.layers + 1) * n1 * n2 * 8 : 0;
   const inputs = (n1 + n2) * d * (8 + 4 + 4);
   const tile = tileRows * n2 * (4 + 4 * 8);
-  return results + layerArrays + inputs + tile;
+  const others = Math.max(1, Math.floor(options.workers ?? 1)) - 1;
+  const sentTile = tileRows * n2 * 2 * 8;
+  return results + layerArrays + inputs + tile + others * (inputs + tile + sentTile + TILES_AHEAD_PER_WORKER * sentTile);
 }
 
-function defaultTileRows(n2: number): number {
+/**
+ * Bytes one process's tfjs backend holds for the Gram blocks (gram.ts): the column points as one
+ * float32 tensor, one tile's transposed rows and one product. Each worker has its own wasm heap,
+ * capped near 4 GiB, so this is what has to fit in each, however many workers there are.
+ */
+export function kernelBackendBytes(n1: number, n2: number, d: number, tileRows?: number): number {
+  const rows = Math.min(n1, tileRows ?? defaultTileRows(n2));
+  return n2 * d * 4 + rows * d * 4 + rows * n2 * 4;
+}
+
+/** Rows per tile when none are asked for: about TILE_ENTRIES entries. */
+export function defaultTileRows(n2: number): number {
   return Math.max(8, Math.min(4096, Math.floor(TILE_ENTRIES / Math.max(1, n2))));
 }
 
@@ -181,7 +205,7 @@ export async function computeKernels(network: Network, x1: Matrix, x2: Matrix | 
   return { nngp, ntk, n1, n2, layers, stats };
 }
 
-function validateKernelInputs(network: Network, x1: Matrix, x2: Matrix | null): void {
+export function validateKernelInputs(network: Network, x1: Matrix, x2: Matrix | null): void {
   if (network.parametrization !== 'ntk') {
     throw new IwlError(
       'KERNEL_STANDARD_PARAMETRIZATION',
@@ -242,6 +266,8 @@ export class KernelTiler {
   /** Kernel entries computed in all (the upper triangle with the diagonal when x2 is null). */
   readonly totalEntries: number;
   readonly stats: KernelStats;
+  /** What the last tile added to `stats` (a parallel kernel sums them, kernelPool.ts). */
+  readonly lastTile: TileStats = { gramSeconds: 0, recursionSeconds: 0, refinedPairs: 0, quadratureEntries: 0 };
   readonly shape: { L: number; wStd: number[]; bStd: number[] };
   private readonly x1: Matrix;
   private readonly xb: Matrix;
@@ -333,6 +359,7 @@ export class KernelTiler {
     const { nr, c0, nc } = this.extent(r0);
     const m = nr * nc;
     this.gram ??= new GramBlocks(x1, same ? null : xb);
+    const before = { ...stats };
     const t0 = performance.now();
     const g = await this.gram.block(r0, nr, c0, nc);
     const t1 = performance.now();
@@ -381,6 +408,7 @@ export class KernelTiler {
       }
     }
     stats.recursionSeconds += (performance.now() - t1) / 1000;
+    for (const key of ['gramSeconds', 'recursionSeconds', 'refinedPairs', 'quadratureEntries'] as const) this.lastTile[key] = stats[key] - before[key];
     const view = (a: Float64Array) => a.subarray(0, m);
     return {
       r0,
