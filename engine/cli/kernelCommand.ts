@@ -221,6 +221,7 @@ export const kernelCommand: CliCommand = {
         gramDtype: 'float32',
         seconds,
         workers: stats.workers,
+        tilesPerWorker: stats.tilesPerLane,
         n1,
         n2,
         inputDim: d,

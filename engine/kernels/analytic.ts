@@ -92,9 +92,10 @@ export const TILES_AHEAD_PER_WORKER = 2;
 
 /**
  * Bytes the computation holds at its peak: results (unless streamed), inputs (float64 + float32
- * copies), one tile. With `workers` > 1 (run/kernelPool.ts) this process is one lane and each of
- * the workers - 1 worker processes holds its own inputs, its own tile's work arrays and the copy of
- * a tile it sends, and up to TILES_AHEAD_PER_WORKER of its tiles are on their way here: the sum of all.
+ * copies), one tile. With `workers` > 1 (run/kernelPool.ts) each worker process holds its own
+ * inputs, its own tile's work arrays and the copy of a tile it sends, and up to
+ * TILES_AHEAD_PER_WORKER of its tiles are on their way to this process, which holds the float64
+ * inputs and the results (unless streamed): the sum of all.
  */
 export function kernelMemoryBytes(n1: number, n2: number, d: number, options: { tileRows?: number; layers?: number; streamed?: boolean; workers?: number } = {}): number {
   const tileRows = Math.min(n1, options.tileRows ?? defaultTileRows(n2));
@@ -103,9 +104,10 @@ export function kernelMemoryBytes(n1: number, n2: number, d: number, options: { 
   const layerArrays = options.layers ? (3 * options.layers + 1) * n1 * n2 * 8 : 0;
   const inputs = (n1 + n2) * d * (8 + 4 + 4);
   const tile = tileRows * n2 * (4 + 4 * 8);
-  const others = Math.max(1, Math.floor(options.workers ?? 1)) - 1;
+  const workers = Math.max(1, Math.floor(options.workers ?? 1));
+  if (workers === 1) return results + layerArrays + inputs + tile;
   const sentTile = tileRows * n2 * 2 * 8;
-  return results + layerArrays + inputs + tile + others * (inputs + tile + sentTile + TILES_AHEAD_PER_WORKER * sentTile);
+  return results + layerArrays + (n1 + n2) * d * 8 + workers * (inputs + tile + sentTile + TILES_AHEAD_PER_WORKER * sentTile);
 }
 
 /**
@@ -471,7 +473,7 @@ function reluRecursion(r0: number, nr: number, c0: number, nc: number, qRows: Fl
  * Writes a tile into a row-major [*, n2] result. In the symmetric case only entries with j >= i
  * (contiguous row pieces); `mirror` fills the rest once all tiles are in.
  */
-function store(out: Float64Array, tile: Float64Array, r0: number, nr: number, c0: number, nc: number, n2: number, same: boolean): void {
+export function store(out: Float64Array, tile: Float64Array | Float32Array, r0: number, nr: number, c0: number, nc: number, n2: number, same: boolean): void {
   for (let r = 0; r < nr; r++) {
     const i = r0 + r;
     const from = same ? i - c0 : 0;
@@ -480,7 +482,7 @@ function store(out: Float64Array, tile: Float64Array, r0: number, nr: number, c0
 }
 
 /** Copies the upper triangle of a square row-major matrix onto the lower one (blocked, cache-friendly): exactly symmetric. */
-function mirror(out: Float64Array, n: number): void {
+export function mirror(out: Float64Array, n: number): void {
   const B = 64;
   for (let bi = 0; bi < n; bi += B) {
     for (let bj = bi; bj < n; bj += B) {

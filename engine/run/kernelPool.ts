@@ -2,12 +2,14 @@
  * The analytic kernels with their row tiles computed side by side on the compute pool's worker
  * processes (pool.ts, poolWorker.ts): issue 9's "kernel tiles in parallel".
  *
- * With N workers, this process is one lane and N - 1 worker processes are the others: this process
- * starts on the first tiles at once (a worker needs about half a second to start its backend) and
- * takes tiles from the same queue whenever it is free. Each worker gets the network and the points
- * once and builds the same KernelTiler (kernels/analytic.ts) as this process; it is then asked for
- * tiles by their first row, at most TILES_AHEAD_PER_WORKER at a time, the biggest (first) rows
- * first, and sends each tile back whole. A tile's numbers depend on its first row alone (same code, same shapes, same backend),
+ * With N workers, N worker processes compute the tiles and this process only hands them out and
+ * takes them in (writes them to the files, stores them). This process computing tiles too was
+ * tried and measured: while its event loop is busy with a tile, a multi-megabyte IPC message moves
+ * one pipe buffer per turn of the loop, so the workers' start message and their tiles crawl (a
+ * 2,500 x 2,500 kernel on 3 lanes: the workers never got a tile). Each worker gets the network and
+ * the points once and builds the same KernelTiler (kernels/analytic.ts) as a one-process
+ * computation; it is then asked for tiles by their first row, at most TILES_AHEAD_PER_WORKER at a
+ * time, the biggest (first) rows first, and sends each tile back whole. A tile's numbers depend on its first row alone (same code, same shapes, same backend),
  * so the kernels are bit for bit those of one process whichever worker computed which tile; the
  * consumer puts each tile in its place (the tiles arrive in any order).
  *
@@ -17,13 +19,15 @@
  */
 import type { BackendName } from '../backend';
 import type { Network } from '../experiment/experimentTypes';
-import { KernelOptions, KernelStats, KernelTile, KernelTiler, TILES_AHEAD_PER_WORKER, TileStats, defaultTileRows, streamKernels } from '../kernels/analytic';
+import { KernelOptions, KernelStats, KernelTile, TILES_AHEAD_PER_WORKER, TileStats, defaultTileRows, streamKernels, validateKernelInputs } from '../kernels/analytic';
 import { CancelledError, IwlError } from '../util/iwlError';
 import type { Matrix } from '../util/matrix';
+import { dualMapOf } from '../kernels/dualMaps';
+import { architectureOf } from '../nn/architecture';
 import { WorkerProcess, workerScript, type FromWorker, type TileMessage } from './pool';
 
 export interface ParallelKernelOptions extends Omit<KernelOptions, 'layers'> {
-  /** Lanes: this process and workers - 1 worker processes; 1 (or a single tile) is streamKernels in this process. */
+  /** Worker processes; 1 (or a single tile) is streamKernels in this process. */
   workers: number;
   /** The tfjs backend every worker starts: this process's own, for the same numbers. */
   backend: BackendName;
@@ -31,7 +35,7 @@ export interface ParallelKernelOptions extends Omit<KernelOptions, 'layers'> {
   workerScript?: string;
   /**
    * The consumer rounds the tiles to float32 anyway (float32 files): workers round before sending,
-   * which halves what crosses the channel. Tiles of this process stay float64.
+   * which halves what crosses the channel. With one worker (this process) tiles stay float64.
    */
   float32?: boolean;
   /** Called with each worker process's pid once it is started. */
@@ -42,8 +46,10 @@ export interface ParallelKernelOptions extends Omit<KernelOptions, 'layers'> {
 export type ParallelTile = Pick<KernelTile, 'r0' | 'nr' | 'c0' | 'nc'> & { nngp: Float64Array | Float32Array; ntk: Float64Array | Float32Array };
 
 export interface ParallelKernelStats extends KernelStats {
-  /** Lanes that computed tiles: this process and the worker processes. */
+  /** Processes that computed tiles: 1 is this process alone, more are worker processes. */
   workers: number;
+  /** Tiles each of them computed, the workers in start order. */
+  tilesPerLane: number[];
 }
 
 /**
@@ -68,13 +74,23 @@ export async function streamKernelsParallel(
   const lanes = Math.min(Math.max(1, Math.floor(options.workers)), starts.length);
   if (lanes <= 1 || n2 === 0) {
     const stats = await streamKernels(network, x1, x2, { ...options, tileRows }, (tile) => onTile(tile));
-    return { ...stats, workers: 1 };
+    return { ...stats, workers: 1, tilesPerLane: [starts.length] };
   }
-  // This process's lane; it also checks the inputs before any worker starts.
-  const tiler = new KernelTiler(network, x1, x2, { tileRows, hermite: options.hermite });
-  const stats: ParallelKernelStats = { ...tiler.stats, workers: lanes };
+  validateKernelInputs(network, x1, x2);
   const script = options.workerScript ?? workerScript();
   const workers: WorkerProcess[] = [];
+  const same = x2 === null;
+  const entriesOf = (r0: number) => {
+    const nr = Math.min(tileRows, n1 - r0);
+    const nc = same ? n2 - r0 : n2;
+    return same ? nr * nc - (nr * (nr - 1)) / 2 : nr * nc;
+  };
+  const total = same ? (n1 * (n1 + 1)) / 2 : n1 * n2;
+  const duals = architectureOf(network).hidden.map((h) => {
+    const m = dualMapOf(h.activations, options.hermite);
+    return { name: m.name, closedForm: m.closedForm };
+  });
+  const stats: ParallelKernelStats = { gramSeconds: 0, recursionSeconds: 0, refinedPairs: 0, quadratureEntries: 0, duals, workers: lanes, tilesPerLane: Array.from({ length: lanes }, () => 0) };
   const queue = [...starts];
   let received = 0;
   let done = 0;
@@ -93,8 +109,9 @@ export async function streamKernelsParallel(
       if (options.signal?.aborted) return fail(cancelled());
       options.signal?.addEventListener('abort', onAbort, { once: true });
       /** A finished tile, from any lane: to the consumer, into the stats. */
-      const accept = (tile: ParallelTile, added: TileStats): boolean => {
+      const accept = (lane: number, tile: ParallelTile, added: TileStats): boolean => {
         if (settled) return false;
+        stats.tilesPerLane[lane]++;
         try {
           onTile(tile);
         } catch (error) {
@@ -106,8 +123,8 @@ export async function streamKernelsParallel(
         stats.refinedPairs += added.refinedPairs;
         stats.quadratureEntries += added.quadratureEntries;
         received++;
-        done += tiler.tileEntries(tile.r0);
-        options.onProgress?.(done, tiler.totalEntries);
+        done += entriesOf(tile.r0);
+        options.onProgress?.(done, total);
         if (received === starts.length) {
           settled = true;
           options.signal?.removeEventListener('abort', onAbort);
@@ -116,7 +133,7 @@ export async function streamKernelsParallel(
         }
         return true;
       };
-      for (let i = 1; i < lanes; i++) {
+      for (let i = 0; i < lanes; i++) {
         const worker = new WorkerProcess(script);
         workers.push(worker);
         if (worker.pid !== undefined) options.onWorker?.(worker.pid);
@@ -127,7 +144,7 @@ export async function streamKernelsParallel(
             if (settled) return;
             worker.listen((message: FromWorker) => {
               if (message.type === 'tile') {
-                if (accept(message.tile, message.tile) && queue.length) worker.requestTile(queue.shift()!);
+                if (accept(i, message.tile, message.tile) && queue.length) worker.requestTile(queue.shift()!);
               } else if (message.type === 'tileFailed') {
                 fail(new IwlError('WORKER_FAILED', `kernel tile at row ${message.r0} failed in worker process ${worker.pid ?? '?'}: ${message.error}`));
               }
@@ -135,25 +152,10 @@ export async function streamKernelsParallel(
             for (let k = 0; k < TILES_AHEAD_PER_WORKER && queue.length; k++) worker.requestTile(queue.shift()!);
           }, fail);
       }
-      // This process's lane: the next tile of the queue whenever it is free, yielding between tiles
-      // so the workers' tiles are taken in and an abort is seen.
-      void (async () => {
-        try {
-          while (!settled && queue.length) {
-            const r0 = queue.shift()!;
-            const tile = await tiler.tile(r0);
-            if (!accept(tile, tiler.lastTile)) return;
-            await new Promise<void>((next) => setImmediate(next));
-          }
-        } catch (error) {
-          fail(error);
-        }
-      })();
     });
   } finally {
     settled = true;
     stopAll();
-    tiler.dispose();
     await Promise.all(workers.map((w) => w.whenExited()));
   }
   return stats;
