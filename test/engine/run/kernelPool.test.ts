@@ -24,15 +24,8 @@ const dense = (wStd: number, bStd: number): Layer => ({ kind: 'dense', width: 64
 const act = (activation: Activation): Layer => ({ kind: 'activation', activation });
 const relu2: Network = { parametrization: 'ntk', layers: [dense(1.5, 0.1), act({ kind: 'relu' }), dense(1.5, 0.1), act({ kind: 'relu' }), dense(1.2, 0.05)] };
 
-const SPEC = `network:
-  parametrization: ntk
-  layers:
-    - dense: { width: 64, wStd: 1.5, bStd: 0.1 }
-    - relu
-    - dense: { width: 64, wStd: 1.2, bStd: 0.1 }
-    - tanh
-    - dense: { wStd: 1.0, bStd: 0.05 }
-`;
+/** relu then tanh (a Hermite-series dual): both recursion paths of analytic.ts. */
+const SPEC = `network: { parametrization: ntk, layers: [{ dense: { width: 64, wStd: 1.5, bStd: 0.1 } }, relu, { dense: { width: 64, wStd: 1.2, bStd: 0.1 } }, tanh, { dense: { wStd: 1.0, bStd: 0.05 } }] }\n`;
 
 function randomMatrix(rows: number, cols: number, seed: number): Matrix {
   const rng = new Rng(seed);
