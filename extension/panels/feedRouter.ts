@@ -51,13 +51,15 @@ export class FeedRouter {
   constructor(
     private readonly runs: RunManager,
     private readonly log: (line: string) => void = () => undefined,
+    /** How often at most an open experiments table is refreshed while points stream. */
+    private readonly tableEveryMs = tableRefreshMs,
   ) {
     this.subscriptions = [
       runs.onMetrics(({ run, points }) => {
         for (const [feed, r] of this.feeds) {
           const dir = r.kind === 'comparison' ? undefined : r.dirs.find((d) => same(d, run.outDir));
           if (!dir) continue;
-          if (r.timer) r.timer.soon(tableRefreshMs);
+          if (r.timer) r.timer.soon(this.tableEveryMs);
           else feed.onPoints(dir, points, progressOf(run), 'running');
         }
       }),

@@ -30,6 +30,7 @@ import { quickFixCompletionAndHover, setColorTheme } from './editor';
 import {
   clearNotifications,
   closeAllEditors,
+  chooseFromContextMenu,
   childrenOf,
   lens,
   openFile,
@@ -357,8 +358,7 @@ async function walk(p: Page, s: CodeServer, workspace: string, extensionsDir: st
     const pane = await runsView(p);
     const sweepRun = childrenOf(await runsViewRows(pane), 'width-sweep.iwl.yaml').find((r) => r.level === 2);
     if (!sweepRun) throw new Error('the Runs view no longer lists the sweep run');
-    await treeRow(pane, sweepRun.index).click({ button: 'right' });
-    await p.locator('.monaco-menu .action-item', { hasText: 'Open Experiments Table' }).first().click();
+    await chooseFromContextMenu(p, treeRow(pane, sweepRun.index), 'Open Experiments Table');
     await p.locator('.tab[aria-label*="Experiments · width-sweep"]').first().waitFor({ timeout: 15_000 });
     const run = runsOf(workspace, 'width-sweep.iwl.yaml')[0];
     // The cells as the table prints them: 4 significant digits (webview/chartFormat.ts formatValue).

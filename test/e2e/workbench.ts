@@ -127,6 +127,23 @@ export function treeRow(pane: Locator, index: number): Locator {
   return pane.locator(`.monaco-list-row[data-index="${index}"]`);
 }
 
+/**
+ * Runs `label` from a row's context menu. Chromium sometimes delivers the click while VS Code's menu
+ * is still taking focus and the menu stays open; then the item is chosen from the keyboard.
+ */
+export async function chooseFromContextMenu(page: Page, row: Locator, label: string): Promise<void> {
+  await row.click({ button: 'right' });
+  const item = page.locator('.monaco-menu .action-item', { hasText: label }).first();
+  await item.waitFor({ timeout: 10_000 });
+  await item.click();
+  const closed = await waitFor('the context menu to close', 2_000, async () => !(await item.isVisible())).catch(() => false);
+  if (closed) return;
+  await item.hover();
+  await waitFor(`"${label}" focused in the context menu`, 5_000, async () => (await item.locator('.action-menu-item.focused, .action-menu-item:focus').count()) > 0 || (await item.evaluate((e) => e.classList.contains('focused'))));
+  await page.keyboard.press('Enter');
+  await waitFor('the context menu to close', 5_000, async () => !(await item.isVisible()));
+}
+
 /** The rows under the first row that contains `text` (its descendants, until the next row at its level or above). */
 export function childrenOf(rows: TreeRow[], text: string): TreeRow[] {
   const at = rows.findIndex((r) => r.text.includes(text));
