@@ -202,7 +202,8 @@ const specs: Spec[] = [
       writeNpy(join(dir, 'x.npy'), Float64Array.from(data.xTrain.data), [data.xTrain.rows, data.inputDim]);
       const layer = '    - dense: { width: 512, wStd: 1.5, bStd: 0.1 }\n    - relu\n';
       writeFileSync(join(dir, 'spec.yaml'), `network:\n  parametrization: ntk\n  layers:\n${layer.repeat(3)}    - dense: { wStd: 1.5, bStd: 0.1 }\nx1: x.npy\n`);
-      return ['kernel', join(dir, 'spec.yaml'), '--out', join(dir, 'out'), '--backend', backend, '--dtype', 'float32', '--quiet'];
+      // --workers as given, else iwl kernel's default (every core): the tiles are computed side by side.
+      return ['kernel', join(dir, 'spec.yaml'), '--out', join(dir, 'out'), '--backend', backend, '--dtype', 'float32', '--quiet', ...(workers ? ['--workers', workers] : [])];
     },
     numpyTask: {},
   },

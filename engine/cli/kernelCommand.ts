@@ -1,9 +1,11 @@
 /**
- * `iwl kernel SPEC --out DIR [--backend B] [--dtype float64|float32] [--tile N] [--quiet]`: the analytic
+ * `iwl kernel SPEC --out DIR [--backend B] [--dtype float64|float32] [--tile N] [--workers N] [--quiet]`: the analytic
  * NNGP and NTK of a network on given points. SPEC is `{ network, x1, x2 }` (YAML or JSON,
  * engine/experiment/kernelSpec.ts). Writes DIR/nngp.npy and DIR/ntk.npy ([n1, n2], per output unit;
  * float64 unless --dtype float32) and DIR/info.json. The tiles of streamKernels go straight to the
  * files (util/npy.ts NpyMatrixWriter), so memory is one tile and the inputs, not n^2: the limit is the disk.
+ * With --workers N > 1 the tiles are computed on N worker processes (run/kernelPool.ts) and each is
+ * written into its place as it arrives: the files are byte for byte those of --workers 1.
  *
  * Exit status: 0 written; 2 invalid input (spec diagnostics and matrix-file problems print as
  * `FILE:LINE:COL: error CODE: message`); 1 failure (an unavailable backend, not enough memory);
@@ -20,7 +22,10 @@ import { Diagnostic, Network } from '../experiment/experimentTypes';
 import type { DiagnosticCode } from '../experiment/diagnosticCodes';
 import { activationName } from '../activations/registry';
 import { architectureOf } from '../nn/architecture';
-import { KernelTile, kernelMemoryBytes, streamKernels } from '../kernels/analytic';
+import { defaultTileRows, kernelBackendBytes, kernelMemoryBytes } from '../kernels/analytic';
+import { ParallelTile, streamKernelsParallel } from '../run/kernelPool';
+import { defaultWorkers } from '../run/pool';
+import { WASM_HEAP_BYTES } from '../experiment/validationHost';
 import { dualMapOf } from '../kernels/dualMaps';
 import { MatrixFileError, loadMatrix } from '../kernels/matrixFile';
 import { NpyMatrixWriter } from '../util/npy';
@@ -31,7 +36,7 @@ import { CliCommand, CliIo, ExitCode, parseArgs } from './io';
 import { formatDiagnostic } from './experimentFile';
 import { formatDuration } from '../contract/durations';
 
-const usage = `Usage: iwl kernel SPEC --out DIR [--backend ${backendNames.join('|')}] [--dtype float64|float32] [--tile ROWS] [--quiet]
+const usage = `Usage: iwl kernel SPEC --out DIR [--backend ${backendNames.join('|')}] [--dtype float64|float32] [--tile ROWS] [--workers N] [--quiet]
 
 Computes the analytic NNGP and NTK (per output unit) of SPEC's network on its points.
 SPEC (YAML or JSON): { network, x1, x2 }; x1 and x2 are inline rows of numbers or paths,
@@ -45,6 +50,10 @@ computation the disk or the memory cannot hold stops before it starts.
   --dtype     values stored in the files (default float64; float32 halves the files, as
               neural-tangents' float32 kernels; the computation is float64 either way)
   --tile      rows per tile (default: about a million kernel entries per tile)
+  --workers   worker processes computing tiles side by side, each with its own backend and
+              its own tile in memory; the files are byte for byte those of --workers 1
+              (default 1: on 2 cores, 2 workers measured slower than one, since each
+              starts its own backend and sends its tiles back; try up to ${defaultWorkers()} here)
   --quiet     no estimate or progress on stderr
 Exit status: 0 written, 2 invalid input, 1 failed, 130 interrupted.`;
 
@@ -58,17 +67,20 @@ export const kernelCommand: CliCommand = {
   summary: 'analytic NNGP and NTK of a network on given points (.npy out)',
   usage,
   async run(args: string[], io: CliIo): Promise<number> {
-    const { positional, values, switches, unknown } = parseArgs(args, { values: ['out', 'backend', 'tile', 'dtype'], switches: ['quiet'] });
+    const { positional, values, switches, unknown } = parseArgs(args, { values: ['out', 'backend', 'tile', 'dtype', 'workers'], switches: ['quiet'] });
     const out = values.get('out');
     const backend = values.get('backend') ?? 'wasm';
     const tileText = values.get('tile');
     const tile = tileText === undefined ? undefined : Number(tileText);
     const dtype = values.get('dtype') ?? 'float64';
+    const workersText = values.get('workers');
+    const workers = workersText === undefined ? 1 : Number(workersText);
     const problems = [...unknown];
     if (positional.length !== 1) problems.push(positional.length === 0 ? 'missing SPEC' : `expected one SPEC, got ${positional.length}`);
     if (out === undefined) problems.push('missing --out DIR');
     if (!isBackendName(backend)) problems.push(`--backend must be one of ${backendNames.join(', ')}, got '${backend}'`);
     if (tile !== undefined && !(Number.isInteger(tile) && tile > 0)) problems.push(`--tile must be a positive integer, got '${tileText}'`);
+    if (!Number.isInteger(workers) || workers < 1) problems.push(`--workers must be a whole number of at least 1, got '${workersText}'`);
     if (dtype !== 'float32' && dtype !== 'float64') problems.push(`--dtype must be float32 or float64, got '${dtype}'`);
     if (problems.length > 0 || out === undefined || !isBackendName(backend) || (dtype !== 'float32' && dtype !== 'float64')) {
       io.stderr.write(`iwl kernel: ${problems.join('; ')}\n\n${usage}\n`);
@@ -112,10 +124,18 @@ export const kernelCommand: CliCommand = {
     const L = architectureOf(spec.network).hidden.length;
     const width = dtype === 'float32' ? 4 : 8;
     const fileBytes = 2 * n1 * n2 * width;
-    const memoryBytes = kernelMemoryBytes(n1, n2, d, { tileRows: tile, streamed: true });
+    // No more workers than tiles: the rest would have nothing to do.
+    const tileRows = tile ?? defaultTileRows(n2);
+    const lanes = Math.min(workers, Math.ceil(n1 / tileRows));
+    const memoryBytes = kernelMemoryBytes(n1, n2, d, { tileRows, streamed: true, workers: lanes });
     const limit = totalmem() * 0.75;
     if (memoryBytes > limit) {
-      throw new IwlError('KERNEL_TOO_LARGE', `${n1} x ${n2} kernels need about ${gib(memoryBytes)} of memory even streamed; this machine has ${gib(totalmem())} (at most ${gib(limit)} usable). Use fewer points or a smaller --tile.`);
+      const lanesText = lanes > 1 ? ` on ${lanes} workers (each holds its own inputs and tile)` : '';
+      throw new IwlError('KERNEL_TOO_LARGE', `${n1} x ${n2} kernels need about ${gib(memoryBytes)} of memory even streamed${lanesText}; this machine has ${gib(totalmem())} (at most ${gib(limit)} usable). Use fewer points, a smaller --tile${lanes > 1 ? ' or fewer --workers' : ''}.`);
+    }
+    const backendBytes = kernelBackendBytes(n1, n2, d, tileRows);
+    if (backend === 'wasm' && backendBytes > WASM_HEAP_BYTES) {
+      throw new IwlError('KERNEL_TOO_LARGE', `the Gram blocks of ${n1} x ${n2} kernels on ${d}-dimensional inputs need about ${gib(backendBytes)} in each wasm heap, which holds at most ${gib(WASM_HEAP_BYTES)}. Use a smaller --tile or fewer points.`);
     }
     const dir = resolve(io.cwd, out);
     try {
@@ -128,13 +148,14 @@ export const kernelCommand: CliCommand = {
       throw new IwlError('DISK_FULL', `nngp.npy and ntk.npy (${dtype}, ${n1} x ${n2}) need ${mib(fileBytes)} on disk; ${dir} has ${mib(free)} free. Use fewer points${dtype === 'float64' ? ' or --dtype float32 (half the size)' : ''}.`);
     }
     const info = await useBackend(backend);
-    const estimate = estimateSeconds(spec.network, n1, n2, d, x2 === null, backend);
+    const estimate = estimateSeconds(spec.network, n1, n2, d, x2 === null, backend) / lanes;
     const log = (line: string) => {
       if (!quiet) io.stderr.write(line + '\n');
     };
     log(
       `iwl kernel: ${n1} x ${n2} kernels of ${L} hidden layer${L === 1 ? '' : 's'} on ${d}-dimensional inputs; ` +
-        `writes ${mib(fileBytes)} (${dtype}), about ${mib(memoryBytes)} of memory, roughly ${formatDuration(Math.max(1, estimate))} on ${backend}`,
+        `writes ${mib(fileBytes)} (${dtype}), about ${mib(memoryBytes)} of memory, roughly ${formatDuration(Math.max(1, estimate))} on ${backend}` +
+        (lanes > 1 ? ` with ${lanes} workers` : ''),
     );
 
     // 4. Compute, streaming each tile to the two files.
@@ -152,12 +173,15 @@ export const kernelCommand: CliCommand = {
         throw new IwlError('OUTPUT_UNWRITABLE', `cannot write to ${dir}: ${errorMessage(error)}`, { cause: error });
       }
       const sink = files;
-      stats = await streamKernels(
+      stats = await streamKernelsParallel(
         spec.network,
         x1,
         x2,
         {
-          tileRows: tile,
+          tileRows,
+          workers: lanes,
+          backend,
+          float32: dtype === 'float32',
           signal: controller.signal,
           onProgress: (done, total) => {
             const now = performance.now();
@@ -197,6 +221,8 @@ export const kernelCommand: CliCommand = {
         dtype,
         gramDtype: 'float32',
         seconds,
+        workers: stats.workers,
+        tilesPerWorker: stats.tilesPerLane,
         n1,
         n2,
         inputDim: d,
@@ -246,7 +272,7 @@ class KernelFiles {
     }
   }
 
-  write(tile: KernelTile): void {
+  write(tile: ParallelTile): void {
     const { r0, nr, c0, nc } = tile;
     for (const [file, values] of [[this.nngp, tile.nngp], [this.ntk, tile.ntk]] as const) {
       for (let r = 0; r < nr; r++) {

@@ -70,6 +70,9 @@ export interface KernelStats {
   duals: { name: string; closedForm: boolean }[];
 }
 
+/** The additive part of KernelStats: what one tile adds. */
+export type TileStats = Pick<KernelStats, 'gramSeconds' | 'recursionSeconds' | 'refinedPairs' | 'quadratureEntries'>;
+
 export interface KernelResult {
   nngp: Float64Array;
   ntk: Float64Array;
@@ -84,18 +87,41 @@ const NEAR_ONE = 1e-3;
 /** Default tile: about this many entries (float32 Gram block + four float64 work arrays: 36 MB). */
 const TILE_ENTRIES = 1 << 20;
 
-/** Bytes the computation holds at its peak: results (unless streamed), inputs (float64 + float32 copies), one tile. */
-export function kernelMemoryBytes(n1: number, n2: number, d: number, options: { tileRows?: number; layers?: number; streamed?: boolean } = {}): number {
+/** Tiles a worker of a parallel kernel (run/kernelPool.ts) is asked for ahead: one computing, one queued. */
+export const TILES_AHEAD_PER_WORKER = 2;
+
+/**
+ * Bytes the computation holds at its peak: results (unless streamed), inputs (float64 + float32
+ * copies), one tile. With `workers` > 1 (run/kernelPool.ts) each worker process holds its own
+ * inputs, its own tile's work arrays and the copy of a tile it sends, and up to
+ * TILES_AHEAD_PER_WORKER of its tiles are on their way to this process, which holds the float64
+ * inputs and the results (unless streamed): the sum of all.
+ */
+export function kernelMemoryBytes(n1: number, n2: number, d: number, options: { tileRows?: number; layers?: number; streamed?: boolean; workers?: number } = {}): number {
   const tileRows = Math.min(n1, options.tileRows ?? defaultTileRows(n2));
   // Streamed (streamKernels): the results go tile by tile to their consumer and are never held whole.
   const results = options.streamed ? 0 : 2 * n1 * n2 * 8;
   const layerArrays = options.layers ? (3 * options.layers + 1) * n1 * n2 * 8 : 0;
   const inputs = (n1 + n2) * d * (8 + 4 + 4);
   const tile = tileRows * n2 * (4 + 4 * 8);
-  return results + layerArrays + inputs + tile;
+  const workers = Math.max(1, Math.floor(options.workers ?? 1));
+  if (workers === 1) return results + layerArrays + inputs + tile;
+  const sentTile = tileRows * n2 * 2 * 8;
+  return results + layerArrays + (n1 + n2) * d * 8 + workers * (inputs + tile + sentTile + TILES_AHEAD_PER_WORKER * sentTile);
 }
 
-function defaultTileRows(n2: number): number {
+/**
+ * Bytes one process's tfjs backend holds for the Gram blocks (gram.ts): the column points as one
+ * float32 tensor, one tile's transposed rows and one product. Each worker has its own wasm heap,
+ * capped near 4 GiB, so this is what has to fit in each, however many workers there are.
+ */
+export function kernelBackendBytes(n1: number, n2: number, d: number, tileRows?: number): number {
+  const rows = Math.min(n1, tileRows ?? defaultTileRows(n2));
+  return n2 * d * 4 + rows * d * 4 + rows * n2 * 4;
+}
+
+/** Rows per tile when none are asked for: about TILE_ENTRIES entries. */
+export function defaultTileRows(n2: number): number {
   return Math.max(8, Math.min(4096, Math.floor(TILE_ENTRIES / Math.max(1, n2))));
 }
 
@@ -181,7 +207,7 @@ export async function computeKernels(network: Network, x1: Matrix, x2: Matrix | 
   return { nngp, ntk, n1, n2, layers, stats };
 }
 
-function validateKernelInputs(network: Network, x1: Matrix, x2: Matrix | null): void {
+export function validateKernelInputs(network: Network, x1: Matrix, x2: Matrix | null): void {
   if (network.parametrization !== 'ntk') {
     throw new IwlError(
       'KERNEL_STANDARD_PARAMETRIZATION',
@@ -207,130 +233,201 @@ export async function streamKernels(
   options: KernelOptions,
   onTile: (tile: KernelTile, shape: { L: number; wStd: number[]; bStd: number[] }) => void | Promise<void>,
 ): Promise<KernelStats> {
-  validateKernelInputs(network, x1, x2);
-  const arch = architectureOf(network);
-  const d = x1.cols;
-  const same = x2 === null;
-  const xb = x2 ?? x1;
-  const n1 = x1.rows;
-  const n2 = xb.rows;
-  const L = arch.hidden.length;
-  const dense = [...arch.hidden.map((h) => h.dense), arch.readout];
-  const wStd = dense.map((l) => l.wStd);
-  const bStd = dense.map((l) => l.bStd);
-  const duals: DualMap[] = arch.hidden.map((h) => dualMapOf(h.activations, options.hermite));
-
-  // Variances per layer: qRows[l - 1] = Sigma_l(x, x) for l = 1..L+1 (same for columns), and each layer's prepared dual.
-  const w1 = (wStd[0] * wStd[0]) / d;
-  const b1 = bStd[0] * bStd[0];
-  const normsRows = rowNorms(x1);
-  const normsCols = same ? normsRows : rowNorms(xb);
-  const qRows = [normsRows.map((v) => w1 * v + b1)];
-  const qCols = same ? qRows : [normsCols.map((v) => w1 * v + b1)];
-  const entries: DualEntries[] = [];
-  for (let l = 0; l < L; l++) {
-    const e = duals[l].prepare(qRows[l], qCols[l], same);
-    entries.push(e);
-    const w = wStd[l + 1] * wStd[l + 1];
-    const b = bStd[l + 1] * bStd[l + 1];
-    qRows.push(e.rowDiagonal.k.map((v) => w * v + b));
-    if (!same) qCols.push(e.colDiagonal.k.map((v) => w * v + b));
-  }
-
-  const stats: KernelStats = { gramSeconds: 0, recursionSeconds: 0, refinedPairs: 0, quadratureEntries: 0, duals: duals.map((m) => ({ name: m.name, closedForm: m.closedForm })) };
-  if (n1 === 0 || n2 === 0) return stats;
-  const shape = { L, wStd, bStd };
-  const fusedRelu = !options.layers && duals.every((m) => m === reluMap);
-
-  const tileRows = Math.max(1, Math.floor(options.tileRows ?? defaultTileRows(n2)));
-  const maxTile = Math.min(tileRows, n1) * n2;
-  const cov = new Float64Array(maxTile);
-  const theta = new Float64Array(maxTile);
-  const kBuf = fusedRelu ? cov : new Float64Array(maxTile);
-  const kdBuf = fusedRelu ? cov : new Float64Array(maxTile);
-  const tileLayers = options.layers
-    ? { sigma: Array.from({ length: L + 1 }, () => new Float64Array(maxTile)), k: Array.from({ length: L }, () => new Float64Array(maxTile)), kd: Array.from({ length: L }, () => new Float64Array(maxTile)) }
-    : undefined;
-  const total = same ? (n1 * (n1 + 1)) / 2 : n1 * n2;
-  let done = 0;
-  const gram = new GramBlocks(x1, x2);
+  const tiler = new KernelTiler(network, x1, x2, options);
   try {
+    const { n1, tileRows } = tiler;
+    if (tiler.n1 === 0 || tiler.n2 === 0) return tiler.stats;
+    let done = 0;
     for (let r0 = 0; r0 < n1; r0 += tileRows) {
       if (options.signal?.aborted) throw new CancelledError('kernel computation cancelled');
-      const nr = Math.min(tileRows, n1 - r0);
-      const c0 = same ? r0 : 0;
-      const nc = n2 - c0;
-      const m = nr * nc;
-      const t0 = performance.now();
-      const g = await gram.block(r0, nr, c0, nc);
-      const t1 = performance.now();
-      stats.gramSeconds += (t1 - t0) / 1000;
-
-      // Sigma_1 in float64, refining near-(anti)parallel pairs.
-      const q0r = qRows[0];
-      const q0c = qCols[0];
-      for (let r = 0; r < nr; r++) {
-        const i = r0 + r;
-        const qi = q0r[i];
-        for (let s = 0; s < nc; s++) {
-          const j = c0 + s;
-          const e = r * nc + s;
-          let c: number;
-          if (same && i === j) c = qi;
-          else {
-            c = w1 * g[e] + b1;
-            const qq = qi * q0c[j];
-            if (qq > 0 && Math.abs(c) > (1 - NEAR_ONE) * Math.sqrt(qq)) {
-              c = w1 * dot(x1, i, xb, j) + b1;
-              stats.refinedPairs++;
-            }
-          }
-          cov[e] = c;
-          theta[e] = c;
-        }
-      }
-      if (tileLayers) tileLayers.sigma[0].set(cov.subarray(0, m));
-      if (fusedRelu) reluRecursion(r0, nr, c0, nc, qRows, qCols, wStd, bStd, cov, theta);
-      else {
-        for (let l = 0; l < L; l++) {
-          stats.quadratureEntries += entries[l].block(r0, nr, c0, nc, cov, kBuf, kdBuf);
-          if (tileLayers) {
-            tileLayers.k[l].set(kBuf.subarray(0, m));
-            tileLayers.kd[l].set(kdBuf.subarray(0, m));
-          }
-          const w = wStd[l + 1] * wStd[l + 1];
-          const b = bStd[l + 1] * bStd[l + 1];
-          for (let e = 0; e < m; e++) {
-            const sigma = w * kBuf[e] + b;
-            theta[e] = sigma + w * kdBuf[e] * theta[e];
-            cov[e] = sigma;
-          }
-          if (tileLayers) tileLayers.sigma[l + 1].set(cov.subarray(0, m));
-        }
-      }
-      stats.recursionSeconds += (performance.now() - t1) / 1000;
-      const view = (a: Float64Array) => a.subarray(0, m);
-      await onTile(
-        {
-          r0,
-          nr,
-          c0,
-          nc,
-          nngp: view(cov),
-          ntk: view(theta),
-          layers: tileLayers ? { sigma: tileLayers.sigma.map(view), k: tileLayers.k.map(view), kd: tileLayers.kd.map(view) } : undefined,
-        },
-        shape,
-      );
-      done += same ? nr * nc - (nr * (nr - 1)) / 2 : nr * nc;
-      options.onProgress?.(done, total);
+      const tile = await tiler.tile(r0);
+      await onTile(tile, tiler.shape);
+      done += tiler.tileEntries(r0);
+      options.onProgress?.(done, tiler.totalEntries);
       // Let timers and abort events run between tiles.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    return tiler.stats;
   } finally {
-    gram.dispose();
+    tiler.dispose();
   }
-  return stats;
+}
+
+/**
+ * What every tile needs, prepared once: the variances of every point per layer, each layer's dual,
+ * the Gram blocks' backend tensor and the tile's work arrays. `tile(r0)` computes the tile of rows
+ * [r0, r0 + tileRows) and depends on nothing but r0: tiles may be computed in any order and in
+ * different processes (kernelPool.ts) and give the same numbers bit for bit. The arrays of a tile
+ * are views of the tiler's buffers, valid until the next call.
+ */
+export class KernelTiler {
+  readonly n1: number;
+  readonly n2: number;
+  readonly tileRows: number;
+  readonly same: boolean;
+  /** Kernel entries computed in all (the upper triangle with the diagonal when x2 is null). */
+  readonly totalEntries: number;
+  readonly stats: KernelStats;
+  /** What the last tile added to `stats` (a parallel kernel sums them, kernelPool.ts). */
+  readonly lastTile: TileStats = { gramSeconds: 0, recursionSeconds: 0, refinedPairs: 0, quadratureEntries: 0 };
+  readonly shape: { L: number; wStd: number[]; bStd: number[] };
+  private readonly x1: Matrix;
+  private readonly xb: Matrix;
+  private readonly w1: number;
+  private readonly b1: number;
+  private readonly qRows: Float64Array[];
+  private readonly qCols: Float64Array[];
+  private readonly entries: DualEntries[];
+  private readonly fusedRelu: boolean;
+  private readonly cov: Float64Array;
+  private readonly theta: Float64Array;
+  private readonly kBuf: Float64Array;
+  private readonly kdBuf: Float64Array;
+  private readonly tileLayers?: { sigma: Float64Array[]; k: Float64Array[]; kd: Float64Array[] };
+  private gram: GramBlocks | null = null;
+
+  constructor(network: Network, x1: Matrix, x2: Matrix | null, options: Pick<KernelOptions, 'tileRows' | 'layers' | 'hermite'> = {}) {
+    validateKernelInputs(network, x1, x2);
+    const arch = architectureOf(network);
+    const d = x1.cols;
+    const same = x2 === null;
+    const xb = x2 ?? x1;
+    this.x1 = x1;
+    this.xb = xb;
+    this.same = same;
+    this.n1 = x1.rows;
+    this.n2 = xb.rows;
+    const L = arch.hidden.length;
+    const dense = [...arch.hidden.map((h) => h.dense), arch.readout];
+    const wStd = dense.map((l) => l.wStd);
+    const bStd = dense.map((l) => l.bStd);
+    const duals: DualMap[] = arch.hidden.map((h) => dualMapOf(h.activations, options.hermite));
+
+    // Variances per layer: qRows[l - 1] = Sigma_l(x, x) for l = 1..L+1 (same for columns), and each layer's prepared dual.
+    const w1 = (wStd[0] * wStd[0]) / d;
+    const b1 = bStd[0] * bStd[0];
+    this.w1 = w1;
+    this.b1 = b1;
+    const normsRows = rowNorms(x1);
+    const normsCols = same ? normsRows : rowNorms(xb);
+    const qRows = [normsRows.map((v) => w1 * v + b1)];
+    const qCols = same ? qRows : [normsCols.map((v) => w1 * v + b1)];
+    const entries: DualEntries[] = [];
+    for (let l = 0; l < L; l++) {
+      const e = duals[l].prepare(qRows[l], qCols[l], same);
+      entries.push(e);
+      const w = wStd[l + 1] * wStd[l + 1];
+      const b = bStd[l + 1] * bStd[l + 1];
+      qRows.push(e.rowDiagonal.k.map((v) => w * v + b));
+      if (!same) qCols.push(e.colDiagonal.k.map((v) => w * v + b));
+    }
+    this.qRows = qRows;
+    this.qCols = qCols;
+    this.entries = entries;
+
+    this.stats = { gramSeconds: 0, recursionSeconds: 0, refinedPairs: 0, quadratureEntries: 0, duals: duals.map((m) => ({ name: m.name, closedForm: m.closedForm })) };
+    this.shape = { L, wStd, bStd };
+    this.fusedRelu = !options.layers && duals.every((m) => m === reluMap);
+    this.tileRows = Math.max(1, Math.floor(options.tileRows ?? defaultTileRows(this.n2)));
+    this.totalEntries = same ? (this.n1 * (this.n1 + 1)) / 2 : this.n1 * this.n2;
+    const maxTile = Math.min(this.tileRows, this.n1) * this.n2;
+    this.cov = new Float64Array(maxTile);
+    this.theta = new Float64Array(maxTile);
+    this.kBuf = this.fusedRelu ? this.cov : new Float64Array(maxTile);
+    this.kdBuf = this.fusedRelu ? this.cov : new Float64Array(maxTile);
+    this.tileLayers = options.layers
+      ? { sigma: Array.from({ length: L + 1 }, () => new Float64Array(maxTile)), k: Array.from({ length: L }, () => new Float64Array(maxTile)), kd: Array.from({ length: L }, () => new Float64Array(maxTile)) }
+      : undefined;
+  }
+
+  /** The tile's extent: rows [r0, r0 + nr) x columns [c0, c0 + nc). */
+  extent(r0: number): { r0: number; nr: number; c0: number; nc: number } {
+    const nr = Math.min(this.tileRows, this.n1 - r0);
+    const c0 = this.same ? r0 : 0;
+    return { r0, nr, c0, nc: this.n2 - c0 };
+  }
+
+  /** Kernel entries the tile at r0 adds to the total (its upper triangle when x2 is null). */
+  tileEntries(r0: number): number {
+    const { nr, nc } = this.extent(r0);
+    return this.same ? nr * nc - (nr * (nr - 1)) / 2 : nr * nc;
+  }
+
+  /** The tile of rows starting at r0 (a multiple of tileRows). */
+  async tile(r0: number): Promise<KernelTile> {
+    if (!(Number.isInteger(r0) && r0 >= 0 && r0 < this.n1 && r0 % this.tileRows === 0)) throw new RangeError(`kernel tile at row ${r0}: not a tile of ${this.n1} rows in tiles of ${this.tileRows}`);
+    const { x1, xb, same, w1, b1, qRows, qCols, entries, stats, cov, theta, kBuf, kdBuf, tileLayers } = this;
+    const { L, wStd, bStd } = this.shape;
+    const { nr, c0, nc } = this.extent(r0);
+    const m = nr * nc;
+    this.gram ??= new GramBlocks(x1, same ? null : xb);
+    const before = { ...stats };
+    const t0 = performance.now();
+    const g = await this.gram.block(r0, nr, c0, nc);
+    const t1 = performance.now();
+    stats.gramSeconds += (t1 - t0) / 1000;
+
+    // Sigma_1 in float64, refining near-(anti)parallel pairs.
+    const q0r = qRows[0];
+    const q0c = qCols[0];
+    for (let r = 0; r < nr; r++) {
+      const i = r0 + r;
+      const qi = q0r[i];
+      for (let s = 0; s < nc; s++) {
+        const j = c0 + s;
+        const e = r * nc + s;
+        let c: number;
+        if (same && i === j) c = qi;
+        else {
+          c = w1 * g[e] + b1;
+          const qq = qi * q0c[j];
+          if (qq > 0 && Math.abs(c) > (1 - NEAR_ONE) * Math.sqrt(qq)) {
+            c = w1 * dot(x1, i, xb, j) + b1;
+            stats.refinedPairs++;
+          }
+        }
+        cov[e] = c;
+        theta[e] = c;
+      }
+    }
+    if (tileLayers) tileLayers.sigma[0].set(cov.subarray(0, m));
+    if (this.fusedRelu) reluRecursion(r0, nr, c0, nc, qRows, qCols, wStd, bStd, cov, theta);
+    else {
+      for (let l = 0; l < L; l++) {
+        stats.quadratureEntries += entries[l].block(r0, nr, c0, nc, cov, kBuf, kdBuf);
+        if (tileLayers) {
+          tileLayers.k[l].set(kBuf.subarray(0, m));
+          tileLayers.kd[l].set(kdBuf.subarray(0, m));
+        }
+        const w = wStd[l + 1] * wStd[l + 1];
+        const b = bStd[l + 1] * bStd[l + 1];
+        for (let e = 0; e < m; e++) {
+          const sigma = w * kBuf[e] + b;
+          theta[e] = sigma + w * kdBuf[e] * theta[e];
+          cov[e] = sigma;
+        }
+        if (tileLayers) tileLayers.sigma[l + 1].set(cov.subarray(0, m));
+      }
+    }
+    stats.recursionSeconds += (performance.now() - t1) / 1000;
+    for (const key of ['gramSeconds', 'recursionSeconds', 'refinedPairs', 'quadratureEntries'] as const) this.lastTile[key] = stats[key] - before[key];
+    const view = (a: Float64Array) => a.subarray(0, m);
+    return {
+      r0,
+      nr,
+      c0,
+      nc,
+      nngp: view(cov),
+      ntk: view(theta),
+      layers: tileLayers ? { sigma: tileLayers.sigma.map(view), k: tileLayers.k.map(view), kd: tileLayers.kd.map(view) } : undefined,
+    };
+  }
+
+  /** Frees the backend tensor of the Gram blocks. */
+  dispose(): void {
+    this.gram?.dispose();
+    this.gram = null;
+  }
 }
 
 /**
@@ -376,7 +473,7 @@ function reluRecursion(r0: number, nr: number, c0: number, nc: number, qRows: Fl
  * Writes a tile into a row-major [*, n2] result. In the symmetric case only entries with j >= i
  * (contiguous row pieces); `mirror` fills the rest once all tiles are in.
  */
-function store(out: Float64Array, tile: Float64Array, r0: number, nr: number, c0: number, nc: number, n2: number, same: boolean): void {
+export function store(out: Float64Array, tile: Float64Array | Float32Array, r0: number, nr: number, c0: number, nc: number, n2: number, same: boolean): void {
   for (let r = 0; r < nr; r++) {
     const i = r0 + r;
     const from = same ? i - c0 : 0;
@@ -385,7 +482,7 @@ function store(out: Float64Array, tile: Float64Array, r0: number, nr: number, c0
 }
 
 /** Copies the upper triangle of a square row-major matrix onto the lower one (blocked, cache-friendly): exactly symmetric. */
-function mirror(out: Float64Array, n: number): void {
+export function mirror(out: Float64Array, n: number): void {
   const B = 64;
   for (let bi = 0; bi < n; bi += B) {
     for (let bj = bi; bj < n; bj += B) {

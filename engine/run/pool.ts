@@ -17,7 +17,10 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Dataset } from '../data/dataset';
-import type { Experiment } from '../experiment/experimentTypes';
+import type { Experiment, Network } from '../experiment/experimentTypes';
+import type { HermiteOptions } from '../kernels/hermiteDual';
+import type { TileStats } from '../kernels/analytic';
+import type { Matrix } from '../util/matrix';
 import type { BackendName } from '../backend';
 import { estimateMemory, formatBytes, type ModelMemory } from '../experiment/memory';
 import { CancelledError, IwlError } from '../util/iwlError';
@@ -29,7 +32,10 @@ export type ToWorker =
   | { type: 'init'; experiment: Experiment; dataset: Dataset; backend: BackendName }
   /** Another top-level point of a sweep (its own experiment and data), sent before its first job. */
   | { type: 'variant'; variant: number; experiment: Experiment; dataset: Dataset }
-  | { type: 'job'; job: Job };
+  | { type: 'job'; job: Job }
+  /** Kernel tiles (kernelPool.ts): the network and points once, then tiles by their first row. */
+  | { type: 'kernelInit'; backend: BackendName; network: Network; x1: Matrix; x2: Matrix | null; tileRows: number; hermite?: HermiteOptions; float32: boolean }
+  | { type: 'tile'; r0: number };
 
 /** What a worker sends back while it runs a job. */
 export type FromWorker =
@@ -39,7 +45,20 @@ export type FromWorker =
   | { type: 'point'; point: LogPoint }
   | { type: 'report'; facts: Record<string, unknown> }
   | { type: 'log'; message: string }
-  | { type: 'done'; error?: string };
+  | { type: 'done'; error?: string }
+  | { type: 'tile'; tile: TileMessage }
+  | { type: 'tileFailed'; r0: number; error: string };
+
+/** One computed kernel tile as it crosses the IPC channel: its extent, its two arrays and what it added to the stats. */
+export interface TileMessage extends TileStats {
+  r0: number;
+  nr: number;
+  c0: number;
+  nc: number;
+  /** nr x nc row-major; float32 (rounded in the worker, as the .npy writer rounds) when the files are float32. */
+  nngp: Float64Array | Float32Array;
+  ntk: Float64Array | Float32Array;
+}
 
 export interface JobHooks {
   onStep(step: number): void;
@@ -116,15 +135,40 @@ export class WorkerProcess {
 
   /** Sends the run's experiment and data; resolves when the worker's backend is up. */
   start(experiment: Experiment, dataset: Dataset, backend: BackendName): Promise<void> {
+    return this.handshake({ type: 'init', experiment, dataset, backend });
+  }
+
+  /** Sends a kernel's network and points (kernelPool.ts); resolves when the worker's backend is up and its tiler ready. */
+  startKernels(init: Extract<ToWorker, { type: 'kernelInit' }>): Promise<void> {
+    return this.handshake(init);
+  }
+
+  private handshake(message: ToWorker): Promise<void> {
     this.ready = new Promise<void>((resolve, reject) => {
-      this.onMessage = (message) => {
-        if (message.type === 'ready') resolve();
-        else if (message.type === 'initFailed') reject(new IwlError('WORKER_FAILED', message.error));
+      this.onMessage = (reply) => {
+        if (reply.type === 'ready') resolve();
+        else if (reply.type === 'initFailed') reject(new IwlError('WORKER_FAILED', reply.error));
       };
       void this.exited.then(() => reject(new IwlError('WORKER_FAILED', this.deathMessage('while starting'))));
-      this.send({ type: 'init', experiment, dataset, backend });
+      this.send(message);
     });
     return this.ready;
+  }
+
+  /** Asks for the kernel tile at row r0 (kernelPool.ts); the worker answers requests in order, to `listen`'s handler. */
+  requestTile(r0: number): void {
+    this.send({ type: 'tile', r0 });
+  }
+
+  /** Hands every further message to `handler` (tile replies); call once the handshake has resolved. */
+  listen(handler: (message: FromWorker) => void): void {
+    this.onMessage = handler;
+  }
+
+  /** The error to fail with once the process is gone: its exit reason and stderr tail. */
+  async death(when: string): Promise<IwlError> {
+    await this.exited;
+    return new IwlError('WORKER_FAILED', this.deathMessage(when));
   }
 
   /** Sends a sweep point's experiment and data, once per worker, before its jobs run here. */

@@ -5,7 +5,9 @@
  * It receives the experiment and dataset once (and each further top-level sweep point's before its first job there), starts the same tfjs backend as the run, then runs
  * the jobs it is given one at a time with the product's own trainers, sending back every step, log
  * line, report and logged prediction. It computes the analytic kernels itself the first time an
- * infinite job needs them, with the same code as a one-process run. It never decides anything
+ * infinite job needs them, with the same code as a one-process run. For a parallel kernel
+ * (kernelPool.ts) it instead receives a network and points once and computes the tiles it is asked
+ * for with the same KernelTiler as one process. It never decides anything
  * about the run: cancelling is done by killing it.
  */
 import { useBackend, type BackendName } from '../backend';
@@ -17,6 +19,7 @@ import { errorMessage } from '../contract/errors';
 import type { FromWorker, ToWorker } from './pool';
 import type { Job } from './plan';
 import { computeRunKernels } from './runExperiment';
+import { KernelTiler } from '../kernels/analytic';
 import type { RunKernels, TrainContext } from './trainer';
 
 if (!process.send) {
@@ -45,6 +48,12 @@ process.on('message', (message: ToWorker) => {
   } else if (message.type === 'job') {
     const job = message.job;
     busy = busy.then(() => runJob(job));
+  } else if (message.type === 'kernelInit') {
+    const init = message;
+    busy = busy.then(() => startKernels(init));
+  } else if (message.type === 'tile') {
+    const r0 = message.r0;
+    busy = busy.then(() => computeTile(r0));
   }
 });
 // Ctrl-C in a terminal reaches the whole process group: the run's process decides what stops (it kills its workers).
@@ -59,6 +68,43 @@ async function start(backend: BackendName): Promise<void> {
     send({ type: 'ready', detail: info.detail });
   } catch (error) {
     send({ type: 'initFailed', error: errorMessage(error) });
+  }
+}
+
+/** The kernel this worker computes tiles of (kernelPool.ts), and whether its tiles travel as float32. */
+let tiler: { tiler: KernelTiler; float32: boolean } | null = null;
+
+async function startKernels(init: Extract<ToWorker, { type: 'kernelInit' }>): Promise<void> {
+  try {
+    const info = await useBackend(init.backend);
+    tiler = { tiler: new KernelTiler(init.network, init.x1, init.x2, { tileRows: init.tileRows, hermite: init.hermite }), float32: init.float32 };
+    process.stderr.write(`iwl worker ${process.pid}: ready on ${info.detail} for kernel tiles\n`);
+    send({ type: 'ready', detail: info.detail });
+  } catch (error) {
+    send({ type: 'initFailed', error: errorMessage(error) });
+  }
+}
+
+async function computeTile(r0: number): Promise<void> {
+  try {
+    const { tiler: t, float32 } = tiler!;
+    const tile = await t.tile(r0);
+    // Copies of exactly the tile (a view would send the whole work buffer); float32 rounds as the .npy writer does.
+    const copy = (a: Float64Array) => (float32 ? Float32Array.from(a) : a.slice());
+    send({
+      type: 'tile',
+      tile: {
+        r0: tile.r0,
+        nr: tile.nr,
+        c0: tile.c0,
+        nc: tile.nc,
+        nngp: copy(tile.nngp),
+        ntk: copy(tile.ntk),
+        ...t.lastTile,
+      },
+    });
+  } catch (error) {
+    send({ type: 'tileFailed', r0, error: errorMessage(error) });
   }
 }
 

@@ -136,7 +136,7 @@ export class NpyMatrixWriter {
   }
 
   /** Row `row`, columns [col, col + count) from values[start + k * stride], k < count (a tile's column: a mirrored piece). */
-  writeStrided(row: number, col: number, values: Float64Array, start: number, stride: number, count: number): void {
+  writeStrided(row: number, col: number, values: Float64Array | Float32Array, start: number, stride: number, count: number): void {
     if (count <= 0) return;
     if (this.buffer.length < count) this.buffer = this.width === 4 ? new Float32Array(count) : new Float64Array(count);
     const b = this.buffer;

@@ -122,7 +122,7 @@ describe('iwl kernel, streamed', () => {
     for (const tile of ['5', '53']) {
       const run = runIwl(['kernel', 'spec.yaml', '--out', `o${tile}`, '--tile', tile], { cwd: dir });
       assert.equal(run.status, 0, run.stderr);
-      assert.match(run.stderr.split('\n')[0], /^iwl kernel: 53 x 53 kernels of 3 hidden layers on 6-dimensional inputs; writes \d+ MiB \(float64\), about \d+ MiB of memory, roughly [\d.]+ s on wasm$/);
+      assert.match(run.stderr.split('\n')[0], /^iwl kernel: 53 x 53 kernels of 3 hidden layers on 6-dimensional inputs; writes \d+ MiB \(float64\), about \d+ MiB of memory, roughly [\d.]+ s on wasm( with \d+ workers)?$/);
       const ntk = readNpy(join(dir, `o${tile}`, 'ntk.npy'));
       assert.equal(ntk.descr, '<f8');
       assertBitwise(ntk.data as Float64Array, want.ntk, `ntk.npy, tiles of ${tile}`);
