@@ -13,9 +13,7 @@
  * so parallel and sequential runs give the same numbers bit for bit.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
 import type { Dataset } from '../data/dataset';
 import type { Experiment, Network } from '../experiment/experimentTypes';
 import type { HermiteOptions } from '../kernels/hermiteDual';
@@ -24,6 +22,7 @@ import type { Matrix } from '../util/matrix';
 import type { BackendName } from '../backend';
 import { estimateMemory, formatBytes, type ModelMemory } from '../experiment/memory';
 import { CancelledError, IwlError } from '../util/iwlError';
+import { bundledScript } from '../util/bundledScript';
 import type { Job } from './plan';
 import type { LogPoint } from './trainer';
 
@@ -74,19 +73,9 @@ export function defaultWorkers(): number {
 /** Lines of a dead worker's stderr kept for its job's error. */
 const STDERR_TAIL_LINES = 12;
 
-/**
- * The bundled worker script: next to the running bundle (dist/), or, for the compiled tests in
- * dist-test/, in the dist/ folder of the checkout above them.
- */
+/** The bundled worker script, dist/worker.js (see bundledScript). */
 export function workerScript(): string {
-  const beside = join(__dirname, 'worker.js');
-  if (existsSync(beside)) return beside;
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'dist', 'worker.js');
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) break;
-  }
-  throw new IwlError('WORKER_MISSING', `the engine's worker script (dist/worker.js) is missing next to ${__dirname}: rebuild with npm run build`);
+  return bundledScript('worker.js');
 }
 
 /** Every worker still running: killed when this process exits, however it exits, so none outlives it. */
