@@ -13,7 +13,8 @@
  * runs at --mixed-sizes (default 2000,4000,8000; --backend picks the tfjs backend, default wasm; the float32
  * factorization alone is timed per --blocks width, default 256, and per --lanes count, default 1: lanes
  * are worker threads sharing the matrix, engine/linalg/choleskyLanes.ts; each time of --repeats is
- * printed, and every lane count's factor is checked byte for byte against the first's) against
+ * printed, and every lane count's factor is checked byte for byte against the first's; --chol32-only
+ * stops there) against
  * numpy's float64 cholesky + two triangular solves of the same matrix and right-hand sides, with the ratio.
  */
 import { spawnSync } from 'node:child_process';
@@ -35,6 +36,7 @@ const withNumpy = process.argv.includes('--numpy');
 const mixedSizes = argList('--mixed-sizes', [2000, 4000, 8000]);
 const blockSizes = argList('--blocks', [256]);
 const laneCounts = argList('--lanes', [1]);
+const cholOnly = process.argv.includes('--chol32-only');
 const backendArg = process.argv.indexOf('--backend') >= 0 ? process.argv[process.argv.indexOf('--backend') + 1] : 'wasm';
 const RHS = 10;
 
@@ -178,6 +180,7 @@ async function mixedBench(): Promise<void> {
           `${lanes} lane${lanes === 1 ? '' : 's'}, each run ${times.map((t) => t.toFixed(2)).join(' ')} s${same ? '' : ', FACTOR DIFFERS from the first lane count\'s'}`);
       }
     }
+    if (cholOnly) continue;
     const t0 = performance.now();
     const s = await solveSpdMixed(a, n, b, RHS);
     const seconds = (performance.now() - t0) / 1000;

@@ -15,7 +15,7 @@
  * AbortSignal terminates every lane at once (Worker.terminate stops a thread inside a matMul).
  *
  * Memory: each lane holds in its own wasm heap the column's L21^T (nb x m floats), one row block and
- * its product (ROW_BLOCK x n floats), and a JS copy of each; choleskyLaneBytes counts it.
+ * its product (ROW_BLOCK x n floats), and a JS copy of each; experiment/memory.ts's choleskyLaneBytes counts it.
  */
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../backend';
@@ -37,18 +37,6 @@ export type ToLane =
   | { type: 'update'; k0: number; nb: number; i0: number; i1: number };
 
 export type FromLane = { type: 'ready'; detail: string } | { type: 'done' } | { type: 'failed'; error: string };
-
-/** A lane's start-up beyond its buffers: a V8 isolate with tfjs and the wasm module (measured near 40 MB here). */
-const LANE_BASE_BYTES = 48 * 2 ** 20;
-
-/**
- * Memory one lane adds to a factorization of order n (beyond the shared n x n matrix): its isolate
- * and, in its wasm heap and as JS copies, L21^T (nb x n), one row block (ROW_BLOCK x nb) and its
- * product (ROW_BLOCK x n), each twice.
- */
-export function choleskyLaneBytes(n: number, block: number, rowBlock: number): number {
-  return LANE_BASE_BYTES + 2 * 4 * (block * n + rowBlock * block + rowBlock * n);
-}
 
 function describe(task: ToLane): string {
   return task.type === 'panel'
