@@ -32,7 +32,7 @@ own worker process, with the same numbers as --workers 1 (default: every core, h
 fewer when they would not fit in memory together).
 --factor-lanes N|auto computes each gp job's float32 Cholesky on N threads side by side (auto: the
 --workers cores shared among the jobs running at once), with the same numbers as 1 (the default:
-on 2 cores, 2 lanes measured slower than one).
+on a shared 2-core machine 2 lanes were faster at n = 8000 only while it was quiet).
 --shard I/N runs only the I-th (from 0) of N parts of the jobs, balanced by their estimated cost,
 and writes a shard folder (DIR gains shard.json); \`iwl merge\` joins the N folders into one run.
 Progress goes to stderr. Ctrl-C stops within a second and keeps what was written (exit 130).`;

@@ -60,8 +60,9 @@ export interface RunOptions {
   /**
    * Lanes (worker threads) of each gp job's float32 Cholesky (engine/linalg/choleskyLanes.ts):
    * 'auto' shares the workers setting among the jobs that run at once (linalgLanes in pool.ts); a
-   * number is that many per job. Default 1: on the 2-core machines here 2 lanes measured slower than
-   * one (README, compute pool). The numbers are the same for every count.
+   * number is that many per job. Default 1: on the shared 2-core machines here 2 lanes made the
+   * n = 8000 factor 1.4x faster while the machine was quiet and 2.5x slower while it was loaded
+   * (README, compute pool). The numbers are the same for every count.
    */
   factorLanes?: 'auto' | number;
   /** The memory all workers may hold at once (default: half the machine's memory). */
