@@ -8,7 +8,7 @@
  */
 import { Emitter, type Event } from 'vscode-jsonrpc/node';
 import { resolve } from 'node:path';
-import type { JobOutcome, MetricPoint, PlannedJob, RunProgressParams } from '../engine/contract/protocol';
+import type { JobOutcome, MetricPoint, PlannedJob, RunProgressParams } from '../engine/contract/engineProtocol';
 import type { JobSummary } from '../engine/contract/records';
 import { EngineClient, EngineError, type RunEnd } from './engineClient';
 import { markRunEnded, newRunFolder } from './runStore';

@@ -22,7 +22,7 @@ import {
   type RunSummaryEntry,
   type StoredRunStatus,
 } from '../engine/contract/records';
-import { clusterRunFileName, readClusterRun, type ClusterRun } from '../engine/contract/shards';
+import { clusterRunFileName, readClusterRun, type ClusterRun } from '../engine/contract/shardRecords';
 import { csvCell } from '../webview/textEscapes';
 
 export interface StoredRun {

@@ -1,7 +1,7 @@
 /**
  * `iwl slurm FILE --shards N [--out RUN_DIR] [--partition P] [--time T] [--gpus G] [--backend B] [--submit]`:
  * writes a Slurm job array for a sharded run (engine/run/shards.ts) into a cluster run folder
- * (engine/contract/shards.ts: slurm.json, slurm.sbatch, shards/<I>/ once the tasks run) and, with
+ * (engine/contract/shardRecords.ts: slurm.json, slurm.sbatch, shards/<I>/ once the tasks run) and, with
  * --submit, submits it with `sbatch` and prints the array's job id on stdout. The folder must be on
  * a file system the compute nodes share; `iwl merge RUN_DIR` finishes the run once the array ends.
  * Exit codes: 0 written (and submitted), 1 sbatch failed, 2 invalid file or arguments.
@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isBackendName } from '../backend';
-import { clusterRunFileName, clusterScriptFileName, shardsFolderName, type ClusterRun } from '../contract/shards';
+import { clusterRunFileName, clusterScriptFileName, shardsFolderName, type ClusterRun } from '../contract/shardRecords';
 import { IwlError } from '../util/iwlError';
 import { CliCommand, ExitCode, parseArgs } from './io';
 import { formatDiagnostic, validateFile } from './experimentFile';

@@ -127,7 +127,7 @@ export interface RunSummary {
    * without a validation split and a `select`: no "best" is claimed then.
    */
   best?: Record<string, BestPoint>;
-  /** Jobs of the plan with no result: a merged sharded run whose shards did not all finish (engine/contract/shards.ts). */
+  /** Jobs of the plan with no result: a merged sharded run whose shards did not all finish (engine/contract/shardRecords.ts). */
   missingJobs?: string[];
   error?: string;
 }
@@ -355,6 +355,6 @@ export function readMetricsJsonl(content: string, file: string = metricsFileName
   return out;
 }
 
-/** The field checks, for the readers of the other run-folder records (engine/contract/shards.ts). */
+/** The field checks, for the readers of the other run-folder records (engine/contract/shardRecords.ts). */
 export const recordChecks = { text, count, figure, flag, nullable, optional, oneOf, list, strings, shape };
 export type { Check };

@@ -10,7 +10,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { metricsFileName, readRunSummary, summaryFileName, type RunStatus, type RunSummary, type RunSummaryEntry } from '../contract/records';
-import { clusterRunFileName, readClusterRun, readShardRecord, shardFileName, shardFolder, type ShardRecord } from '../contract/shards';
+import { clusterRunFileName, readClusterRun, readShardRecord, shardFileName, shardFolder, type ShardRecord } from '../contract/shardRecords';
 import { errorMessage } from '../contract/errors';
 import { IwlError } from '../util/iwlError';
 

@@ -23,7 +23,7 @@ export function predictionsFileName(id: string): string {
 
 /**
  * A finished job as summary.json's runs[] records it, without its files and timing: also what the
- * engine sends the host when the job finishes (engine/contract/protocol.ts JobOutcome.summary).
+ * engine sends the host when the job finishes (engine/contract/engineProtocol.ts JobOutcome.summary).
  */
 export function jobSummaryOf(result: JobResult): JobSummary {
   const { job, final } = result;

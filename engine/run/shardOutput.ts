@@ -1,5 +1,5 @@
 /**
- * What `iwl run --shard I/N` adds to a run folder: shard.json (engine/contract/shards.ts), the plan
+ * What `iwl run --shard I/N` adds to a run folder: shard.json (engine/contract/shardRecords.ts), the plan
  * narrowed to the shard's part once the data is loaded (engine/run/shards.ts), and the rule that
  * the limits it computes only as helpers for its finite jobs are not recorded (their owner shard does).
  */
@@ -8,7 +8,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Experiment } from '../experiment/experimentTypes';
 import type { Dataset } from '../data/dataset';
-import { shardFileName, type ShardRecord } from '../contract/shards';
+import { shardFileName, type ShardRecord } from '../contract/shardRecords';
 import type { RunPlan } from './plan';
 import type { RunEvent } from './runExperiment';
 import { assignShards, shardPlan, type ShardSpec } from './shards';

@@ -188,7 +188,7 @@ describe('the import graph keeps the contracts in one place', () => {
   test('the scan sees the graph (every source file, the known edges)', () => {
     assert.ok(graph.size > 100, `only ${graph.size} source files found under ${repoRoot}`);
     const all = [...graph.values()].flat().map(describeEdge);
-    assert.ok(all.includes('extension/engineClient.ts -> engine/contract/protocol.ts'), 'the host speaks the engine protocol');
+    assert.ok(all.includes('extension/engineClient.ts -> engine/contract/engineProtocol.ts'), 'the host speaks the engine protocol');
     assert.ok(all.includes('webview/protocol.ts -> engine/contract/records.ts (import type)'), 'the panel protocol uses the run records');
     assert.ok(all.includes('extension/panels/panelManager.ts -> webview/protocol.ts'), 'the host speaks the panel protocol');
   });

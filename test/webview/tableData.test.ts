@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRunData } from '../../extension/panels/panelData';
 import { runTables, tableJobs } from '../../extension/panels/tableRows';
-import type { PlannedJob } from '../../engine/contract/protocol';
+import type { PlannedJob } from '../../engine/contract/engineProtocol';
 import { readRunSummary } from '../../engine/contract/records';
 import type { JobEntry, MetricPoint, RunData } from '../../webview/protocol';
 import { bestJobs, describeBest, filterRows, parseColumnFilter, sortRows, tableView, visibleColumns, type TableColumn, type TableRow } from '../../webview/tableData';

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runIwl, tempDir } from '../../helpers';
-import { readClusterRun } from '../../../engine/contract/shards';
+import { readClusterRun } from '../../../engine/contract/shardRecords';
 import { sbatchScript, shellQuote } from '../../../engine/cli/slurmCommand';
 import { shardedExperimentText } from '../../fixtures/shardedRuns';
 
