@@ -23,7 +23,7 @@ import {
   type StoredRunStatus,
 } from '../engine/contract/records';
 import { clusterRunFileName, readClusterRun, type ClusterRun } from '../engine/contract/shardRecords';
-import { csvCell } from '../webview/textEscapes';
+import { csvCell } from '../engine/contract/textEscapes';
 
 export interface StoredRun {
   dir: string;

@@ -8,7 +8,7 @@ import { extent, forLogAxis, xValueText, type ChartModel, type ChartSeries } fro
 import { formatValue } from './chartFormat';
 import { decimate } from './decimate';
 import { lineDash } from './palette';
-import { csvCell, escapeMarkup } from './textEscapes';
+import { csvCell, escapeMarkup } from '../engine/contract/textEscapes';
 
 function num(v: number): string {
   return Number.isNaN(v) ? '' : String(v);

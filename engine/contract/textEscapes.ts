@@ -1,8 +1,9 @@
 /**
  * Quoting for the text formats the product writes, in one place: CSV cells (RFC 4180) and markup
- * text and attribute values (HTML and SVG). Pure and import-free: the panels use it for their
- * exports and the host for the panel page and the metrics CSV (the host compiles this file and
- * webview/protocol.ts of webview/, as test/architecture/importGraph.test.ts allows).
+ * text and attribute values (HTML and SVG). Pure and import-free, so every runtime may load it:
+ * `iwl table --format csv` (runTable.ts), the host's metrics CSV and panel page, and the panels'
+ * exports (the one file of engine/contract/ the panels import at run time, as
+ * test/architecture/importGraph.test.ts allows).
  */
 
 /** A CSV cell: quoted, with inner quotes doubled, when it holds a comma, a quote or a line break. */
