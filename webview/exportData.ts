@@ -4,8 +4,8 @@
  * (uPlot draws on a canvas; the PNG comes from that canvas in chart.ts). Pure string builders,
  * tested in Node.
  */
-import { extent, forLogAxis, xValueText, type ChartModel, type ChartSeries } from './chartData';
-import { formatValue } from './chartFormat';
+import { extent, forLogAxis, type ChartModel, type ChartSeries } from './chartData';
+import { formatValue, xValueText } from './chartFormat';
 import { decimate } from './decimate';
 import { lineDash } from './palette';
 import { csvCell, escapeMarkup } from '../engine/contract/textEscapes';

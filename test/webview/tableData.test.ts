@@ -18,7 +18,7 @@ import { readRunSummary } from '../../engine/contract/records';
 import type { JobEntry, MetricPoint, RunData } from '../../webview/protocol';
 import { bestJobs, describeBest, filterRows, parseColumnFilter, sortRows, tableView, visibleColumns, type TableColumn, type TableRow } from '../../webview/tableData';
 import { focusEntries, settingSweepChart, sweepAxes } from '../../webview/settingSweep';
-import { xValueText } from '../../webview/chartData';
+import { xValueText } from '../../webview/chartFormat';
 import { chartCsv, chartSvg } from '../../webview/exportData';
 import { repoRoot, runIwl, tempDir } from '../helpers';
 import { writeSweptRun } from '../fixtures/sweptRun';
