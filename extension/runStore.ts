@@ -14,7 +14,9 @@ import {
   readMetricsJsonl,
   readRunManifest,
   readRunSummary,
+  runFolderName,
   summaryFileName,
+  timeOfFolderName,
   type EndStatus,
   type MetricLine,
   type RunManifest,
@@ -46,11 +48,6 @@ export interface StoredExperiment {
   runs: StoredRun[];
 }
 
-/** `2026-11-29T17-38-05Z`: the start time in UTC, safe in file names on every OS, sorting by time. */
-export function runFolderName(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
-}
-
 /** A new, not yet existing run folder for an experiment file (adds -2, -3, ... within one second). */
 export function newRunFolder(resultsRoot: string, experimentFile: string, now: Date = new Date()): string {
   const base = join(resultsRoot, basename(experimentFile), runFolderName(now));
@@ -78,14 +75,6 @@ function readRecordText<T>(text: string, path: string, read: (json: unknown, fil
 async function readRecord<T>(path: string, read: (json: unknown, file: string) => T): Promise<T | null> {
   const text = await readFile(path, 'utf8').catch(() => null);
   return text === null ? null : readRecordText(text, path, read);
-}
-
-/** The time a folder name like 2026-11-29T17-38-05Z stands for, or null. */
-export function timeOfFolderName(name: string): Date | null {
-  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})Z/.exec(name);
-  if (!m) return null;
-  const date = new Date(`${m[1]}T${m[2]}:${m[3]}:${m[4]}Z`);
-  return Number.isNaN(date.getTime()) ? null : date;
 }
 
 /**

@@ -11,6 +11,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isBackendName } from '../backend';
 import { clusterRunFileName, clusterScriptFileName, shardsFolderName, type ClusterRun } from '../contract/shardRecords';
+import { runFolderName } from '../contract/records';
 import { IwlError } from '../util/iwlError';
 import { CliCommand, ExitCode, parseArgs } from './io';
 import { formatDiagnostic, validateFile } from './experimentFile';
@@ -86,11 +87,6 @@ function writeClusterRun(runDir: string, run: ClusterRun): void {
   renameSync(`${path}.tmp-${process.pid}`, path);
 }
 
-/** `2026-11-29T17-38-05Z`, the run folder names the extension uses (extension/runStore.ts). */
-function folderTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
-}
-
 export const slurmCommand: CliCommand = {
   name: 'slurm',
   summary: 'write (and submit) a Slurm job array that runs an experiment in shards',
@@ -123,7 +119,7 @@ export const slurmCommand: CliCommand = {
 
     const runDir = parsed.values.has('out')
       ? resolve(io.cwd, parsed.values.get('out')!)
-      : join(dirname(file), '.iwl', 'runs', basename(file), folderTime(new Date()));
+      : join(dirname(file), '.iwl', 'runs', basename(file), runFolderName(new Date()));
     mkdirSync(runDir, { recursive: true });
     const script = join(runDir, clusterScriptFileName);
     const text = sbatchScript({

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tempDir } from '../helpers';
-import { deleteRun, latestEntriesOf, latestRunOf, listRuns, markRunEnded, metricsCsv, newRunFolder, readRun, runFolderName, timeOfFolderName } from '../../extension/runStore';
-import type { RunManifest, RunSummary } from '../../engine/contract/records';
+import { deleteRun, latestEntriesOf, latestRunOf, listRuns, markRunEnded, metricsCsv, newRunFolder, readRun } from '../../extension/runStore';
+import { runFolderName, timeOfFolderName, type RunManifest, type RunSummary } from '../../engine/contract/records';
 
 function summary(status: RunSummary['status'], startedAt: string, models: string[] = []): RunSummary {
   return {
