@@ -7,7 +7,8 @@
  * Exit codes: 0 written (and submitted), 1 sbatch failed, 2 invalid file or arguments.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomicWrite';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isBackendName } from '../backend';
 import { clusterRunFileName, clusterScriptFileName, shardsFolderName, type ClusterRun } from '../contract/shardRecords';
@@ -83,8 +84,7 @@ export function submitSbatch(script: string, cwd: string): string {
 
 function writeClusterRun(runDir: string, run: ClusterRun): void {
   const path = join(runDir, clusterRunFileName);
-  writeFileSync(`${path}.tmp-${process.pid}`, JSON.stringify(run, null, 2) + '\n');
-  renameSync(`${path}.tmp-${process.pid}`, path);
+  writeFileAtomic(path, JSON.stringify(run, null, 2) + '\n');
 }
 
 export const slurmCommand: CliCommand = {

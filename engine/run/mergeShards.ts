@@ -7,7 +7,8 @@
  * out: the merged summary lists them in `missingJobs`, says why in `error`, and its status is
  * failed (or running, while the caller knows the shards are still running).
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomicWrite';
 import { dirname, join } from 'node:path';
 import { metricsFileName, readRunSummary, summaryFileName, type RunStatus, type RunSummary, type RunSummaryEntry } from '../contract/records';
 import { clusterRunFileName, readClusterRun, readShardRecord, shardFileName, shardFolder, type ShardRecord } from '../contract/shardRecords';
@@ -198,12 +199,6 @@ export function writeMerge(merged: MergedRun, outDir: string): void {
     mkdirSync(dirname(join(outDir, to)), { recursive: true });
     copyFileSync(from, join(outDir, to));
   }
-  writeAtomic(join(outDir, metricsFileName), merged.metricsLines.map((l) => l + '\n').join(''));
-  writeAtomic(join(outDir, summaryFileName), JSON.stringify(merged.summary, null, 2) + '\n');
-}
-
-function writeAtomic(path: string, content: string): void {
-  const temp = `${path}.tmp-${process.pid}`;
-  writeFileSync(temp, content);
-  renameSync(temp, path);
+  writeFileAtomic(join(outDir, metricsFileName), merged.metricsLines.map((l) => l + '\n').join(''));
+  writeFileAtomic(join(outDir, summaryFileName), JSON.stringify(merged.summary, null, 2) + '\n');
 }

@@ -4,7 +4,8 @@
  * the limits it computes only as helpers for its finite jobs are not recorded (their owner shard does).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomicWrite';
 import { join } from 'node:path';
 import type { Experiment } from '../experiment/experimentTypes';
 import type { Dataset } from '../data/dataset';
@@ -65,7 +66,6 @@ export class ShardOutput {
 
   private write(): void {
     const path = join(this.dir, shardFileName);
-    writeFileSync(`${path}.tmp-${process.pid}`, JSON.stringify(this.record, null, 2) + '\n');
-    renameSync(`${path}.tmp-${process.pid}`, path);
+    writeFileAtomic(path, JSON.stringify(this.record, null, 2) + '\n');
   }
 }
