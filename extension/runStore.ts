@@ -56,6 +56,11 @@ export function newRunFolder(resultsRoot: string, experimentFile: string, now: D
   return dir;
 }
 
+/** Whether two paths name the same file or folder (both resolved, so a trailing slash or a relative path does not matter). */
+export function samePath(a: string, b: string): boolean {
+  return resolve(a) === resolve(b);
+}
+
 /** Whether `dir` is a run folder inside `resultsRoot` (two levels down). Guards deletion. */
 export function isRunFolder(resultsRoot: string, dir: string): boolean {
   const rel = relative(resolve(resultsRoot), resolve(dir));
