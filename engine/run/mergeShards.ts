@@ -10,7 +10,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomicWrite';
 import { dirname, join } from 'node:path';
-import { metricsFileName, readRunSummary, summaryFileName, type RunStatus, type RunSummary, type RunSummaryEntry } from '../contract/records';
+import { metricsFileName, readMetricLine, readRunSummary, summaryFileName, type RunStatus, type RunSummary, type RunSummaryEntry } from '../contract/records';
 import { clusterRunFileName, readClusterRun, readShardRecord, shardFileName, shardFolder, type ShardRecord } from '../contract/shardRecords';
 import { errorMessage } from '../contract/errors';
 import { IwlError } from '../util/iwlError';
@@ -177,13 +177,12 @@ function jobLines(cache: Map<ShardFolder, Map<string, string[]>>, folder: ShardF
   if (!lines) {
     lines = new Map();
     for (const line of folder.metrics.split('\n')) {
-      let id: unknown;
+      let id: string;
       try {
-        id = (JSON.parse(line) as { id?: unknown }).id;
+        id = readMetricLine(JSON.parse(line), join(folder.dir, metricsFileName)).id;
       } catch {
-        continue; // the half-written last line of a shard writing it now
+        continue; // the half-written last line of a shard writing it now, or not a metrics record (as readMetricsJsonl skips it)
       }
-      if (typeof id !== 'string') continue;
       if (!lines.has(id)) lines.set(id, []);
       lines.get(id)!.push(line);
     }
