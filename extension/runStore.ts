@@ -25,7 +25,7 @@ import {
   type StoredRunStatus,
 } from '../engine/contract/records';
 import { clusterRunFileName, readClusterRun, type ClusterRun } from '../engine/contract/shardRecords';
-import { csvCell } from '../engine/contract/textEscapes';
+import { tableCsv } from '../engine/contract/textEscapes';
 
 export interface StoredRun {
   dir: string;
@@ -200,7 +200,5 @@ export function deleteRun(resultsRoot: string, dir: string): void {
 /** metrics.jsonl as CSV: one row per logged point, the columns every record can have. */
 export function metricsCsv(jsonl: string): string {
   const columns: (keyof MetricLine)[] = ['id', 'model', 'width', 'seed', 'step', 'trainLoss', 'testLoss', 'testAccuracy', 'rmseToLimit', 'elapsedSeconds'];
-  const cell = (v: unknown): string => (v === null || v === undefined ? '' : csvCell(String(v)));
-  const rows = readMetricsJsonl(jsonl).map((r) => columns.map((c) => cell(r[c])).join(','));
-  return [columns.join(','), ...rows].join('\n') + '\n';
+  return tableCsv(columns, readMetricsJsonl(jsonl).map((r) => columns.map((c) => r[c])));
 }

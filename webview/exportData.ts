@@ -250,12 +250,6 @@ export function fileStem(text: string): string {
   );
 }
 
-/** A table (header + rows of cells) as CSV. */
-export function tableCsv(header: string[], rows: (string | number | null)[][]): string {
-  const cell = (v: string | number | null) => (v === null ? '' : csvCell(String(v)));
-  return [header.map(cell).join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n') + '\n';
-}
-
 /** The SVG stroke-dasharray attribute of a series' line ('' for a solid one). */
 function svgDash(s: ChartSeries): string {
   const dash = lineDash(s);

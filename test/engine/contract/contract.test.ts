@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../../helpers';
 import { errorCodes, errorMessage, hostKindOfWire, wireCode } from '../../../engine/contract/errors';
 import { formatTable } from '../../../engine/contract/runTable';
-import { csvCell } from '../../../engine/contract/textEscapes';
+import { csvCell, csvValue, tableCsv } from '../../../engine/contract/textEscapes';
 import { RecordError, readMetricLine, readMetricsJsonl, readRunManifest, readRunSummary, type RunManifest } from '../../../engine/contract/records';
 
 const recorded = (name: string, file: string) => readFileSync(join(repoRoot, 'test', 'fixtures', 'recorded', name, file), 'utf8');
@@ -112,6 +112,12 @@ describe('one quoting for the CSV the product writes', () => {
     assert.equal(csvCell('two\nlines'), '"two\nlines"');
     assert.equal(csvCell('cr\r'), '"cr\r"');
     assert.equal(csvCell(''), '');
+  });
+
+  test('a value is an empty cell when null or undefined, else its text quoted; a table is its lines', () => {
+    assert.deepEqual([null, undefined, 0, false, 0.5, 'a,b'].map(csvValue), ['', '', '0', 'false', '0.5', '"a,b"']);
+    assert.equal(tableCsv(['id', 'testLoss'], [['ntk', 0.25], ['sgd/w64/s0', undefined]]), 'id,testLoss\nntk,0.25\nsgd/w64/s0,\n');
+    assert.equal(tableCsv(['id'], []), 'id\n');
   });
 
   test("iwl table's CSV quotes its header and cells that way; an empty value is an empty cell", () => {
