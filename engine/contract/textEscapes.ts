@@ -1,6 +1,6 @@
 /**
- * Quoting for the text formats the product writes, in one place: CSV cells (RFC 4180) and markup
- * text and attribute values (HTML and SVG). Pure and import-free, so every runtime may load it:
+ * Quoting for the text formats the product writes, in one place: CSV cells and tables (RFC 4180)
+ * and markup text and attribute values (HTML and SVG). Pure and import-free, so every runtime may load it:
  * `iwl table --format csv` (runTable.ts), the host's metrics CSV and panel page, and the panels'
  * exports (the one file of engine/contract/ the panels import at run time, as
  * test/architecture/importGraph.test.ts allows).
