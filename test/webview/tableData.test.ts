@@ -47,8 +47,11 @@ describe('experiments table of a real sweep run (the engine writes it)', () => {
       const cli = JSON.parse(runIwl(['table', dir, '--format', 'json', ...(mode === 'point' ? ['--per-point'] : [])]).stdout) as { columns: { key: string }[]; rows: Record<string, unknown>[] };
       const columns = columnsOf(run, mode);
       const rows = rowsOf(run, mode);
-      assert.deepEqual(columns.map((c) => c.key), cli.columns.map((c) => c.key), `${mode}: the CLI's columns`);
-      assert.deepEqual(rows.map((r) => Object.fromEntries(columns.map((c) => [c.key, c.value(r)]))), cli.rows, `${mode}: the CLI's values`);
+      // The CLI's best column is the panel's best mark on the row (the panel draws it, not as a column).
+      assert.deepEqual(rows.map((r) => r.best || null), cli.rows.map((r) => r.best), `${mode}: the CLI's best column is the panel's mark`);
+      const cliRows = cli.rows.map(({ best: _best, ...rest }) => rest);
+      assert.deepEqual(columns.map((c) => c.key), cli.columns.map((c) => c.key).filter((k) => k !== 'best'), `${mode}: the CLI's columns`);
+      assert.deepEqual(rows.map((r) => Object.fromEntries(columns.map((c) => [c.key, c.value(r)]))), cliRows, `${mode}: the CLI's values`);
     }
     const jobColumns = columnsOf(run).map((c) => c.key);
     assert.deepEqual(jobColumns, ['id', 'model', 'kind', 'optimizer', 'width', 'seed', 'status', 'learningRate', 'trainLoss', 'testLoss', 'validationLoss', 'rmseToLimit']);
