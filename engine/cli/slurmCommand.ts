@@ -41,6 +41,17 @@ export interface SbatchOptions {
   backend: string;
   /** The command that starts `iwl` on a node: the node executable and the iwl bundle, absolute. */
   iwl: string[];
+  /**
+   * That executable is Electron (VS Code's own runtime, which the desktop app runs iwl with): the
+   * script sets ELECTRON_RUN_AS_NODE=1 itself, so a task behaves as Node whatever environment
+   * sbatch passes on (`--export=NONE`, a site's SBATCH_EXPORT, a resubmission from a shell).
+   */
+  runAsNode: boolean;
+}
+
+/** Whether this process is Electron acting as Node, so a command that starts it again needs ELECTRON_RUN_AS_NODE=1. */
+export function runsOnElectron(versions: NodeJS.ProcessVersions = process.versions): boolean {
+  return typeof versions.electron === 'string';
 }
 
 /** A word for bash, single-quoted: nothing in it is expanded. */
@@ -62,6 +73,7 @@ export function sbatchScript(o: SbatchOptions): string {
     ...(o.time ? [`#SBATCH --time=${o.time}`] : []),
     ...(o.gpus ? [`#SBATCH --gpus=${o.gpus}`] : []),
     'set -euo pipefail',
+    ...(o.runAsNode ? ['# iwl runs on Electron here (VS Code\'s runtime); this makes it behave as Node rather than open a window.', 'export ELECTRON_RUN_AS_NODE=1'] : []),
     `exec ${o.iwl.map(q).join(' ')} run ${q(o.experimentFile)} --shard "$SLURM_ARRAY_TASK_ID/${o.shards}" \\`,
     `  --out ${q(join(o.runDir, shardsFolderName))}/"$SLURM_ARRAY_TASK_ID" --backend ${q(o.backend)} --workers "\${SLURM_CPUS_PER_TASK:-1}" --quiet`,
     '',
@@ -132,6 +144,7 @@ export const slurmCommand: CliCommand = {
       gpus,
       backend,
       iwl: [process.execPath, __filename],
+      runAsNode: runsOnElectron(),
     });
     writeFileSync(script, text, { mode: 0o755 });
     const run: ClusterRun = {

@@ -54,10 +54,16 @@ function mean(values: (number | null)[]): number | null {
 
 const pointKey = (point: SweepPoint | undefined): string => JSON.stringify(Object.entries(point ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
-/** One row per job (or per model, width and point with seeds averaged: `perPoint`), in the summary's order. */
-export function runTable(runs: readonly TableJob[], options: { perPoint?: boolean } = {}): RunTable {
+/**
+ * One row per job (or per model, width and point with seeds averaged: `perPoint`), in the summary's
+ * order. With `best` (summary.json's, which a run has only with a validation split and `select`),
+ * a `best` column says true on the rows of each model's best point; without it none is claimed.
+ */
+export function runTable(runs: readonly TableJob[], options: { perPoint?: boolean; best?: Record<string, BestPoint> } = {}): RunTable {
   const pointPaths = [...new Set(runs.flatMap((r) => Object.keys(r.point ?? {})))];
-  const settings = options.perPoint ? ['model', 'kind', 'optimizer', 'width', 'seeds', 'jobs', 'status'] : ['id', 'model', 'kind', 'optimizer', 'width', 'seed', 'status'];
+  const best = options.best && Object.keys(options.best).length ? options.best : null;
+  const settings = [...(options.perPoint ? ['model', 'kind', 'optimizer', 'width', 'seeds', 'jobs', 'status'] : ['id', 'model', 'kind', 'optimizer', 'width', 'seed', 'status']), ...(best ? ['best'] : [])];
+  const isBest = (group: readonly TableJob[]) => (best ? group.every((r) => best[r.model]?.jobs.includes(r.id)) || null : undefined);
   const figures = figureKeys.filter((k) => runs.some((r) => figuresOf(r)[k] !== null));
   const columns: RunTableColumn[] = [
     ...settings.map((key) => ({ key, kind: 'setting' as const })),
@@ -76,6 +82,7 @@ export function runTable(runs: readonly TableJob[], options: { perPoint?: boolea
         width: r.width,
         seed: r.seed,
         status: r.status,
+        ...(best ? { best: isBest([r]) } : {}),
         ...pointValues(r.point),
         ...Object.fromEntries(figures.map((k) => [k, f[k]])),
       };
@@ -100,6 +107,7 @@ export function runTable(runs: readonly TableJob[], options: { perPoint?: boolea
       seeds: first.kind === 'finite' ? group.map((r) => r.seed).join(' ') : null,
       jobs: group.length,
       status: statuses.size === 1 ? first.status : `${group.filter((r) => r.status === 'completed').length} of ${group.length} completed`,
+      ...(best ? { best: isBest(group) } : {}),
       ...pointValues(first.point),
       ...Object.fromEntries(figures.map((k) => [k, mean(done.map((r) => figuresOf(r)[k]))])),
     };
