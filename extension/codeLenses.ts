@@ -6,11 +6,10 @@
  * refresh when any of those change.
  */
 import * as vscode from 'vscode';
-import { resolve } from 'node:path';
 import { AnalysisCache } from './analysis';
 import { isExperimentFile } from './experimentFiles';
 import { asAnalyzable } from './diagnostics';
-import { latestEntriesOf, latestRunOf } from './runStore';
+import { latestEntriesOf, latestRunOf, samePath } from './runStore';
 import { formatFigure, formatPercent, modelFiguresText, progressText, runOutcomeText } from './format';
 import type { RunIndex } from './runIndex';
 import { progressOf, type ActiveRun, type RunManager } from './runManager';
@@ -52,7 +51,7 @@ export class ExperimentCodeLensProvider implements vscode.CodeLensProvider, vsco
     const file = document.uri.fsPath;
     const top = new vscode.Range(0, 0, 0, 0);
     const lenses: vscode.CodeLens[] = [];
-    const active = this.runs.active && resolve(this.runs.active.experimentFile) === resolve(file) ? this.runs.active : null;
+    const active = this.runs.active && samePath(this.runs.active.experimentFile, file) ? this.runs.active : null;
     const trusted = vscode.workspace.isTrusted;
 
     if (active) {

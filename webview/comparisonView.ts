@@ -9,7 +9,8 @@
 import { formatValue } from './chartFormat';
 import { ChartSet } from './chartSet';
 import { gapChart, gapVsWidth, modelTable, widthSweepChart, type FinalMetric, type ModelRow } from './comparisonData';
-import { fileStem, tableCsv } from './exportData';
+import { fileStem } from './exportData';
+import { tableCsv } from '../engine/contract/textEscapes';
 import type { PanelContext } from './host';
 import type { JobEntry, RunData, SnapshotMessage } from './protocol';
 import { showFocus } from './focusNote';

@@ -1,16 +1,18 @@
 /**
  * `iwl slurm FILE --shards N [--out RUN_DIR] [--partition P] [--time T] [--gpus G] [--backend B] [--submit]`:
  * writes a Slurm job array for a sharded run (engine/run/shards.ts) into a cluster run folder
- * (engine/contract/shards.ts: slurm.json, slurm.sbatch, shards/<I>/ once the tasks run) and, with
+ * (engine/contract/shardRecords.ts: slurm.json, slurm.sbatch, shards/<I>/ once the tasks run) and, with
  * --submit, submits it with `sbatch` and prints the array's job id on stdout. The folder must be on
  * a file system the compute nodes share; `iwl merge RUN_DIR` finishes the run once the array ends.
  * Exit codes: 0 written (and submitted), 1 sbatch failed, 2 invalid file or arguments.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomicWrite';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isBackendName } from '../backend';
-import { clusterRunFileName, clusterScriptFileName, shardsFolderName, type ClusterRun } from '../contract/shards';
+import { clusterRunFileName, clusterScriptFileName, shardsFolderName, type ClusterRun } from '../contract/shardRecords';
+import { runFolderName } from '../contract/records';
 import { IwlError } from '../util/iwlError';
 import { CliCommand, ExitCode, parseArgs } from './io';
 import { formatDiagnostic, validateFile } from './experimentFile';
@@ -94,13 +96,7 @@ export function submitSbatch(script: string, cwd: string): string {
 
 function writeClusterRun(runDir: string, run: ClusterRun): void {
   const path = join(runDir, clusterRunFileName);
-  writeFileSync(`${path}.tmp-${process.pid}`, JSON.stringify(run, null, 2) + '\n');
-  renameSync(`${path}.tmp-${process.pid}`, path);
-}
-
-/** `2026-11-29T17-38-05Z`, the run folder names the extension uses (extension/runStore.ts). */
-function folderTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
+  writeFileAtomic(path, JSON.stringify(run, null, 2) + '\n');
 }
 
 export const slurmCommand: CliCommand = {
@@ -135,7 +131,7 @@ export const slurmCommand: CliCommand = {
 
     const runDir = parsed.values.has('out')
       ? resolve(io.cwd, parsed.values.get('out')!)
-      : join(dirname(file), '.iwl', 'runs', basename(file), folderTime(new Date()));
+      : join(dirname(file), '.iwl', 'runs', basename(file), runFolderName(new Date()));
     mkdirSync(runDir, { recursive: true });
     const script = join(runDir, clusterScriptFileName);
     const text = sbatchScript({

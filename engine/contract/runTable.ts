@@ -12,6 +12,7 @@
  * (seeds, widths) that share a point; it is what summary.json's `best` holds.
  */
 import type { BestPoint, JobSummary, RunSummaryEntry, SweepPoint } from './records';
+import { tableCsv } from './textEscapes';
 
 /** A job as a table row takes it: summary.json's entry, or a live run's unfinished job (`running`, `queued`). */
 export type TableJob = Pick<JobSummary, 'id' | 'model' | 'kind' | 'optimizer' | 'width' | 'seed' | 'final' | 'rmseToLimit' | 'point'> & { status: string };
@@ -122,16 +123,12 @@ function cell(value: TableValue): string {
   return String(value);
 }
 
-function csvCell(value: TableValue): string {
-  const text = value === null ? '' : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 /** The table as Markdown (figures to 4 significant digits), CSV (full precision) or JSON ({ columns, rows }). */
 export function formatTable(table: RunTable, format: TableFormat): string {
   const keys = table.columns.map((c) => c.key);
   if (format === 'json') return JSON.stringify({ columns: table.columns, rows: table.rows }, null, 2) + '\n';
-  if (format === 'csv') return [keys.map(csvCell).join(','), ...table.rows.map((r) => keys.map((k) => csvCell(r[k] ?? null)).join(','))].join('\n') + '\n';
+  if (format === 'csv') return tableCsv(keys, table.rows.map((r) => keys.map((k) => r[k] ?? null)));
   const escape = (text: string) => text.replace(/\|/g, '\\|');
   const lines = [
     `| ${keys.map(escape).join(' | ')} |`,

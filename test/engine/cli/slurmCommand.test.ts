@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, runIwl, tempDir } from '../../helpers';
-import { readClusterRun } from '../../../engine/contract/shards';
+import { readClusterRun } from '../../../engine/contract/shardRecords';
+import { timeOfFolderName } from '../../../engine/contract/records';
 import { runsOnElectron, sbatchScript, shellQuote } from '../../../engine/cli/slurmCommand';
 import { shardedExperimentText } from '../../fixtures/shardedRuns';
 
@@ -26,6 +27,21 @@ test('iwl slurm writes an sbatch array of N shard tasks into the run folder, wit
   assert.equal(spawnSync('bash', ['-c', `printf %s ${outWord}`], { encoding: 'utf8' }).stdout, join(out, 'shards'));
   const run = readClusterRun(JSON.parse(readFileSync(join(out, 'slurm.json'), 'utf8')));
   assert.deepEqual([run.shards, run.jobId, run.partition, run.time, run.gpus, run.experimentFile], [4, null, 'gpu', '1:30:00', 1, file]);
+});
+
+test('without --out, iwl slurm writes into a run folder named as the host names its runs (.iwl/runs/<file>/<start time>)', () => {
+  const dir = tempDir();
+  const file = join(dir, 'sharded.iwl.yaml');
+  writeFileSync(file, shardedExperimentText());
+  const before = Math.floor(Date.now() / 1000) * 1000;
+  const r = runIwl(['slurm', file, '--shards', '2']);
+  assert.equal(r.status, 0, r.stderr);
+  const runs = readdirSync(join(dir, '.iwl', 'runs', 'sharded.iwl.yaml'));
+  assert.equal(runs.length, 1, runs.join(', '));
+  assert.match(runs[0], /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z$/);
+  const started = timeOfFolderName(runs[0])!.getTime();
+  assert.ok(started >= before && started <= Date.now(), `${runs[0]} is the time iwl slurm ran`);
+  assert.equal(r.stdout.trim(), join(dir, '.iwl', 'runs', 'sharded.iwl.yaml', runs[0], 'slurm.sbatch'));
 });
 
 test('iwl slurm refuses bad options with the reason, and says so when sbatch is not on PATH', () => {
