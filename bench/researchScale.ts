@@ -5,7 +5,7 @@
  * engine itself loads, exported as .npy), in the same run. Prints work, engine seconds, numpy
  * seconds, their ratio and the target ratio; writes the table as JSON.
  *
- *   npm run bench -- research [--backend wasm|webgpu|...] [--workers N] [--factor-lanes N|auto] [--rows kernel,ntkgp,gp,ntk,kadam,sweep]
+ *   npm run bench -- research [--backend wasm|webgpu|...] [--workers N] [--factor-lanes N|auto] [--rows kernel,ntkgp,gp,ntk,kadam,inf8k,sweep]
  *                             [--quick] [--json PATH]
  *
  * --factor-lanes reaches every `iwl run` row (the gp jobs' float32 Cholesky lanes, engine/linalg/choleskyLanes.ts).
@@ -48,7 +48,7 @@ const backend = option('backend') ?? 'wasm';
 const workers = option('workers');
 const factorLanes = option('factor-lanes');
 const quick = argv.includes('--quick');
-const rowsWanted = (option('rows') ?? 'kernel,ntkgp,gp,ntk,kadam,sweep').split(',');
+const rowsWanted = (option('rows') ?? 'kernel,ntkgp,gp,ntk,kadam,inf8k,sweep').split(',');
 const repoRoot = resolve(__dirname, '..', '..');
 const jsonPath = resolve(option('json') ?? join(repoRoot, 'bench-results', `research-scale-${backend}.json`));
 const iwl = join(repoRoot, 'dist', 'iwl.js');
@@ -106,7 +106,7 @@ if task["row"] == "kernel":
 else:
     xtr = np.load(d + "/xtrain.npy"); ytr = np.load(d + "/ytrain.npy"); xte = np.load(d + "/xtest.npy"); lte = np.load(d + "/labelstest.npy")
     n, k = ytr.shape
-    if task["row"] in ("ntkgp", "gp", "ntk", "kadam"):
+    if task["row"] in ("ntkgp", "gp", "ntk", "kadam", "inf8k"):
         S, T = kernels(np.concatenate([xtr, xte]), 2, np.float64)
         preds = []
         if task["row"] in ("ntkgp", "ntk"):
@@ -116,7 +116,7 @@ else:
                 g = (1 - a) ** step; ssum = np.where(a == 0, step, (1 - g) / np.where(a == 0, 1, a))
                 train = ytr + V @ (g[:, None] * coords); test = -(task["lr"] / (n * k)) * tb @ (ssum[:, None] * coords)
             preds.append(test)
-        if task["row"] in ("ntkgp", "gp"):
+        if task["row"] in ("ntkgp", "gp", "inf8k"):
             A = S[:n, :n] + 1e-6 * np.mean(np.diag(S[:n, :n])) * np.eye(n)
             try:
                 from scipy.linalg import cho_factor, cho_solve
@@ -124,13 +124,23 @@ else:
             except ImportError:
                 x = np.linalg.solve(A, ytr)  # LAPACK gesv: twice Cholesky's flops, still one call
             preds.append(S[n:, :n] @ x)
-        if task["row"] == "kadam":
+        if task["row"] == "inf8k":
+            # ntk (gradient descent), ntk with heavy-ball momentum, nngp (readout-only gradient descent) by
+            # eigendecomposition, each recurrence per eigenvalue (engine/train/krylovDynamics.ts):
+            #   u_t = mu u_{t-1} + r_t,  r_{t+1} = r_t - a lambda u_t,  test = -a K(X*, X) V sum_{s<t} u_s
+            for K, mu in ((T, 0.0), (T, task["momentum"]), (S, 0.0)):
+                lam, V = np.linalg.eigh(K[:n, :n]); a = task["lr"] / (n * k)
+                r = V.T @ (-ytr); u = np.zeros_like(r); ssum = np.zeros_like(r)
+                for step in range(task["steps"]):
+                    u = mu * u + r; ssum += u; r = r - (a * lam)[:, None] * u
+                preds.append(-a * (K[n:, :n] @ (V @ ssum)))
+        if task["row"] in ("kadam", "inf8k"):
             # Kernel Adam (engine/train/kernelDynamics.ts): per-point Adam moments of chi, f -= eta T(., X) mhat / (sqrt(vhat) + eps)
             Tx = T[:, :n]; f = np.zeros((T.shape[0], k)); mo = np.zeros((n, k)); ve = np.zeros((n, k)); b1, b2, eps = 0.9, 0.999, 1e-8
-            for t in range(1, task["steps"] + 1):
+            for t in range(1, task.get("adamSteps", task["steps"]) + 1):
                 chi = (f[:n] - ytr) / (n * k)
                 mo = b1 * mo + (1 - b1) * chi; ve = b2 * ve + (1 - b2) * chi * chi
-                f -= task["lr"] * (Tx @ ((mo / (1 - b1 ** t)) / (np.sqrt(ve / (1 - b2 ** t)) + eps)))
+                f -= task.get("adamLr", task["lr"]) * (Tx @ ((mo / (1 - b1 ** t)) / (np.sqrt(ve / (1 - b2 ** t)) + eps)))
             preds.append(f[n:])
         out["accuracy"] = float(np.mean(np.argmax(preds[-1], 1) == lte))
     elif task["row"] == "sweep":
@@ -205,7 +215,7 @@ const specs: Spec[] = [
       writeNpy(join(dir, 'x.npy'), Float64Array.from(data.xTrain.data), [data.xTrain.rows, data.inputDim]);
       const layer = '    - dense: { width: 512, wStd: 1.5, bStd: 0.1 }\n    - relu\n';
       writeFileSync(join(dir, 'spec.yaml'), `network:\n  parametrization: ntk\n  layers:\n${layer.repeat(3)}    - dense: { wStd: 1.5, bStd: 0.1 }\nx1: x.npy\n`);
-      // --workers as given, else iwl kernel's default (every core): the tiles are computed side by side.
+      // --workers as given, else iwl kernel's default (one process).
       return ['kernel', join(dir, 'spec.yaml'), '--out', join(dir, 'out'), '--backend', backend, '--dtype', 'float32', '--quiet', ...(workers ? ['--workers', workers] : [])];
     },
     numpyTask: {},
@@ -258,6 +268,27 @@ const specs: Spec[] = [
       return runArgs(file, dir);
     },
     numpyTask: { lr: 0.001, steps: quick ? 30 : 300 },
+  },
+  {
+    row: 'inf8k',
+    work: `every infinite model in one iwl run, ${size(8000)} + ${size(2000)} digits: ntk, ntk with momentum 0.9, nngp (${quick ? 100 : 1000} steps each), gp, kernel Adam (${quick ? 10 : 100} steps)`,
+    target: 2.0,
+    sizes: { train: size(8000), test: size(2000), steps: quick ? 100 : 1000, adamSteps: quick ? 10 : 100 },
+    async engine(dir) {
+      const steps = quick ? 100 : 1000;
+      const adamSteps = quick ? 10 : 100;
+      const models = [
+        '  ntk: { kind: infinite, method: ntk, optimizer: sgd }',
+        '  ntk-momentum: { kind: infinite, method: ntk, optimizer: { name: momentum, momentum: 0.9 } }',
+        '  nngp: { kind: infinite, method: nngp, optimizer: sgd }',
+        '  gp: { kind: infinite, method: gp }',
+        `  kadam: { kind: infinite, method: kernelAdam, learningRate: 0.001, steps: ${adamSteps}, logEvery: ${adamSteps / 10} }`,
+      ].join('\n');
+      const file = experiment(dir, 'inf8k', size(8000), size(2000), `{ steps: ${steps}, learningRate: 100, batchSize: full, logEvery: ${steps / 10} }`, models);
+      await exportDigits(dir, file);
+      return runArgs(file, dir);
+    },
+    numpyTask: { lr: 100, momentum: 0.9, steps: quick ? 100 : 1000, adamLr: 0.001, adamSteps: quick ? 10 : 100 },
   },
   {
     row: 'sweep',

@@ -1,6 +1,6 @@
 /**
  * The engine process: forked by the VS Code host (extension/engineClient.ts) with an IPC channel,
- * it serves engine/contract/protocol.ts over vscode-jsonrpc. One backend per process (chosen by
+ * it serves engine/contract/engineProtocol.ts over vscode-jsonrpc. One backend per process (chosen by
  * `initialize`), one run at a time. It exits when the host disconnects or asks it to.
  * stdout and stderr are for people (the host keeps the last stderr lines to explain a crash).
  */
@@ -15,7 +15,7 @@ import { trainFinite } from './train/finite';
 import { trainInfinite } from './train/infinite';
 import { errorMessage, wireCode, type WireErrorCode } from './contract/errors';
 import { version } from './version';
-import * as protocol from './contract/protocol';
+import * as protocol from './contract/engineProtocol';
 import { RunSession } from './server/runSession';
 import { gitState, writeManifest } from './server/manifest';
 

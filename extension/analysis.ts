@@ -7,6 +7,8 @@ import { statSync } from 'node:fs';
 import { validateExperiment } from '../engine/experiment/validate';
 import { nodeValidationHost, type ValidationHost } from '../engine/experiment/validationHost';
 import { formatOf, parseSource, type SourceNode } from '../engine/experiment/parse';
+import { sweepEstimateText } from '../engine/experiment/estimate';
+import { formatDuration } from '../engine/contract/durations';
 import type { Diagnostic, DiagnosticFix, Experiment, Range } from '../engine/experiment/experimentTypes';
 
 export interface AnalyzableDocument {
@@ -29,6 +31,8 @@ export interface DocumentAnalysis {
   /** Every model key in file order: from the experiment, else (an invalid file) from the parse tree. */
   models: ModelKey[];
   errorCount: number;
+  /** A valid file's sweep: "12 jobs at 4 sweep points, about 3 min 10 s of compute, up to 340 MiB per job" (`iwl validate`'s line); null without one. */
+  sweep: string | null;
   millis: number;
 }
 
@@ -97,6 +101,7 @@ export class AnalysisCache {
       diagnostics,
       models,
       errorCount: diagnostics.filter((d) => d.severity === 'error').length,
+      sweep: experiment ? sweepEstimateText(experiment, formatDuration) : null,
       millis: performance.now() - started,
     };
     this.entries.delete(doc.uri);

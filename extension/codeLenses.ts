@@ -1,16 +1,15 @@
 /**
  * Lenses on experiment files: at the top "Run experiment" and, where sbatch is on PATH, "Run on
- * Slurm" (or the run's progress and "Stop") and
+ * Slurm" (or the run's progress and "Stop"), what a sweep makes and costs (jobs, time, memory) and
  * the last run's outcome; above each model "Run model" (or "Stop") and its latest figures. They read
  * the shared analysis (never a parse of their own), the run index and the run in progress, and
  * refresh when any of those change.
  */
 import * as vscode from 'vscode';
-import { resolve } from 'node:path';
 import { AnalysisCache } from './analysis';
 import { isExperimentFile } from './experimentFiles';
 import { asAnalyzable } from './diagnostics';
-import { latestEntriesOf, latestRunOf } from './runStore';
+import { latestEntriesOf, latestRunOf, samePath } from './runStore';
 import { formatFigure, formatPercent, modelFiguresText, progressText, runOutcomeText } from './format';
 import type { RunIndex } from './runIndex';
 import { progressOf, type ActiveRun, type RunManager } from './runManager';
@@ -52,7 +51,7 @@ export class ExperimentCodeLensProvider implements vscode.CodeLensProvider, vsco
     const file = document.uri.fsPath;
     const top = new vscode.Range(0, 0, 0, 0);
     const lenses: vscode.CodeLens[] = [];
-    const active = this.runs.active && resolve(this.runs.active.experimentFile) === resolve(file) ? this.runs.active : null;
+    const active = this.runs.active && samePath(this.runs.active.experimentFile, file) ? this.runs.active : null;
     const trusted = vscode.workspace.isTrusted;
 
     if (active) {
@@ -73,6 +72,9 @@ export class ExperimentCodeLensProvider implements vscode.CodeLensProvider, vsco
       if (this.slurm.available) {
         lenses.push(new vscode.CodeLens(top, { title: '$(server-environment) Run on Slurm', command: commandIds.runOnSlurm, arguments: [document.uri], tooltip: 'Submit this file as a Slurm job array of shards (iwl slurm --submit); the Runs view follows it' }));
       }
+    }
+    if (analysis.sweep && !active) {
+      lenses.push(new vscode.CodeLens(top, { title: `$(list-flat) Sweep: ${analysis.sweep}`, command: '', tooltip: 'What the sweep makes: its jobs, and rough time and memory estimates (as iwl validate prints them)' }));
     }
     const latest = latestRunOf(this.index.all, file);
     if (latest && !(active && this.runs.isLive(latest.dir))) {

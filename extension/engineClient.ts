@@ -1,6 +1,6 @@
 /**
  * The host's side of the engine process: forks dist/engine.js lazily with an IPC channel, speaks
- * engine/contract/protocol.ts over vscode-jsonrpc, and owns the process for its whole life. Plain Node (no
+ * engine/contract/engineProtocol.ts over vscode-jsonrpc, and owns the process for its whole life. Plain Node (no
  * 'vscode' import) so that tests drive it against the real engine.
  *
  * - Start: `ensureStarted` forks and sends `initialize` (the handshake reports the backend).
@@ -21,7 +21,7 @@ import {
   type Event,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
-import * as protocol from '../engine/contract/protocol';
+import * as protocol from '../engine/contract/engineProtocol';
 import { errorMessage, hostKindOfWire, type HostErrorKind } from '../engine/contract/errors';
 
 export type EngineState = 'stopped' | 'starting' | 'ready' | 'crashed';

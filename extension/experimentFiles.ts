@@ -10,8 +10,16 @@ export const EXPERIMENT_FILE_EXTENSIONS = ['.iwl.yaml', '.iwl.yml', '.iwl.json']
 /** The suffix of an experiment file, case-insensitive. */
 export const EXPERIMENT_FILE_SUFFIX = new RegExp(`(${EXPERIMENT_FILE_EXTENSIONS.map((e) => e.replace(/\./g, '\\.')).join('|')})$`, 'i');
 
+/** The files with these endings as a workspace glob. */
+function globOf(extensions: readonly string[]): string {
+  return `**/*.iwl.{${extensions.map((e) => e.slice('.iwl.'.length)).join(',')}}`;
+}
+
 /** The same files as a workspace glob (findFiles, document selectors). */
-export const EXPERIMENT_FILE_GLOB = `**/*.iwl.{${EXPERIMENT_FILE_EXTENSIONS.map((e) => e.slice('.iwl.'.length)).join(',')}}`;
+export const EXPERIMENT_FILE_GLOB = globOf(EXPERIMENT_FILE_EXTENSIONS);
+
+/** The YAML ones only (the host's own completion and hover; JSON files get them from VS Code's JSON support). */
+export const YAML_EXPERIMENT_FILE_GLOB = globOf(EXPERIMENT_FILE_EXTENSIONS.filter((e) => !e.endsWith('.json')));
 
 export function isExperimentFile(fileName: string): boolean {
   return EXPERIMENT_FILE_SUFFIX.test(fileName);

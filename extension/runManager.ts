@@ -7,11 +7,10 @@
  * within a second), the run's summary.json gets its final status here. Plain Node: no 'vscode'.
  */
 import { Emitter, type Event } from 'vscode-jsonrpc/node';
-import { resolve } from 'node:path';
-import type { JobOutcome, MetricPoint, PlannedJob, RunProgressParams } from '../engine/contract/protocol';
+import type { JobOutcome, MetricPoint, PlannedJob, RunProgressParams } from '../engine/contract/engineProtocol';
 import type { JobSummary } from '../engine/contract/records';
 import { EngineClient, EngineError, type RunEnd } from './engineClient';
-import { markRunEnded, newRunFolder } from './runStore';
+import { markRunEnded, newRunFolder, samePath } from './runStore';
 import { errorMessage } from '../engine/contract/errors';
 import { formatDuration } from '../engine/contract/durations';
 import { RunEta } from '../engine/contract/eta';
@@ -105,7 +104,7 @@ export class RunManager {
 
   /** Whether the run writing `dir` is live in this session (the rest with status running were interrupted). */
   isLive(dir: string): boolean {
-    return this.current !== null && resolve(this.current.outDir) === resolve(dir);
+    return this.current !== null && samePath(this.current.outDir, dir);
   }
 
   async start(request: StartRequest): Promise<ActiveRun> {

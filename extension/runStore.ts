@@ -14,7 +14,9 @@ import {
   readMetricsJsonl,
   readRunManifest,
   readRunSummary,
+  runFolderName,
   summaryFileName,
+  timeOfFolderName,
   type EndStatus,
   type MetricLine,
   type RunManifest,
@@ -22,8 +24,8 @@ import {
   type RunSummaryEntry,
   type StoredRunStatus,
 } from '../engine/contract/records';
-import { clusterRunFileName, readClusterRun, type ClusterRun } from '../engine/contract/shards';
-import { csvCell } from '../webview/textEscapes';
+import { clusterRunFileName, readClusterRun, type ClusterRun } from '../engine/contract/shardRecords';
+import { tableCsv } from '../engine/contract/textEscapes';
 
 export interface StoredRun {
   dir: string;
@@ -46,17 +48,17 @@ export interface StoredExperiment {
   runs: StoredRun[];
 }
 
-/** `2026-11-29T17-38-05Z`: the start time in UTC, safe in file names on every OS, sorting by time. */
-export function runFolderName(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
-}
-
 /** A new, not yet existing run folder for an experiment file (adds -2, -3, ... within one second). */
 export function newRunFolder(resultsRoot: string, experimentFile: string, now: Date = new Date()): string {
   const base = join(resultsRoot, basename(experimentFile), runFolderName(now));
   let dir = base;
   for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
   return dir;
+}
+
+/** Whether two paths name the same file or folder (both resolved, so a trailing slash or a relative path does not matter). */
+export function samePath(a: string, b: string): boolean {
+  return resolve(a) === resolve(b);
 }
 
 /** Whether `dir` is a run folder inside `resultsRoot` (two levels down). Guards deletion. */
@@ -78,14 +80,6 @@ function readRecordText<T>(text: string, path: string, read: (json: unknown, fil
 async function readRecord<T>(path: string, read: (json: unknown, file: string) => T): Promise<T | null> {
   const text = await readFile(path, 'utf8').catch(() => null);
   return text === null ? null : readRecordText(text, path, read);
-}
-
-/** The time a folder name like 2026-11-29T17-38-05Z stands for, or null. */
-export function timeOfFolderName(name: string): Date | null {
-  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})Z/.exec(name);
-  if (!m) return null;
-  const date = new Date(`${m[1]}T${m[2]}:${m[3]}:${m[4]}Z`);
-  return Number.isNaN(date.getTime()) ? null : date;
 }
 
 /**
@@ -206,7 +200,5 @@ export function deleteRun(resultsRoot: string, dir: string): void {
 /** metrics.jsonl as CSV: one row per logged point, the columns every record can have. */
 export function metricsCsv(jsonl: string): string {
   const columns: (keyof MetricLine)[] = ['id', 'model', 'width', 'seed', 'step', 'trainLoss', 'testLoss', 'testAccuracy', 'rmseToLimit', 'elapsedSeconds'];
-  const cell = (v: unknown): string => (v === null || v === undefined ? '' : csvCell(String(v)));
-  const rows = readMetricsJsonl(jsonl).map((r) => columns.map((c) => cell(r[c])).join(','));
-  return [columns.join(','), ...rows].join('\n') + '\n';
+  return tableCsv(columns, readMetricsJsonl(jsonl).map((r) => columns.map((c) => r[c])));
 }

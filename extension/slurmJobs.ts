@@ -10,6 +10,7 @@
  * forgotten. sacct (the accounting database, where a cluster has one) gives an ended task's final
  * state after that; the shard folders say the rest.
  */
+import type { RunStatus } from '../engine/contract/records';
 
 /** One array task as squeue or sacct lists it. */
 export interface SlurmTask {
@@ -83,7 +84,7 @@ export function queueAnswer(status: number | null, stdout: string, stderr: strin
 }
 
 /** What a shard folder says: absent (its task has not started), or its summary's status. */
-export type ShardFolderState = 'absent' | 'running' | 'completed' | 'cancelled' | 'failed';
+export type ShardFolderState = 'absent' | RunStatus;
 
 /** The array as the Runs view shows it and the monitor acts on it. */
 export interface ClusterProgress {

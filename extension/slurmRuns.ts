@@ -6,13 +6,13 @@
  * `scancel`. Plain Node (no vscode): the tests drive it with a real `iwl` and a real cluster.
  *
  * The record that survives a window reload is the run folder itself: slurm.json (the job id, the
- * shard count) and, once merged, summary.json (engine/contract/shards.ts). A cluster run whose
+ * shard count) and, once merged, summary.json (engine/contract/shardRecords.ts). A cluster run whose
  * merged summary is missing or still says running is one the monitor follows (runStore.ts).
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { clusterRunFileName, readClusterRun, shardFolder, type ClusterRun } from '../engine/contract/shards';
+import { clusterRunFileName, readClusterRun, shardFolder, type ClusterRun } from '../engine/contract/shardRecords';
 import { readRunSummary, summaryFileName } from '../engine/contract/records';
 import { markRunEnded } from './runStore';
 import { clusterProgress, isEnded, mergeAction, parseSacct, queueAnswer, sacctArgs, squeueArgs, type ClusterProgress, type ShardFolderState, type SlurmTask } from './slurmJobs';

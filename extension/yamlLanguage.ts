@@ -5,9 +5,10 @@
  */
 import * as vscode from 'vscode';
 import { completionsAt, hoverAt, type CompletionEntry } from './schemaAssist';
+import { YAML_EXPERIMENT_FILE_GLOB } from './experimentFiles';
 
 /** Experiment files in YAML, in any scheme (a file on disk, an untitled copy, a diff side). */
-export const yamlExperimentSelector: vscode.DocumentSelector = [{ language: 'yaml', pattern: '**/*.iwl.{yaml,yml}' }];
+export const yamlExperimentSelector: vscode.DocumentSelector = [{ language: 'yaml', pattern: YAML_EXPERIMENT_FILE_GLOB }];
 
 const kinds: Record<CompletionEntry['kind'], vscode.CompletionItemKind> = {
   key: vscode.CompletionItemKind.Property,

@@ -1,8 +1,9 @@
 /** Small helpers shared by the tests: where the repository is, and running the built `iwl` CLI. */
 import { spawnSync, SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { isExperimentFile } from '../extension/experimentFiles';
 
 /** The repository root: the nearest folder above this file that holds package.json. */
 export const repoRoot: string = (() => {
@@ -50,4 +51,9 @@ export function isProcessAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The experiment files in `dir` (examples/, a workspace), by the host's one suffix rule, in directory order. */
+export function experimentFilesIn(dir: string): string[] {
+  return readdirSync(dir).filter(isExperimentFile);
 }

@@ -6,9 +6,9 @@
  * it), and exports (PNG from the canvas; SVG, CSV, JSON from the same shaped data).
  */
 import uPlot from 'uplot';
-import { extent, lastValue, xValueText, type ChartModel, type ChartSeries } from './chartData';
-import { formatValue } from './chartFormat';
-import { lineDash, withAlpha, type Theme } from './palette';
+import { extent, lastValue, type ChartModel, type ChartSeries } from './chartData';
+import { formatValue, xValueText } from './chartFormat';
+import { dashGradient, lineDash, withAlpha, type Theme } from './palette';
 import { decimate, nearestIndex } from './decimate';
 import { Throttled } from './throttle';
 import { spreadLabels } from './endLabels';
@@ -528,18 +528,6 @@ export class LineChart {
     this.plot = null;
     this.element.remove();
   }
-}
-
-/** A dash pattern as a CSS repeating gradient along x: `color` on the dashes, transparent in the gaps. */
-export function dashGradient(color: string, pattern: readonly number[]): string {
-  const stops: string[] = [];
-  let at = 0;
-  pattern.forEach((length, i) => {
-    const paint = i % 2 === 0 ? color : 'transparent';
-    stops.push(`${paint} ${at}px ${at + length}px`);
-    at += length;
-  });
-  return `repeating-linear-gradient(90deg, ${stops.join(', ')})`;
 }
 
 /** DOM writes only when the value changes: each write invalidates style or layout. */

@@ -14,7 +14,7 @@
  */
 import type { MetricName, MetricPoint } from './protocol';
 import { colorFor, colorLayout, pointDash, pointLayout, strokeFor, widthRank } from './palette';
-import { formatValue, groupLabel, metricLabels } from './chartFormat';
+import { groupLabel, metricLabels } from './chartFormat';
 
 /** A growable float64 column. */
 class Column {
@@ -165,7 +165,7 @@ function seriesStyle(widths: Map<string, number[]>, points: Map<string, string[]
   return { ...style, pattern, ...(endLabel ? { endLabel } : {}) };
 }
 
-/** "sgd w64", "ntk (∞)", "adam lr=0.01 w512": the legend key of one model at one width (and sweep point). */
+/** "sgd|64", "ntk|inf", "adam|512|lr=0.01": the legend key of one model at one width (and sweep point); its label is chartFormat.ts groupLabel. */
 export function groupKey(model: string, width: number | null, point = ''): string {
   return `${model}|${width === null ? 'inf' : width}${point ? `|${point}` : ''}`;
 }
@@ -212,12 +212,6 @@ export interface ChartModel {
    * 0, 1, ..., each the index of its category here, drawn evenly spaced and labelled with it.
    */
   categories?: string[];
-}
-
-/** An x value as the panels print it: its category's name on a categorical axis, else the number. */
-export function xValueText(m: Pick<ChartModel, 'categories'>, v: number): string {
-  if (m.categories) return Number.isInteger(v) && v >= 0 && v < m.categories.length ? m.categories[v] : '';
-  return formatValue(v);
 }
 
 /**

@@ -22,3 +22,9 @@ export function formatValue(v: number | null | undefined, percent = false): stri
   if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
   return Number(v.toPrecision(4)).toString();
 }
+
+/** An x value as the panels print it: its category's name on a categorical axis (ChartModel.categories), else the number. */
+export function xValueText(m: { categories?: string[] }, v: number): string {
+  if (m.categories) return Number.isInteger(v) && v >= 0 && v < m.categories.length ? m.categories[v] : '';
+  return formatValue(v);
+}

@@ -166,22 +166,29 @@ function mean(values: (number | null)[]): number | null {
   return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
 }
 
+const pointKey = (e: JobEntry): string => JSON.stringify(Object.entries(e.point ?? {}));
+const pointLabel = (e: JobEntry): string => Object.entries(e.point ?? {}).map(([k, v]) => `${k.slice(k.lastIndexOf('.') + 1)}=${v}`).join(', ');
+
 /**
- * One row per model: finite families at their widest completed width (mean over seeds), each
- * followed by its limit, then the other infinite models, in the order the run listed them.
+ * One row per model and sweep point: finite families at their widest completed width (mean over
+ * seeds), each followed by its limit (the infinite job its jobs were compared with, by id), then
+ * the other infinite jobs, in the order the run listed them. A model with several sweep points
+ * gets a row per point, named by it ("sgd (learningRate=2)"): figures of different points are never averaged.
  */
 export function modelTable(entries: readonly JobEntry[]): ModelRow[] {
   const done = completed(entries);
   const rows: ModelRow[] = [];
   const listed = new Set<string>();
-  const infiniteRow = (name: string): void => {
-    if (listed.has(name)) return;
-    const e = entries.find((x) => x.kind === 'infinite' && x.model === name);
-    if (!e) return;
-    listed.add(name);
+  const points = new Map<string, Set<string>>();
+  for (const e of entries) points.set(e.model, (points.get(e.model) ?? new Set()).add(pointKey(e)));
+  const name = (e: JobEntry) => ((points.get(e.model)?.size ?? 0) > 1 ? `${e.model} (${pointLabel(e)})` : e.model);
+  const infiniteRow = (id: string): void => {
+    const e = entries.find((x) => x.kind === 'infinite' && x.id === id) ?? entries.find((x) => x.kind === 'infinite' && x.model === id);
+    if (!e || listed.has(e.id)) return;
+    listed.add(e.id);
     const ok = e.status === 'completed' && e.final;
     rows.push({
-      model: name,
+      model: name(e),
       kind: 'infinite',
       description: describeModel(e),
       width: null,
@@ -196,30 +203,32 @@ export function modelTable(entries: readonly JobEntry[]): ModelRow[] {
     });
   };
   for (const family of finiteFamilies(entries)) {
-    const all = entries.filter((e) => e.model === family);
-    const jobs = done.filter((e) => e.model === family && e.width !== null);
-    const widths = [...new Set(all.map((e) => e.width).filter((w): w is number => w !== null))];
-    const widest = jobs.length ? Math.max(...jobs.map((e) => e.width!)) : null;
-    const at = jobs.filter((e) => e.width === widest);
-    const limit = all.find((e) => e.limit)?.limit ?? null;
-    listed.add(family);
-    rows.push({
-      model: family,
-      kind: 'finite',
-      description: describeModel(all[0]),
-      width: widest,
-      widthCount: widths.length,
-      seeds: at.length,
-      trainLoss: mean(at.map((e) => finalOf(e, 'trainLoss'))),
-      testLoss: mean(at.map((e) => finalOf(e, 'testLoss'))),
-      testAccuracy: mean(at.map((e) => finalOf(e, 'testAccuracy'))),
-      gapToLimit: mean(at.map((e) => e.rmseToLimit)),
-      limit,
-      incomplete: all.length - all.filter((e) => e.status === 'completed' && e.final).length,
-    });
-    if (limit) infiniteRow(limit);
+    const members = entries.filter((e) => e.model === family);
+    for (const point of [...new Set(members.map(pointKey))]) {
+      const all = members.filter((e) => pointKey(e) === point);
+      const jobs = done.filter((e) => e.model === family && pointKey(e) === point && e.width !== null);
+      const widths = [...new Set(all.map((e) => e.width).filter((w): w is number => w !== null))];
+      const widest = jobs.length ? Math.max(...jobs.map((e) => e.width!)) : null;
+      const at = jobs.filter((e) => e.width === widest);
+      const limit = all.find((e) => e.limit)?.limit ?? null;
+      rows.push({
+        model: name(all[0]),
+        kind: 'finite',
+        description: describeModel(all[0]),
+        width: widest,
+        widthCount: widths.length,
+        seeds: at.length,
+        trainLoss: mean(at.map((e) => finalOf(e, 'trainLoss'))),
+        testLoss: mean(at.map((e) => finalOf(e, 'testLoss'))),
+        testAccuracy: mean(at.map((e) => finalOf(e, 'testAccuracy'))),
+        gapToLimit: mean(at.map((e) => e.rmseToLimit)),
+        limit,
+        incomplete: all.length - all.filter((e) => e.status === 'completed' && e.final).length,
+      });
+      if (limit) infiniteRow(limit);
+    }
   }
-  for (const e of entries) if (e.kind === 'infinite') infiniteRow(e.model);
+  for (const e of entries) if (e.kind === 'infinite') infiniteRow(e.id);
   return rows;
 }
 

@@ -9,11 +9,12 @@
 import { formatValue } from './chartFormat';
 import { ChartSet } from './chartSet';
 import { gapChart, gapVsWidth, modelTable, widthSweepChart, type FinalMetric, type ModelRow } from './comparisonData';
-import { fileStem, tableCsv } from './exportData';
+import { fileStem } from './exportData';
+import { tableCsv } from '../engine/contract/textEscapes';
 import type { PanelContext } from './host';
 import type { JobEntry, RunData, SnapshotMessage } from './protocol';
 import { showFocus } from './focusNote';
-import { focusEntries, settingSweepChart, sweepAxes, widthAxis } from './settingSweep';
+import { comparedEntries, focusEntries, settingSweepChart, sweepAxes, widthAxis } from './settingSweep';
 import { badge, button, dropdown, el, type Choice } from './ui';
 
 export function tableHeader(classification: boolean): string[] {
@@ -138,8 +139,13 @@ export class ComparisonView {
     return !!this.run?.entries.some((e) => e.final?.testAccuracy !== null && e.final?.testAccuracy !== undefined);
   }
 
+  /** The table's jobs: the picked rows, else each model's best point where summary.json names one. */
+  private tableEntries(): { entries: JobEntry[]; atBest: boolean } {
+    return comparedEntries(this.run?.entries ?? [], this.ctx.ui.jobs, this.run?.best);
+  }
+
   private drawTable(): void {
-    const entries = this.entries();
+    const { entries, atBest } = this.tableEntries();
     const rows = modelTable(entries);
     const classification = this.classification();
     if (!rows.length) {
@@ -154,12 +160,14 @@ export class ComparisonView {
       if (r.testLoss === best) tr.classList.add('best');
       return tr;
     });
-    const caption = el('caption', { text: 'Finite models at their widest width (mean over seeds), each followed by its infinite-width limit. The lowest test loss is marked.' });
+    const metric = Object.values(this.run?.best ?? {})[0]?.metric === 'validationAccuracy' ? 'validation accuracy' : 'validation loss';
+    const where = atBest ? ` Each model at its best sweep point (by ${metric}; pick rows in the Experiments Table to compare others).` : '';
+    const caption = el('caption', { text: `Finite models at their widest width (mean over seeds), each followed by its infinite-width limit.${where} The lowest test loss is marked.` });
     this.tableHost.replaceChildren(el('table', { className: 'figures' }, [caption, el('thead', {}, [head]), el('tbody', {}, body)]));
   }
 
   private exportTable(format: 'csv' | 'json'): void {
-    const rows = modelTable(this.entries());
+    const rows = modelTable(this.tableEntries().entries);
     const name = `${fileStem(this.run?.title ?? 'run')}-models.${format}`;
     const data =
       format === 'csv'

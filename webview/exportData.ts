@@ -4,11 +4,11 @@
  * (uPlot draws on a canvas; the PNG comes from that canvas in chart.ts). Pure string builders,
  * tested in Node.
  */
-import { extent, forLogAxis, xValueText, type ChartModel, type ChartSeries } from './chartData';
-import { formatValue } from './chartFormat';
+import { extent, forLogAxis, type ChartModel, type ChartSeries } from './chartData';
+import { formatValue, xValueText } from './chartFormat';
 import { decimate } from './decimate';
 import { lineDash } from './palette';
-import { csvCell, escapeMarkup } from './textEscapes';
+import { csvCell, escapeMarkup } from '../engine/contract/textEscapes';
 
 function num(v: number): string {
   return Number.isNaN(v) ? '' : String(v);
@@ -248,12 +248,6 @@ export function fileStem(text: string): string {
       .replace(/^-+|-+$/g, '')
       .slice(0, 80) || 'chart'
   );
-}
-
-/** A table (header + rows of cells) as CSV. */
-export function tableCsv(header: string[], rows: (string | number | null)[][]): string {
-  const cell = (v: string | number | null) => (v === null ? '' : csvCell(String(v)));
-  return [header.map(cell).join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n') + '\n';
 }
 
 /** The SVG stroke-dasharray attribute of a series' line ('' for a solid one). */

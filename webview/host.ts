@@ -46,7 +46,7 @@ export class Host {
     this.post({ type: 'log', level, message: message.slice(0, 8000) });
   }
 
-  /** An unexpected error for the host's log, with its stack (the panels' own formatting: they import no engine code). */
+  /** An unexpected error for the host's log, with its stack (the panels' own formatting: of engine/contract/ they load only the text escapes). */
   logError(what: string, error: unknown): void {
     this.log('error', `${what}: ${errorText(error, true)}`);
   }

@@ -1,7 +1,7 @@
 /**
  * The charts' colours: a categorical palette with one hue per model, lighter shades for narrower
- * widths of a finite model, and the VS Code theme's colours (read from its CSS variables) for
- * axes, grid and text.
+ * widths of a finite model, a dash pattern per sweep point (and its CSS form for legend swatches),
+ * and the VS Code theme's colours (read from its CSS variables) for axes, grid and text.
  */
 
 // Categorical palette (Tableau 10): readable on the dark and the light VS Code themes.
@@ -99,6 +99,18 @@ export function pointDash(dashed: boolean, index: number): number[] | null {
 /** A series' line dash: its own pattern where it has one (a sweep point), else [6, 4] for a dashed line, null for solid. */
 export function lineDash(s: { dash: boolean; pattern?: number[] | null }): number[] | null {
   return s.pattern !== undefined ? s.pattern : s.dash ? [6, 4] : null;
+}
+
+/** A dash pattern as a CSS repeating gradient along x: `color` on the dashes, transparent in the gaps. */
+export function dashGradient(color: string, pattern: readonly number[]): string {
+  const stops: string[] = [];
+  let at = 0;
+  pattern.forEach((length, i) => {
+    const paint = i % 2 === 0 ? color : 'transparent';
+    stops.push(`${paint} ${at}px ${at + length}px`);
+    at += length;
+  });
+  return `repeating-linear-gradient(90deg, ${stops.join(', ')})`;
 }
 
 /** Each model's sweep points ('' without a sweep) in order of first appearance. */

@@ -4,6 +4,7 @@
  * line per model (and per width and other swept setting, when they vary too). Pure; tested in Node.
  */
 import type { JobEntry } from './protocol';
+import type { BestPoint } from '../engine/contract/records';
 import type { ChartModel, ChartSeries } from './chartData';
 import { metricLabels } from './chartFormat';
 import { colorFor } from './palette';
@@ -30,6 +31,17 @@ export function focusEntries(entries: readonly JobEntry[], jobs: readonly string
   const picked = new Set(jobs);
   for (const e of entries) if (picked.has(e.id) && e.limit) picked.add(e.limit);
   return entries.filter((e) => picked.has(e.id));
+}
+
+/**
+ * The jobs the comparison's table of models compares: the picked rows (with their limits); without
+ * a pick, on a run that names best points (summary.json `best`: a validation split and `select`),
+ * each model's best point and the limits its jobs converge to (`atBest`); else every job.
+ */
+export function comparedEntries(entries: readonly JobEntry[], jobs: readonly string[] | undefined, best: Record<string, BestPoint> | undefined): { entries: JobEntry[]; atBest: boolean } {
+  const chosen = Object.values(best ?? {}).flatMap((b) => b.jobs);
+  if (jobs || !chosen.length) return { entries: focusEntries(entries, jobs), atBest: false };
+  return { entries: focusEntries(entries, chosen), atBest: true };
 }
 
 const lastSegment = (key: string) => key.slice(key.lastIndexOf('.') + 1);

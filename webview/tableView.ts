@@ -8,7 +8,8 @@
  * point and running ones with their latest figures.
  */
 import { formatValue } from './chartFormat';
-import { fileStem, tableCsv } from './exportData';
+import { fileStem } from './exportData';
+import { tableCsv } from '../engine/contract/textEscapes';
 import type { PanelContext } from './host';
 import type { RunData, SnapshotMessage, TableUiState } from './protocol';
 import { bestJobs, describeBest, filterRows, pointText, sortRows, tableView, visibleColumns, type RowMode, type TableColumn, type TableRow } from './tableData';

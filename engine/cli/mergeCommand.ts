@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { clusterRunFileName } from '../contract/shards';
+import { clusterRunFileName } from '../contract/shardRecords';
 import { IwlError } from '../util/iwlError';
 import { planMerge, readShardFolder, shardFolderPaths, writeMerge } from '../run/mergeShards';
 import { CliCommand, ExitCode, parseArgs } from './io';

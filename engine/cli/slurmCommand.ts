@@ -1,16 +1,18 @@
 /**
  * `iwl slurm FILE --shards N [--out RUN_DIR] [--partition P] [--time T] [--gpus G] [--backend B] [--submit]`:
  * writes a Slurm job array for a sharded run (engine/run/shards.ts) into a cluster run folder
- * (engine/contract/shards.ts: slurm.json, slurm.sbatch, shards/<I>/ once the tasks run) and, with
+ * (engine/contract/shardRecords.ts: slurm.json, slurm.sbatch, shards/<I>/ once the tasks run) and, with
  * --submit, submits it with `sbatch` and prints the array's job id on stdout. The folder must be on
  * a file system the compute nodes share; `iwl merge RUN_DIR` finishes the run once the array ends.
  * Exit codes: 0 written (and submitted), 1 sbatch failed, 2 invalid file or arguments.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomicWrite';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isBackendName } from '../backend';
-import { clusterRunFileName, clusterScriptFileName, shardsFolderName, type ClusterRun } from '../contract/shards';
+import { clusterRunFileName, clusterScriptFileName, shardsFolderName, type ClusterRun } from '../contract/shardRecords';
+import { runFolderName } from '../contract/records';
 import { IwlError } from '../util/iwlError';
 import { CliCommand, ExitCode, parseArgs } from './io';
 import { formatDiagnostic, validateFile } from './experimentFile';
@@ -39,6 +41,17 @@ export interface SbatchOptions {
   backend: string;
   /** The command that starts `iwl` on a node: the node executable and the iwl bundle, absolute. */
   iwl: string[];
+  /**
+   * That executable is Electron (VS Code's own runtime, which the desktop app runs iwl with): the
+   * script sets ELECTRON_RUN_AS_NODE=1 itself, so a task behaves as Node whatever environment
+   * sbatch passes on (`--export=NONE`, a site's SBATCH_EXPORT, a resubmission from a shell).
+   */
+  runAsNode: boolean;
+}
+
+/** Whether this process is Electron acting as Node, so a command that starts it again needs ELECTRON_RUN_AS_NODE=1. */
+export function runsOnElectron(versions: NodeJS.ProcessVersions = process.versions): boolean {
+  return typeof versions.electron === 'string';
 }
 
 /** A word for bash, single-quoted: nothing in it is expanded. */
@@ -60,6 +73,7 @@ export function sbatchScript(o: SbatchOptions): string {
     ...(o.time ? [`#SBATCH --time=${o.time}`] : []),
     ...(o.gpus ? [`#SBATCH --gpus=${o.gpus}`] : []),
     'set -euo pipefail',
+    ...(o.runAsNode ? ['# iwl runs on Electron here (VS Code\'s runtime); this makes it behave as Node rather than open a window.', 'export ELECTRON_RUN_AS_NODE=1'] : []),
     `exec ${o.iwl.map(q).join(' ')} run ${q(o.experimentFile)} --shard "$SLURM_ARRAY_TASK_ID/${o.shards}" \\`,
     `  --out ${q(join(o.runDir, shardsFolderName))}/"$SLURM_ARRAY_TASK_ID" --backend ${q(o.backend)} --workers "\${SLURM_CPUS_PER_TASK:-1}" --quiet`,
     '',
@@ -82,13 +96,7 @@ export function submitSbatch(script: string, cwd: string): string {
 
 function writeClusterRun(runDir: string, run: ClusterRun): void {
   const path = join(runDir, clusterRunFileName);
-  writeFileSync(`${path}.tmp-${process.pid}`, JSON.stringify(run, null, 2) + '\n');
-  renameSync(`${path}.tmp-${process.pid}`, path);
-}
-
-/** `2026-11-29T17-38-05Z`, the run folder names the extension uses (extension/runStore.ts). */
-function folderTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
+  writeFileAtomic(path, JSON.stringify(run, null, 2) + '\n');
 }
 
 export const slurmCommand: CliCommand = {
@@ -123,7 +131,7 @@ export const slurmCommand: CliCommand = {
 
     const runDir = parsed.values.has('out')
       ? resolve(io.cwd, parsed.values.get('out')!)
-      : join(dirname(file), '.iwl', 'runs', basename(file), folderTime(new Date()));
+      : join(dirname(file), '.iwl', 'runs', basename(file), runFolderName(new Date()));
     mkdirSync(runDir, { recursive: true });
     const script = join(runDir, clusterScriptFileName);
     const text = sbatchScript({
@@ -136,6 +144,7 @@ export const slurmCommand: CliCommand = {
       gpus,
       backend,
       iwl: [process.execPath, __filename],
+      runAsNode: runsOnElectron(),
     });
     writeFileSync(script, text, { mode: 0o755 });
     const run: ClusterRun = {

@@ -15,7 +15,8 @@ const usage = `Usage: iwl table RUN_DIR [--format md|csv|json] [--per-point]
 
 Prints the jobs of the run in RUN_DIR (the --out folder of iwl run) as a table: one row per job
 with its settings (model, kind, optimizer, width, seed, the value of each swept setting) and its
-final figures (losses, accuracies, validation figures, gap to the limit).
+final figures (losses, accuracies, validation figures, gap to the limit). A run with a validation
+split and select has a best column: true on each model's best point (summary.json's best).
 --per-point   one row per model, width and sweep point, the seeds averaged
 --format      md (Markdown, the default), csv or json`;
 
@@ -44,7 +45,7 @@ export const tableCommand: CliCommand = {
       io.stderr.write(`iwl table: ${missing ? `no ${summaryFileName} in ${parsed.positional[0]} (is it the --out folder of iwl run?)` : `${file}: ${errorMessage(error)}`}\n`);
       return ExitCode.invalid;
     }
-    io.stdout.write(formatTable(runTable(summary.runs, { perPoint: parsed.switches.has('per-point') }), format));
+    io.stdout.write(formatTable(runTable(summary.runs, { perPoint: parsed.switches.has('per-point'), best: summary.best }), format));
     return ExitCode.ok;
   },
 };

@@ -7,7 +7,7 @@
 import { nodeValidationHost } from '../experiment/validationHost';
 import { CliCommand, CliIo, ExitCode, parseArgs } from './io';
 import { formatDiagnostic, validateFile } from './experimentFile';
-import { estimateText, experimentEstimate } from '../experiment/estimate';
+import { sweepEstimateText } from '../experiment/estimate';
 import { formatDuration } from '../contract/durations';
 
 const usage = `Usage: iwl validate FILE...
@@ -40,8 +40,8 @@ export const validateCommand: CliCommand = {
       }
       const warnings = diagnostics.length;
       io.stdout.write(`${file}: valid (${models} model${models === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''})\n`);
-      const estimate = experiment?.sweep ? experimentEstimate(experiment) : null;
-      if (estimate) io.stdout.write(`${file}: sweep: ${estimateText(estimate, formatDuration)}\n`);
+      const sweep = experiment ? sweepEstimateText(experiment, formatDuration) : null;
+      if (sweep) io.stdout.write(`${file}: sweep: ${sweep}\n`);
     }
     return allValid ? ExitCode.ok : ExitCode.invalid;
   },

@@ -17,6 +17,23 @@ export const summaryFileName = 'summary.json';
 export const metricsFileName = 'metrics.jsonl';
 export const manifestFileName = 'manifest.json';
 
+/**
+ * `2026-11-29T17-38-05Z`: a run folder's name, the start time in UTC, safe in file names on every
+ * OS and sorting by time (the host's runs and `iwl slurm`'s cluster runs; a second run in the
+ * same second adds -2, -3, ...).
+ */
+export function runFolderName(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
+}
+
+/** The time a run folder's name like 2026-11-29T17-38-05Z (or -2 after it) stands for, or null. */
+export function timeOfFolderName(name: string): Date | null {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})Z/.exec(name);
+  if (!m) return null;
+  const date = new Date(`${m[1]}T${m[2]}:${m[3]}:${m[4]}Z`);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
 // ---------------------------------------------------------------------------------- the statuses
 
 /** The one status union: where a run or a job is. A summary says "running" until the run ends. */
@@ -127,7 +144,7 @@ export interface RunSummary {
    * without a validation split and a `select`: no "best" is claimed then.
    */
   best?: Record<string, BestPoint>;
-  /** Jobs of the plan with no result: a merged sharded run whose shards did not all finish (engine/contract/shards.ts). */
+  /** Jobs of the plan with no result: a merged sharded run whose shards did not all finish (engine/contract/shardRecords.ts). */
   missingJobs?: string[];
   error?: string;
 }
@@ -355,6 +372,6 @@ export function readMetricsJsonl(content: string, file: string = metricsFileName
   return out;
 }
 
-/** The field checks, for the readers of the other run-folder records (engine/contract/shards.ts). */
+/** The field checks, for the readers of the other run-folder records (engine/contract/shardRecords.ts). */
 export const recordChecks = { text, count, figure, flag, nullable, optional, oneOf, list, strings, shape };
 export type { Check };

@@ -12,6 +12,7 @@
  * (seeds, widths) that share a point; it is what summary.json's `best` holds.
  */
 import type { BestPoint, JobSummary, RunSummaryEntry, SweepPoint } from './records';
+import { tableCsv } from './textEscapes';
 
 /** A job as a table row takes it: summary.json's entry, or a live run's unfinished job (`running`, `queued`). */
 export type TableJob = Pick<JobSummary, 'id' | 'model' | 'kind' | 'optimizer' | 'width' | 'seed' | 'final' | 'rmseToLimit' | 'point'> & { status: string };
@@ -53,10 +54,16 @@ function mean(values: (number | null)[]): number | null {
 
 const pointKey = (point: SweepPoint | undefined): string => JSON.stringify(Object.entries(point ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
-/** One row per job (or per model, width and point with seeds averaged: `perPoint`), in the summary's order. */
-export function runTable(runs: readonly TableJob[], options: { perPoint?: boolean } = {}): RunTable {
+/**
+ * One row per job (or per model, width and point with seeds averaged: `perPoint`), in the summary's
+ * order. With `best` (summary.json's, which a run has only with a validation split and `select`),
+ * a `best` column says true on the rows of each model's best point; without it none is claimed.
+ */
+export function runTable(runs: readonly TableJob[], options: { perPoint?: boolean; best?: Record<string, BestPoint> } = {}): RunTable {
   const pointPaths = [...new Set(runs.flatMap((r) => Object.keys(r.point ?? {})))];
-  const settings = options.perPoint ? ['model', 'kind', 'optimizer', 'width', 'seeds', 'jobs', 'status'] : ['id', 'model', 'kind', 'optimizer', 'width', 'seed', 'status'];
+  const best = options.best && Object.keys(options.best).length ? options.best : null;
+  const settings = [...(options.perPoint ? ['model', 'kind', 'optimizer', 'width', 'seeds', 'jobs', 'status'] : ['id', 'model', 'kind', 'optimizer', 'width', 'seed', 'status']), ...(best ? ['best'] : [])];
+  const isBest = (group: readonly TableJob[]) => (best ? group.every((r) => best[r.model]?.jobs.includes(r.id)) || null : undefined);
   const figures = figureKeys.filter((k) => runs.some((r) => figuresOf(r)[k] !== null));
   const columns: RunTableColumn[] = [
     ...settings.map((key) => ({ key, kind: 'setting' as const })),
@@ -75,6 +82,7 @@ export function runTable(runs: readonly TableJob[], options: { perPoint?: boolea
         width: r.width,
         seed: r.seed,
         status: r.status,
+        ...(best ? { best: isBest([r]) } : {}),
         ...pointValues(r.point),
         ...Object.fromEntries(figures.map((k) => [k, f[k]])),
       };
@@ -99,6 +107,7 @@ export function runTable(runs: readonly TableJob[], options: { perPoint?: boolea
       seeds: first.kind === 'finite' ? group.map((r) => r.seed).join(' ') : null,
       jobs: group.length,
       status: statuses.size === 1 ? first.status : `${group.filter((r) => r.status === 'completed').length} of ${group.length} completed`,
+      ...(best ? { best: isBest(group) } : {}),
       ...pointValues(first.point),
       ...Object.fromEntries(figures.map((k) => [k, mean(done.map((r) => figuresOf(r)[k]))])),
     };
@@ -114,16 +123,12 @@ function cell(value: TableValue): string {
   return String(value);
 }
 
-function csvCell(value: TableValue): string {
-  const text = value === null ? '' : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 /** The table as Markdown (figures to 4 significant digits), CSV (full precision) or JSON ({ columns, rows }). */
 export function formatTable(table: RunTable, format: TableFormat): string {
   const keys = table.columns.map((c) => c.key);
   if (format === 'json') return JSON.stringify({ columns: table.columns, rows: table.rows }, null, 2) + '\n';
-  if (format === 'csv') return [keys.map(csvCell).join(','), ...table.rows.map((r) => keys.map((k) => csvCell(r[k] ?? null)).join(','))].join('\n') + '\n';
+  if (format === 'csv') return tableCsv(keys, table.rows.map((r) => keys.map((k) => r[k] ?? null)));
   const escape = (text: string) => text.replace(/\|/g, '\\|');
   const lines = [
     `| ${keys.map(escape).join(' | ')} |`,

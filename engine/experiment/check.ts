@@ -239,7 +239,8 @@ function checkObject(schema: ObjectSchema, node: SourceNode, path: string, ctx: 
     const property = schema.properties[entry.key];
     if (!property) {
       if (schema.ignored?.includes(entry.key)) continue;
-      const taken = map.entries.map((e) => e.key);
+      // Renaming to a key the same source already writes would duplicate it; a sweep's path renames only its own segment.
+      const taken = map.entries.filter((e) => !e.swept === !entry.swept).map((e) => e.key);
       ctx.error('unknown-key', p, `unknown key${context}${didYouMean(entry.key, names)} (known keys: ${names.join(', ')})`, entry.keyRange, ctx.suggestionFix(entry.keyRange, entry.key, names, taken));
       continue;
     }

@@ -94,3 +94,9 @@ export function estimateText(estimate: RunEstimate, formatSeconds: (seconds: num
   const points = estimate.points > 1 ? ` at ${estimate.points} sweep points` : '';
   return `${estimate.jobs} job${estimate.jobs === 1 ? '' : 's'}${points}, about ${formatSeconds(estimate.seconds)} of compute, up to ${formatBytes(estimate.peakBytes)} per job`;
 }
+
+/** What a sweep makes and costs, as `iwl validate` prints it and the editor's lens shows it; null without a sweep (or a size to estimate from). */
+export function sweepEstimateText(experiment: Experiment, formatSeconds: (seconds: number) => string): string | null {
+  const estimate = experiment.sweep ? experimentEstimate(experiment) : null;
+  return estimate ? estimateText(estimate, formatSeconds) : null;
+}

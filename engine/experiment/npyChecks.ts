@@ -8,6 +8,7 @@ import { CheckContext, INVALID, complete } from './check';
 import type { ValidationHost } from './validationHost';
 import { checkReferencedFile } from './files';
 import { NPY_HEADER_PREFIX_BYTES, NpyError, parseNpyHeader } from '../util/npyHeader';
+import { errorMessage } from '../contract/errors';
 import type { CheckedData, CheckedDataFile } from './dataChecks';
 
 interface ArrayFacts {
@@ -21,7 +22,7 @@ function inspectNpy(file: string, key: string, host: ValidationHost, ctx: CheckC
     const header = parseNpyHeader(host.readPrefix!(file, NPY_HEADER_PREFIX_BYTES));
     return { file, shape: header.shape };
   } catch (error) {
-    const message = error instanceof NpyError ? error.message : `cannot read it (${error instanceof Error ? error.message : String(error)})`;
+    const message = error instanceof NpyError ? error.message : `cannot read it (${errorMessage(error)})`;
     ctx.error('npy-invalid', key, `${file}: ${message}`, ctx.rangeOf(key));
     return null;
   }

@@ -27,6 +27,8 @@ export interface SourceEntry {
   key: string;
   keyRange: Range;
   value: SourceNode;
+  /** Not in the file: a sweep's path made it (engine/experiment/sweep.ts); keyRange is that path's segment. */
+  swept?: boolean;
 }
 
 /** A mapping. Duplicate keys are kept in `entries` (in file order) and reported by the parser. */

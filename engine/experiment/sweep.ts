@@ -59,19 +59,46 @@ type Segment = string | number;
 
 /** `network.layers[0].dense.wStd` -> ['network', 'layers', 0, 'dense', 'wStd']; null when malformed. */
 export function parsePath(path: string): Segment[] | null {
-  const out: Segment[] = [];
+  return parsePathAt(path)?.segments ?? null;
+}
+
+/** The segments of a path and where each starts in it (an index at its `[`). */
+function parsePathAt(path: string): { segments: Segment[]; offsets: number[] } | null {
+  const segments: Segment[] = [];
+  const offsets: number[] = [];
   const re = /([A-Za-z_$][\w$-]*)((?:\[\d+\])*)(\.|$)/y;
   let at = 0;
   while (at < path.length) {
     re.lastIndex = at;
     const m = re.exec(path);
     if (!m) return null;
-    out.push(m[1]);
-    for (const index of m[2].matchAll(/\[(\d+)\]/g)) out.push(Number(index[1]));
+    segments.push(m[1]);
+    offsets.push(at);
+    for (const index of m[2].matchAll(/\[(\d+)\]/g)) {
+      segments.push(Number(index[1]));
+      offsets.push(at + m[1].length + index.index!);
+    }
     at = re.lastIndex;
     if (m[3] === '.' && at === path.length) return null;
   }
-  return out.length ? out : null;
+  return segments.length ? { segments, offsets } : null;
+}
+
+/**
+ * The range of each segment's name inside the sweep key at `keyRange` (plain or quoted, on one
+ * line), so a problem with one key of the path, and its Quick Fix, is at that key; the whole key
+ * where its text is not the path as written (an escape in quotes).
+ */
+function segmentRanges(keyRange: Range, path: string, segments: Segment[], offsets: number[]): Range[] {
+  const width = keyRange.end.character - keyRange.start.character;
+  const shift = keyRange.start.line !== keyRange.end.line ? -1 : width === path.length ? 0 : width === path.length + 2 ? 1 : -1;
+  if (shift < 0) return segments.map(() => keyRange);
+  const { line, character } = keyRange.start;
+  return segments.map((segment, i) => {
+    const start = character + shift + offsets[i];
+    const length = typeof segment === 'number' ? String(segment).length + 2 : segment.length;
+    return { start: { line, character: start }, end: { line, character: start + length } };
+  });
 }
 
 const abbreviations: Record<string, string> = { learningRate: 'lr', batchSize: 'bs', momentum: 'mom', logEvery: 'log', diagReg: 'reg' };
@@ -107,6 +134,8 @@ interface RawAxis {
   path: string;
   segments: Segment[];
   keyRange: Range;
+  /** Each segment's own range in the key (segmentRanges). */
+  segmentRanges: Range[];
   nodes: SourceNode[];
 }
 
@@ -151,11 +180,12 @@ function readAxes(entry: SourceEntry, model: string | null, diagnostics: Diagnos
   }
   const out: RawAxis[] = [];
   for (const axis of node.entries) {
-    const segments = parsePath(axis.key);
-    if (!segments) {
+    const parsed = parsePathAt(axis.key);
+    if (!parsed) {
       diagnostics.push(error('invalid-sweep-path', `${where}: ${JSON.stringify(axis.key)} is not a setting path: write keys joined by dots, with [i] for a list item (network.layers[0].dense.wStd)`, axis.keyRange));
       continue;
     }
+    const { segments } = parsed;
     const first = segments[0];
     if (first === 'sweep' || (model === null && first === 'select') || (model !== null && (first === 'kind' || first === 'sweep'))) {
       diagnostics.push(error('invalid-sweep-path', `${where}: ${axis.key} cannot be swept`, axis.keyRange));
@@ -181,7 +211,7 @@ function readAxes(entry: SourceEntry, model: string | null, diagnostics: Diagnos
       } else seen.set(value, i);
     });
     if (out.some((a) => a.path === axis.key)) continue; // a duplicate key: the parser reports it
-    if (!repeated) out.push({ model, path: axis.key, segments, keyRange: axis.keyRange, nodes: values.items });
+    if (!repeated) out.push({ model, path: axis.key, segments, keyRange: axis.keyRange, segmentRanges: segmentRanges(axis.keyRange, axis.key, segments, parsed.offsets), nodes: values.items });
   }
   return out;
 }
@@ -190,19 +220,21 @@ function readAxes(entry: SourceEntry, model: string | null, diagnostics: Diagnos
 
 /**
  * The tree with `value` written at `segments` below `node`; only the nodes on the path are copied.
- * A key the path names and the file lacks is created (its key range: `keyRange`, the sweep's path),
- * so a key the schema does not know is reported there. A string that the path enters becomes a
+ * A key the path names and the file lacks is created (its key range: its segment's in the sweep's
+ * path, `keyRanges`, marked `swept`), so a key the schema does not know is reported there and its
+ * Quick Fix renames that segment. A string that the path enters becomes a
  * mapping: `dense` entered by `dense.wStd` becomes `dense: {}`, `adam` entered by `learningRate`
  * becomes `{ name: adam }` (the optimizer's mapping form). A list index must exist.
  */
-function setAt(node: SourceNode | null, segments: Segment[], value: SourceNode, keyRange: Range, path: string): SourceNode | string {
+function setAt(node: SourceNode | null, segments: Segment[], value: SourceNode, keyRanges: Range[], path: string): SourceNode | string {
   if (segments.length === 0) return value;
   const [segment, ...rest] = segments;
+  const [keyRange, ...restRanges] = keyRanges;
   const range = node?.range ?? keyRange;
   if (typeof segment === 'number') {
     if (node?.kind !== 'seq') return `${path}: the setting before [${segment}] is not a list in the file`;
     if (segment >= node.items.length) return `${path}: [${segment}] is past the end of a list of ${node.items.length} item${node.items.length === 1 ? '' : 's'}`;
-    const child = setAt(node.items[segment], rest, value, keyRange, path);
+    const child = setAt(node.items[segment], rest, value, restRanges, path);
     if (typeof child === 'string') return child;
     return { ...node, items: node.items.map((item, i) => (i === segment ? child : item)) };
   }
@@ -216,11 +248,11 @@ function setAt(node: SourceNode | null, segments: Segment[], value: SourceNode, 
       : { kind: 'map', entries: [{ key: 'name', keyRange: node.range, value: node }], range: node.range };
   } else return `${path}: the setting before ${segment} is ${node.kind === 'seq' ? 'a list' : 'a single value'} in the file, not a mapping`;
   const index = map.entries.findIndex((e) => e.key === segment);
-  const child = setAt(index >= 0 ? map.entries[index].value : null, rest, value, keyRange, path);
+  const child = setAt(index >= 0 ? map.entries[index].value : null, rest, value, restRanges, path);
   if (typeof child === 'string') return child;
   const entries = index >= 0
     ? map.entries.map((e, i) => (i === index ? { ...e, value: child } : e))
-    : [...map.entries, { key: segment, keyRange, value: child }];
+    : [...map.entries, { key: segment, keyRange, value: child, swept: true }];
   return { ...map, entries };
 }
 
@@ -228,7 +260,8 @@ function applyAxes(base: SourceMap, picks: { axis: RawAxis; index: number }[]): 
   let root: SourceNode = base;
   for (const { axis, index } of picks) {
     const segments = axis.model === null ? axis.segments : ['models', axis.model, ...axis.segments];
-    const next = setAt(root, segments, axis.nodes[index], axis.keyRange, axis.path);
+    const ranges = axis.model === null ? axis.segmentRanges : [axis.keyRange, axis.keyRange, ...axis.segmentRanges];
+    const next = setAt(root, segments, axis.nodes[index], ranges, axis.path);
     if (typeof next === 'string') return error('invalid-sweep-path', `${axis.model === null ? 'sweep' : `models.${axis.model}.sweep`}: ${next}`, axis.keyRange);
     root = next;
   }

@@ -7,10 +7,11 @@
  * out: the merged summary lists them in `missingJobs`, says why in `error`, and its status is
  * failed (or running, while the caller knows the shards are still running).
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomicWrite';
 import { dirname, join } from 'node:path';
-import { metricsFileName, readRunSummary, summaryFileName, type RunStatus, type RunSummary, type RunSummaryEntry } from '../contract/records';
-import { clusterRunFileName, readClusterRun, readShardRecord, shardFileName, shardFolder, type ShardRecord } from '../contract/shards';
+import { metricsFileName, readMetricLine, readRunSummary, summaryFileName, type RunStatus, type RunSummary, type RunSummaryEntry } from '../contract/records';
+import { clusterRunFileName, readClusterRun, readShardRecord, shardFileName, shardFolder, type ShardRecord } from '../contract/shardRecords';
 import { errorMessage } from '../contract/errors';
 import { IwlError } from '../util/iwlError';
 
@@ -176,13 +177,12 @@ function jobLines(cache: Map<ShardFolder, Map<string, string[]>>, folder: ShardF
   if (!lines) {
     lines = new Map();
     for (const line of folder.metrics.split('\n')) {
-      let id: unknown;
+      let id: string;
       try {
-        id = (JSON.parse(line) as { id?: unknown }).id;
+        id = readMetricLine(JSON.parse(line), join(folder.dir, metricsFileName)).id;
       } catch {
-        continue; // the half-written last line of a shard writing it now
+        continue; // the half-written last line of a shard writing it now, or not a metrics record (as readMetricsJsonl skips it)
       }
-      if (typeof id !== 'string') continue;
       if (!lines.has(id)) lines.set(id, []);
       lines.get(id)!.push(line);
     }
@@ -198,12 +198,6 @@ export function writeMerge(merged: MergedRun, outDir: string): void {
     mkdirSync(dirname(join(outDir, to)), { recursive: true });
     copyFileSync(from, join(outDir, to));
   }
-  writeAtomic(join(outDir, metricsFileName), merged.metricsLines.map((l) => l + '\n').join(''));
-  writeAtomic(join(outDir, summaryFileName), JSON.stringify(merged.summary, null, 2) + '\n');
-}
-
-function writeAtomic(path: string, content: string): void {
-  const temp = `${path}.tmp-${process.pid}`;
-  writeFileSync(temp, content);
-  renameSync(temp, path);
+  writeFileAtomic(join(outDir, metricsFileName), merged.metricsLines.map((l) => l + '\n').join(''));
+  writeFileAtomic(join(outDir, summaryFileName), JSON.stringify(merged.summary, null, 2) + '\n');
 }

@@ -18,13 +18,14 @@ import { loss } from '../train/losses';
 import { planExperiment, type Job, type RunPlan } from './plan';
 import { planCosts } from './jobCost';
 import type { LogPoint, RunKernels, TrainContext, Trainer } from './trainer';
-import type { MetricRecord } from '../contract/records';
+import type { EndStatus, MetricRecord } from '../contract/records';
 import { activeBackend, defaultBackend, type BackendName } from '../backend';
 import { formatBytes } from '../experiment/memory';
 import { jobMemory, linalgLanes, poolSize, workerScript, WorkerProcess, type JobHooks } from './pool';
 
 
-export type JobStatus = 'completed' | 'cancelled' | 'failed';
+/** How a job ended: the one status union's end statuses (engine/contract/records.ts). */
+export type JobStatus = EndStatus;
 
 export interface JobResult {
   job: Job;

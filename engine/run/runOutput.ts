@@ -8,7 +8,8 @@
  * The records' types and readers are engine/contract/records.ts; the VS Code extension's run store
  * reads the same layout through them.
  */
-import { appendFileSync, copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomicWrite';
 import { basename, join } from 'node:path';
 import { writeNpy } from '../util/npy';
 import type { Experiment } from '../experiment/experimentTypes';
@@ -23,7 +24,7 @@ export function predictionsFileName(id: string): string {
 
 /**
  * A finished job as summary.json's runs[] records it, without its files and timing: also what the
- * engine sends the host when the job finishes (engine/contract/protocol.ts JobOutcome.summary).
+ * engine sends the host when the job finishes (engine/contract/engineProtocol.ts JobOutcome.summary).
  */
 export function jobSummaryOf(result: JobResult): JobSummary {
   const { job, final } = result;
@@ -148,8 +149,6 @@ export class RunOutput {
   private writeSummary(): void {
     this.summary.seconds = (Date.now() - this.started) / 1000;
     const path = join(this.dir, summaryFileName);
-    const temp = `${path}.tmp-${process.pid}`;
-    writeFileSync(temp, JSON.stringify(this.summary, null, 2) + '\n');
-    renameSync(temp, path);
+    writeFileAtomic(path, JSON.stringify(this.summary, null, 2) + '\n');
   }
 }

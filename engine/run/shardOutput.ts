@@ -1,14 +1,15 @@
 /**
- * What `iwl run --shard I/N` adds to a run folder: shard.json (engine/contract/shards.ts), the plan
+ * What `iwl run --shard I/N` adds to a run folder: shard.json (engine/contract/shardRecords.ts), the plan
  * narrowed to the shard's part once the data is loaded (engine/run/shards.ts), and the rule that
  * the limits it computes only as helpers for its finite jobs are not recorded (their owner shard does).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomicWrite';
 import { join } from 'node:path';
 import type { Experiment } from '../experiment/experimentTypes';
 import type { Dataset } from '../data/dataset';
-import { shardFileName, type ShardRecord } from '../contract/shards';
+import { shardFileName, type ShardRecord } from '../contract/shardRecords';
 import type { RunPlan } from './plan';
 import type { RunEvent } from './runExperiment';
 import { assignShards, shardPlan, type ShardSpec } from './shards';
@@ -65,7 +66,6 @@ export class ShardOutput {
 
   private write(): void {
     const path = join(this.dir, shardFileName);
-    writeFileSync(`${path}.tmp-${process.pid}`, JSON.stringify(this.record, null, 2) + '\n');
-    renameSync(`${path}.tmp-${process.pid}`, path);
+    writeFileAtomic(path, JSON.stringify(this.record, null, 2) + '\n');
   }
 }

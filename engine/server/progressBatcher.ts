@@ -4,7 +4,7 @@
  * A batch goes out from a timer, and also from `add` when the interval has passed (a trainer that
  * keeps the event loop busy still streams).
  */
-import type { JobOutcome, MetricPoint, PlannedJob, RunProgressParams } from '../contract/protocol';
+import type { JobOutcome, MetricPoint, PlannedJob, RunProgressParams } from '../contract/engineProtocol';
 
 export class ProgressBatcher {
   private seq = 0;

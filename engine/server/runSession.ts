@@ -7,7 +7,7 @@ import type { Experiment } from '../experiment/experimentTypes';
 import { runExperiment, type RunEvent, type RunOptions } from '../run/runExperiment';
 import { jobSummaryOf, RunOutput } from '../run/runOutput';
 import { errorMessage } from '../contract/errors';
-import type { JobOutcome, RunFinishedParams, RunProgressParams, StartRunParams } from '../contract/protocol';
+import type { JobOutcome, RunFinishedParams, RunProgressParams, StartRunParams } from '../contract/engineProtocol';
 import { ProgressBatcher } from './progressBatcher';
 import { defaultWorkers } from '../run/pool';
 import type { BackendName } from '../backend';

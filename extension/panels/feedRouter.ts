@@ -9,12 +9,12 @@
  * final snapshot when it ends. Plain Node:
  * the tests drive it against the real engine.
  */
-import { resolve } from 'node:path';
 import type { PanelKind, PanelUiState, RunData, ToPanel } from '../../webview/protocol';
 import type { ActiveRun, RunManager } from '../runManager';
 import { PanelFeed } from './panelFeed';
 import { liveRecordsOf, progressOf, readRunData } from './panelData';
 import { RefreshTimer } from '../coalesce';
+import { samePath } from '../runStore';
 
 /** How often at most an experiments table is refreshed while a run's points stream. */
 export const tableRefreshMs = 1000;
@@ -40,9 +40,6 @@ function jobsSeen(kind: PanelKind, run: ActiveRun): string {
   return kind === 'table' ? `${run.finishedJobs.length} ${run.startedJobs.size} ${run.latest.size}` : String(run.finishedJobs.length);
 }
 
-function same(a: string, b: string): boolean {
-  return resolve(a) === resolve(b);
-}
 
 export class FeedRouter {
   private readonly feeds = new Map<PanelFeed, Routed>();
@@ -57,7 +54,7 @@ export class FeedRouter {
     this.subscriptions = [
       runs.onMetrics(({ run, points }) => {
         for (const [feed, r] of this.feeds) {
-          const dir = r.kind === 'comparison' ? undefined : r.dirs.find((d) => same(d, run.outDir));
+          const dir = r.kind === 'comparison' ? undefined : r.dirs.find((d) => samePath(d, run.outDir));
           if (!dir) continue;
           if (r.timer) r.timer.soon(this.tableEveryMs);
           else feed.onPoints(dir, points, progressOf(run), 'running');
@@ -66,7 +63,7 @@ export class FeedRouter {
       runs.onDidChange((run) => {
         if (!run) return;
         for (const [feed, r] of this.feeds) {
-          if ((r.kind !== 'comparison' && r.kind !== 'table') || !r.dirs.some((d) => same(d, run.outDir))) continue;
+          if ((r.kind !== 'comparison' && r.kind !== 'table') || !r.dirs.some((d) => samePath(d, run.outDir))) continue;
           const seen = jobsSeen(r.kind, run);
           if (seen === r.jobsSeen) continue;
           r.jobsSeen = seen;
@@ -74,7 +71,7 @@ export class FeedRouter {
         }
       }),
       runs.onDidFinish(({ run }) => {
-        for (const [feed, r] of this.feeds) if (r.dirs.some((d) => same(d, run.outDir))) void feed.refresh();
+        for (const [feed, r] of this.feeds) if (r.dirs.some((d) => samePath(d, run.outDir))) void feed.refresh();
       }),
     ];
   }
@@ -82,7 +79,7 @@ export class FeedRouter {
   /** The run store's data of one run folder, for a snapshot taken now. */
   snapshotOf(dir: string, kind: PanelKind = 'run'): Promise<RunData> {
     const active = this.runs.active;
-    return readRunData(dir, active && same(active.outDir, dir) ? liveRecordsOf(active) : null, { table: kind === 'table' });
+    return readRunData(dir, active && samePath(active.outDir, dir) ? liveRecordsOf(active) : null, { table: kind === 'table' });
   }
 
   /** A feed for a new panel; `close` it when the panel goes. */
@@ -101,7 +98,7 @@ export class FeedRouter {
 
   /** A fresh snapshot from disk for every panel of a run folder written outside this engine (a cluster run's merges). */
   refreshDir(dir: string): void {
-    for (const [feed, r] of this.feeds) if (r.dirs.some((d) => same(d, dir))) void feed.refresh();
+    for (const [feed, r] of this.feeds) if (r.dirs.some((d) => samePath(d, dir))) void feed.refresh();
   }
 
   close(feed: PanelFeed): void {

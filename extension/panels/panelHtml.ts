@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { PanelKind } from '../../webview/protocol';
-import { escapeMarkup } from '../../webview/textEscapes';
+import { escapeMarkup } from '../../engine/contract/textEscapes';
 
 export interface PanelHtmlOptions {
   kind: PanelKind;

@@ -6,12 +6,12 @@
  * webview saved (the run folders and the UI state), without retainContextWhenHidden.
  */
 import * as vscode from 'vscode';
-import { resolve } from 'node:path';
 import { panelViewTypes, parseFromPanel, parsePanelState, type FromPanel, type PanelKind, type PanelUiState } from '../../webview/protocol';
 import type { RunManager } from '../runManager';
 import type { PanelFeed } from './panelFeed';
 import { FeedRouter } from './feedRouter';
 import { runFileStem, runLabel } from '../runTitles';
+import { samePath } from '../runStore';
 import { newNonce, panelHtml } from './panelHtml';
 import { errorMessage } from '../../engine/contract/errors';
 
@@ -26,9 +26,6 @@ export interface PanelHost {
   refreshRun(dir: string): void;
 }
 
-function same(a: string, b: string): boolean {
-  return resolve(a) === resolve(b);
-}
 
 export function panelTitle(kind: PanelKind, dirs: string[]): string {
   if (kind === 'run') return `Run · ${runLabel(dirs[0])}`;
@@ -217,7 +214,7 @@ export class PanelManager implements PanelHost, vscode.Disposable {
 
   /** `jobs` (run and comparison panels, from the experiments table) narrows the panel to those jobs. */
   private show(kind: PanelKind, dirs: string[], options: { preserveFocus?: boolean; beside?: boolean; jobs?: string[] } = {}): void {
-    const existing = [...this.panels].find((p) => p.kind === kind && p.dirs.length === dirs.length && p.dirs.every((d, i) => same(d, dirs[i])));
+    const existing = [...this.panels].find((p) => p.kind === kind && p.dirs.length === dirs.length && p.dirs.every((d, i) => samePath(d, dirs[i])));
     const column = options.beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
     if (existing) {
       existing.panel.reveal(undefined, options.preserveFocus);

@@ -4,7 +4,7 @@
  * unfinished jobs from the plan: `running` once started (with its latest logged figures), `queued`
  * before, each with its sweep point from the plan. Plain Node: no 'vscode'.
  */
-import type { PlannedJob } from '../../engine/contract/protocol';
+import type { PlannedJob } from '../../engine/contract/engineProtocol';
 import { runTable, type TableJob } from '../../engine/contract/runTable';
 import type { JobEntry, MetricPoint, RunTables } from '../../webview/protocol';
 

@@ -7,9 +7,9 @@
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../helpers';
+import { repoRoot, experimentFilesIn } from '../helpers';
 import { useBackend } from '../../engine/backend';
 import { nodeValidationHost } from '../../engine/experiment/validationHost';
 import type { Experiment } from '../../engine/experiment/experimentTypes';
@@ -22,7 +22,7 @@ import { trainInfinite } from '../../engine/train/infinite';
 import { shrinkExperiment, TEST_SIZES } from './shrinkExperiment';
 
 const examplesDir = join(repoRoot, 'examples');
-const exampleFiles = readdirSync(examplesDir).filter((f) => /\.iwl\.(ya?ml|json)$/.test(f)).sort();
+const exampleFiles = experimentFilesIn(examplesDir).sort();
 
 function loadExample(file: string): Experiment {
   const path = join(examplesDir, file);

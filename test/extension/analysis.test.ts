@@ -5,6 +5,8 @@ import { AnalysisCache, fixOf } from '../../extension/analysis';
 import { isExperimentFile } from '../../extension/experimentFiles';
 import { tempDir } from '../helpers';
 import { tinyExperimentText } from '../fixtures/tinyExperiment';
+import { runIwl } from '../helpers';
+import { writeFileSync } from 'node:fs';
 
 const valid = tinyExperimentText({ steps: 20 });
 
@@ -35,6 +37,20 @@ describe('document analysis', () => {
     assert.ok(codes.includes('unknown-value@8'), codes.join(', '));
     assert.ok(codes.includes('unknown-key@11'), codes.join(', '));
     assert.equal(bad.errorCount, bad.diagnostics.filter((d) => d.severity === 'error').length);
+  });
+
+  test("a sweep's jobs and cost for the lens: the line iwl validate prints; none without a sweep or with errors", () => {
+    const cache = new AnalysisCache();
+    assert.equal(cache.get(doc(valid, 1)).sweep, null, 'no sweep, no line');
+    const swept = valid.replace('models:', 'sweep:\n  training.learningRate: [0.1, 0.5, 2]\nmodels:');
+    const analysis = cache.get(doc(swept, 2));
+    assert.ok(analysis.experiment, JSON.stringify(analysis.diagnostics));
+    assert.match(analysis.sweep ?? '', /^6 jobs at 3 sweep points, about .+ of compute, up to .+ per job$/);
+    writeFileSync(file, swept);
+    const cli = runIwl(['validate', file]);
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.ok(cli.stdout.includes(`: sweep: ${analysis.sweep}\n`), `the lens says what iwl validate says:\n${cli.stdout}`);
+    assert.equal(cache.get(doc(swept.replace('0.5, 2]', '0.5, -2]'), 3)).sweep, null, 'an invalid file claims no cost');
   });
 
   test('the Quick Fix of an editor diagnostic is found by its code and range', () => {

@@ -12,7 +12,7 @@ import { tinyExperimentText } from '../fixtures/tinyExperiment';
 import { EngineClient, EngineError } from '../../extension/engineClient';
 import { RunManager, type FinishedRun } from '../../extension/runManager';
 import { readRun } from '../../extension/runStore';
-import type { RunProgressParams } from '../../engine/contract/protocol';
+import type { RunProgressParams } from '../../engine/contract/engineProtocol';
 
 /** The requirement: Stop ends the run within a second. */
 const cancelLimitMs = 1000;

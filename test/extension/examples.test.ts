@@ -4,9 +4,9 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, tempDir } from '../helpers';
+import { repoRoot, tempDir, experimentFilesIn } from '../helpers';
 import { copyExample, listExamples, shippedExamplesDir } from '../../extension/examples';
 import { loadExperimentFile } from '../../engine/cli/experimentFile';
 
@@ -19,7 +19,7 @@ describe('example experiments', () => {
 
   test('every example file is listed, quickstart first, with its name and first comment line', () => {
     const listed = listExamples(examplesDir);
-    const files = readdirSync(examplesDir).filter((f) => /\.iwl\.(ya?ml|json)$/.test(f));
+    const files = experimentFilesIn(examplesDir);
     assert.deepEqual(listed.map((e) => e.file).sort(), files.sort());
     assert.equal(listed[0].file, 'quickstart.iwl.yaml');
     assert.equal(listed[0].name, 'quickstart');
@@ -40,7 +40,7 @@ describe('example experiments', () => {
   });
 
   test('no example names a $schema by a relative path (it would not resolve in a copy; the extension registers the schema)', () => {
-    const files = readdirSync(examplesDir).filter((f) => /\.iwl\.(ya?ml|json)$/.test(f));
+    const files = experimentFilesIn(examplesDir);
     const relative: string[] = [];
     for (const f of files) {
       const text = readFileSync(join(examplesDir, f), 'utf8');

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXPERIMENT_FILE_EXTENSIONS, EXPERIMENT_FILE_GLOB, experimentStem, experimentSuffix, isExperimentFile } from '../../extension/experimentFiles';
+import { EXPERIMENT_FILE_EXTENSIONS, EXPERIMENT_FILE_GLOB, YAML_EXPERIMENT_FILE_GLOB, experimentStem, experimentSuffix, isExperimentFile } from '../../extension/experimentFiles';
 import { repoRoot } from '../helpers';
 
 test('experiment files: one suffix rule for the lenses, pickers, example copies and run labels', () => {
@@ -13,6 +13,7 @@ test('experiment files: one suffix rule for the lenses, pickers, example copies 
   assert.equal(experimentStem('notes.txt'), 'notes.txt');
   // The glob names the same three suffixes, and every shipped example matches the rule.
   assert.equal(EXPERIMENT_FILE_GLOB, '**/*.iwl.{yaml,yml,json}');
+  assert.equal(YAML_EXPERIMENT_FILE_GLOB, '**/*.iwl.{yaml,yml}');
   const examples = readdirSync(join(repoRoot, 'examples')).filter((f) => /\.(ya?ml|json)$/.test(f));
   assert.ok(examples.length >= 8 && examples.every(isExperimentFile), examples.join(', '));
 });

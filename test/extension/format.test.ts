@@ -52,6 +52,16 @@ describe('host formatting', () => {
     assert.equal(formatDuration(3.21), '3.2 s');
   });
 
+  test('durations are rounded to the second before they are split into minutes and hours', () => {
+    assert.equal(formatDuration(42.4), '42 s');
+    assert.equal(formatDuration(59.6), '1 min 00 s');
+    assert.equal(formatDuration(119.6), '2 min 00 s');
+    assert.equal(formatDuration(3599.6), '1 h 00 min');
+    assert.equal(formatDuration(2 * 3600 + 5 * 60 + 59), '2 h 05 min');
+    assert.equal(formatDuration(Number.NaN), '?');
+    assert.equal(formatDuration(-1), '?');
+  });
+
   test('an infinite model shows its figures without a width', () => {
     const text = modelFiguresText([entry({ id: 'ntk', model: 'ntk', kind: 'infinite', width: null, seed: null, final: { step: 50, trainLoss: 0.1, testLoss: 0.25, testAccuracy: 0.912 } })]);
     assert.equal(text, 'test loss 0.25, acc 91.2%');

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tempDir } from '../helpers';
-import { deleteRun, latestEntriesOf, latestRunOf, listRuns, markRunEnded, metricsCsv, newRunFolder, readRun, runFolderName, timeOfFolderName } from '../../extension/runStore';
-import type { RunManifest, RunSummary } from '../../engine/contract/records';
+import { deleteRun, latestEntriesOf, latestRunOf, listRuns, markRunEnded, metricsCsv, newRunFolder, readRun, samePath } from '../../extension/runStore';
+import { runFolderName, timeOfFolderName, type RunManifest, type RunSummary } from '../../engine/contract/records';
 
 function summary(status: RunSummary['status'], startedAt: string, models: string[] = []): RunSummary {
   return {
@@ -73,6 +73,14 @@ describe('run store', () => {
     const first = newRunFolder(root, '/x/a.iwl.yaml', date);
     mkdirSync(first, { recursive: true });
     assert.equal(newRunFolder(root, '/x/a.iwl.yaml', date), `${first}-2`, 'two runs in one second get distinct folders');
+  });
+
+  test('two paths to one run folder are the same run (panels, the feed and the run manager match runs so)', () => {
+    const root = tempDir();
+    const dir = join(root, 'a.iwl.yaml', '2026-11-29T17-38-05Z');
+    assert.ok(samePath(dir, `${dir}/`));
+    assert.ok(samePath(dir, join(root, 'a.iwl.yaml', '.', 'x', '..', '2026-11-29T17-38-05Z')));
+    assert.ok(!samePath(dir, `${dir}-2`));
   });
 
   test('a summary still "running" is interrupted unless a live engine writes it', async () => {

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { repoRoot } from '../helpers';
 import { validateExperiment } from '../../engine/experiment/validate';
 import { nodeValidationHost } from '../../engine/experiment/validationHost';
-import type { Experiment } from '../../engine/experiment/experimentTypes';
 
 const examplesDir = join(repoRoot, 'examples');
 const pages = [
@@ -19,12 +18,18 @@ const pages = [
   'README.md',
 ];
 
-/** The validated experiment, as if the text were the example file (its data paths resolve the same). */
-function experimentOf(text: string, file: string): Omit<Experiment, 'models'> & { models: unknown[] } {
+/** A value with every source range left out: where a key sits is layout, not content. */
+function withoutRanges(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutRanges);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'range').map(([key, v]) => [key, withoutRanges(v)]));
+}
+
+/** The validated experiment, as if the text were the example file (its data paths resolve the same), less its ranges. */
+function experimentOf(text: string, file: string): unknown {
   const r = validateExperiment(text, { filePath: join(examplesDir, file), host: nodeValidationHost() });
   assert.ok(r.experiment, `${file}: ${r.diagnostics.map((d) => `${d.range.start.line + 1}: ${d.message}`).join('; ')}`);
-  // Where each model's key sits is layout, not content.
-  return { ...r.experiment, models: r.experiment.models.map(({ range: _range, ...m }) => m) };
+  return withoutRanges(r.experiment);
 }
 
 describe('the walkthrough and README show the shipped examples', () => {

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers';
 import { MetricStore, shapeMetricChart } from '../../webview/chartData';
-import { chartCsv, chartJson, chartSvg, fileStem, linearTicks, logTicks, tableCsv } from '../../webview/exportData';
+import { chartCsv, chartJson, chartSvg, fileStem, linearTicks, logTicks } from '../../webview/exportData';
+import { tableCsv } from '../../engine/contract/textEscapes';
 import { widthSweepChart } from '../../webview/comparisonData';
 import { readMetricsJsonl } from '../../engine/contract/records';
 

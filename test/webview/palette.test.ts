@@ -6,7 +6,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { modelColor, shadeColor, strokeFor } from '../../webview/palette';
+import { dashGradient, modelColor, shadeColor, strokeFor } from '../../webview/palette';
 import { spreadLabels } from '../../webview/endLabels';
 
 const linear = (c: number): number => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
@@ -73,5 +73,13 @@ describe('series styles: widths of one model are distinguishable', () => {
     assert.ok(Math.abs(met.reduce((a, b) => a + b, 0) / 3 - 101) < 1e-9, 'centred on the lines');
     assert.deepEqual(spreadLabels([198, 199], 12, 0, 200), [188, 200], 'pushed inside the bottom');
     assert.deepEqual(spreadLabels([102, 100], 12, 0, 200), [107, 95], 'returned in the order given');
+  });
+
+  test("a legend swatch's dash is a repeating gradient: the colour on each dash, transparent in each gap", () => {
+    assert.equal(dashGradient('#4e79a7', [6, 4]), 'repeating-linear-gradient(90deg, #4e79a7 0px 6px, transparent 6px 10px)');
+    assert.equal(
+      dashGradient('#f28e2b', [10, 3, 2, 3]),
+      'repeating-linear-gradient(90deg, #f28e2b 0px 10px, transparent 10px 13px, #f28e2b 13px 15px, transparent 15px 18px)',
+    );
   });
 });

@@ -13,12 +13,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRunData } from '../../extension/panels/panelData';
 import { runTables, tableJobs } from '../../extension/panels/tableRows';
-import type { PlannedJob } from '../../engine/contract/protocol';
+import type { PlannedJob } from '../../engine/contract/engineProtocol';
 import { readRunSummary } from '../../engine/contract/records';
 import type { JobEntry, MetricPoint, RunData } from '../../webview/protocol';
 import { bestJobs, describeBest, filterRows, parseColumnFilter, sortRows, tableView, visibleColumns, type TableColumn, type TableRow } from '../../webview/tableData';
-import { focusEntries, settingSweepChart, sweepAxes } from '../../webview/settingSweep';
-import { xValueText } from '../../webview/chartData';
+import { comparedEntries, focusEntries, settingSweepChart, sweepAxes } from '../../webview/settingSweep';
+import { modelTable } from '../../webview/comparisonData';
+import { xValueText } from '../../webview/chartFormat';
 import { chartCsv, chartSvg } from '../../webview/exportData';
 import { repoRoot, runIwl, tempDir } from '../helpers';
 import { writeSweptRun } from '../fixtures/sweptRun';
@@ -47,8 +48,11 @@ describe('experiments table of a real sweep run (the engine writes it)', () => {
       const cli = JSON.parse(runIwl(['table', dir, '--format', 'json', ...(mode === 'point' ? ['--per-point'] : [])]).stdout) as { columns: { key: string }[]; rows: Record<string, unknown>[] };
       const columns = columnsOf(run, mode);
       const rows = rowsOf(run, mode);
-      assert.deepEqual(columns.map((c) => c.key), cli.columns.map((c) => c.key), `${mode}: the CLI's columns`);
-      assert.deepEqual(rows.map((r) => Object.fromEntries(columns.map((c) => [c.key, c.value(r)]))), cli.rows, `${mode}: the CLI's values`);
+      // The CLI's best column is the panel's best mark on the row (the panel draws it, not as a column).
+      assert.deepEqual(rows.map((r) => r.best || null), cli.rows.map((r) => r.best), `${mode}: the CLI's best column is the panel's mark`);
+      const cliRows = cli.rows.map(({ best: _best, ...rest }) => rest);
+      assert.deepEqual(columns.map((c) => c.key), cli.columns.map((c) => c.key).filter((k) => k !== 'best'), `${mode}: the CLI's columns`);
+      assert.deepEqual(rows.map((r) => Object.fromEntries(columns.map((c) => [c.key, c.value(r)]))), cliRows, `${mode}: the CLI's values`);
     }
     const jobColumns = columnsOf(run).map((c) => c.key);
     assert.deepEqual(jobColumns, ['id', 'model', 'kind', 'optimizer', 'width', 'seed', 'status', 'learningRate', 'trainLoss', 'testLoss', 'validationLoss', 'rmseToLimit']);
@@ -251,5 +255,46 @@ describe('comparison against a swept setting', () => {
     const kept = focusEntries(run.entries, ['sgd/lr=2/w64/s0', 'adam/lr=0.01/w64/s0']);
     assert.deepEqual(kept.map((e) => e.id), ['sgd/lr=2/w64/s0', 'adam/lr=0.01/w64/s0', 'ntk/lr=2']);
     assert.equal(focusEntries(run.entries, undefined).length, 15);
+  });
+});
+
+describe("comparison panel's table of models on a sweep", () => {
+  test('unpicked, it compares each model at its best point (summary.json best), with the limit at that point', async () => {
+    const dir = lrSweepRun();
+    const run = await readRunData(dir, null);
+    const summary = readRunSummary(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')));
+    const { entries, atBest } = comparedEntries(run.entries, undefined, run.best);
+    assert.equal(atBest, true);
+    const rows = modelTable(entries);
+    const sgdBest = summary.best!.sgd;
+    const sgd = rows.find((r) => r.kind === 'finite')!;
+    assert.equal(sgd.model, 'sgd');
+    assert.equal(sgd.seeds, 2, 'the two seeds of the best point, not every rate');
+    const atPoint = summary.runs.filter((r) => sgdBest.jobs.includes(r.id));
+    assert.ok(Math.abs(sgd.testLoss! - (atPoint[0].final!.testLoss + atPoint[1].final!.testLoss) / 2) < exact);
+    assert.equal(sgd.limit, `ntk/lr=${sgdBest.point.learningRate}`, 'its limit at the same rate');
+    const ntk = rows.filter((r) => r.kind === 'infinite');
+    const wanted = [...new Set([sgd.limit!, ...summary.best!.ntk.jobs])];
+    assert.equal(ntk.length, wanted.length);
+    const lossOf = (id: string) => summary.runs.find((x) => x.id === id)!.final!.testLoss;
+    assert.deepEqual(ntk.map((r) => r.testLoss).sort(), wanted.map(lossOf).sort(), 'the limit of the best point and the infinite model at its own best');
+    // Picked rows win over the best points.
+    assert.equal(comparedEntries(run.entries, ['sgd/lr=0.05/w16/s0'], run.best).atBest, false);
+  });
+
+  test('every point, without a best: a row per model and point, never an average across points', async () => {
+    const run = await readRunData(lrSweepRun(), null);
+    const { entries, atBest } = comparedEntries(run.entries, undefined, undefined);
+    assert.equal(atBest, false);
+    const rows = modelTable(entries);
+    assert.deepEqual(rows.map((r) => [r.model, r.kind, r.kind === 'finite' ? r.seeds : null]), lrSweepRates.flatMap((lr) => [
+      [`sgd (learningRate=${lr})`, 'finite', 2],
+      [`ntk (learningRate=${lr})`, 'infinite', null],
+    ]));
+    for (const lr of lrSweepRates) {
+      const ntk = rows.find((r) => r.model === `ntk (learningRate=${lr})`)!;
+      assert.equal(ntk.testLoss, run.entries.find((e) => e.id === `ntk/lr=${lr}`)!.final!.testLoss);
+      assert.equal(rows.find((r) => r.model === `sgd (learningRate=${lr})`)!.limit, `ntk/lr=${lr}`);
+    }
   });
 });

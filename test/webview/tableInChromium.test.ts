@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { readRunData } from '../../extension/panels/panelData';
 import type { FromPanel, MetricPoint, RunData } from '../../webview/protocol';
-import type { PlannedJob } from '../../engine/contract/protocol';
+import type { PlannedJob } from '../../engine/contract/engineProtocol';
 import { runTables, tableJobs } from '../../extension/panels/tableRows';
 import { repoRoot, tempDir } from '../helpers';
 import { writeSweptRun } from '../fixtures/sweptRun';

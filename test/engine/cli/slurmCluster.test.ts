@@ -12,7 +12,7 @@ import { runIwl, tempDir } from '../../helpers';
 import { runFolderDifferences, shardedExperimentText } from '../../fixtures/shardedRuns';
 import { startSlurmCluster } from '../../fixtures/slurmCluster';
 import { clusterProgress, queueAnswer, squeueArgs } from '../../../extension/slurmJobs';
-import { readClusterRun } from '../../../engine/contract/shards';
+import { readClusterRun } from '../../../engine/contract/shardRecords';
 
 test('a 3-shard Slurm array of an experiment, merged, equals the unsharded run', { timeout: 150_000 }, async () => {
   const cluster = await startSlurmCluster();

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runIwl, tempDir } from '../../helpers';
-import { readClusterRun } from '../../../engine/contract/shards';
-import { sbatchScript, shellQuote } from '../../../engine/cli/slurmCommand';
+import { repoRoot, runIwl, tempDir } from '../../helpers';
+import { readClusterRun } from '../../../engine/contract/shardRecords';
+import { timeOfFolderName } from '../../../engine/contract/records';
+import { runsOnElectron, sbatchScript, shellQuote } from '../../../engine/cli/slurmCommand';
 import { shardedExperimentText } from '../../fixtures/shardedRuns';
 
 test('iwl slurm writes an sbatch array of N shard tasks into the run folder, with the options asked for', () => {
@@ -28,6 +29,21 @@ test('iwl slurm writes an sbatch array of N shard tasks into the run folder, wit
   assert.deepEqual([run.shards, run.jobId, run.partition, run.time, run.gpus, run.experimentFile], [4, null, 'gpu', '1:30:00', 1, file]);
 });
 
+test('without --out, iwl slurm writes into a run folder named as the host names its runs (.iwl/runs/<file>/<start time>)', () => {
+  const dir = tempDir();
+  const file = join(dir, 'sharded.iwl.yaml');
+  writeFileSync(file, shardedExperimentText());
+  const before = Math.floor(Date.now() / 1000) * 1000;
+  const r = runIwl(['slurm', file, '--shards', '2']);
+  assert.equal(r.status, 0, r.stderr);
+  const runs = readdirSync(join(dir, '.iwl', 'runs', 'sharded.iwl.yaml'));
+  assert.equal(runs.length, 1, runs.join(', '));
+  assert.match(runs[0], /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z$/);
+  const started = timeOfFolderName(runs[0])!.getTime();
+  assert.ok(started >= before && started <= Date.now(), `${runs[0]} is the time iwl slurm ran`);
+  assert.equal(r.stdout.trim(), join(dir, '.iwl', 'runs', 'sharded.iwl.yaml', runs[0], 'slurm.sbatch'));
+});
+
 test('iwl slurm refuses bad options with the reason, and says so when sbatch is not on PATH', () => {
   const dir = tempDir();
   const file = join(dir, 'sharded.iwl.yaml');
@@ -43,10 +59,34 @@ test('iwl slurm refuses bad options with the reason, and says so when sbatch is 
 });
 
 test('sbatchScript leaves out the options not given and quotes what bash would expand', () => {
-  const script = sbatchScript({ experimentName: 'a b', experimentFile: '/x/$HOME.iwl.yaml', runDir: '/r', shards: 1, partition: null, time: null, gpus: null, backend: 'wasm', iwl: ['/usr/bin/node', '/d/iwl.js'] });
+  const script = sbatchScript({ experimentName: 'a b', experimentFile: '/x/$HOME.iwl.yaml', runDir: '/r', shards: 1, partition: null, time: null, gpus: null, backend: 'wasm', iwl: ['/usr/bin/node', '/d/iwl.js'], runAsNode: false });
   assert.doesNotMatch(script, /--partition|--time|--gpus/);
   assert.match(script, /#SBATCH --array=0-0\n/);
   assert.match(script, /#SBATCH --job-name=iwl-a_b\n/);
   assert.match(script, /run '\/x\/\$HOME\.iwl\.yaml'/);
   assert.equal(shellQuote("it's"), `'it'\\''s'`);
+});
+
+test('iwl slurm from VS Code desktop (Electron as Node): the script makes each task Node itself, whatever sbatch passes on', () => {
+  assert.equal(runsOnElectron({ ...process.versions, electron: '32.2.6' }), true);
+  assert.equal(runsOnElectron(process.versions), typeof process.versions.electron === 'string');
+  const dir = tempDir();
+  const file = join(dir, 'sharded.iwl.yaml');
+  writeFileSync(file, shardedExperimentText());
+  // An executable that, like Electron, is Node only with ELECTRON_RUN_AS_NODE=1 and otherwise would start the app.
+  const electron = join(dir, 'Code Helper (Plugin)');
+  writeFileSync(electron, `#!/bin/bash\nif [ "\${ELECTRON_RUN_AS_NODE:-}" != 1 ]; then echo "started as the app, not as Node" >&2; exit 9; fi\nexec ${shellQuote(process.execPath)} "$@"\n`, { mode: 0o755 });
+  const task = (runAsNode: boolean) => {
+    const runDir = join(dir, runAsNode ? 'as-node' : 'as-app');
+    const script = join(dir, `${runAsNode}.sbatch`);
+    writeFileSync(script, sbatchScript({ experimentName: 'sharded', experimentFile: file, runDir, shards: 2, partition: null, time: null, gpus: null, backend: 'cpu', iwl: [electron, join(repoRoot, 'dist', 'iwl.js')], runAsNode }));
+    // A task's environment as under sbatch --export=NONE: none of the submitting host's variables.
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, SLURM_ARRAY_TASK_ID: '1' };
+    return { r: spawnSync('bash', [script], { env, encoding: 'utf8', timeout: 120_000 }), shard: join(runDir, 'shards', '1') };
+  };
+  const app = task(false);
+  assert.equal(app.r.status, 9, 'without the export the stand-in starts as the app');
+  const node = task(true);
+  assert.equal(node.r.status, 0, node.r.stderr);
+  assert.ok(existsSync(join(node.shard, 'summary.json')), `shard 1 of 2 written to ${node.shard}`);
 });

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../helpers';
 import { errorCodes, errorMessage, hostKindOfWire, wireCode } from '../../../engine/contract/errors';
+import { formatTable } from '../../../engine/contract/runTable';
+import { csvCell, csvValue, tableCsv } from '../../../engine/contract/textEscapes';
 import { RecordError, readMetricLine, readMetricsJsonl, readRunManifest, readRunSummary, type RunManifest } from '../../../engine/contract/records';
 
 const recorded = (name: string, file: string) => readFileSync(join(repoRoot, 'test', 'fixtures', 'recorded', name, file), 'utf8');
@@ -99,5 +101,37 @@ describe('one table of error codes', () => {
     assert.equal(errorMessage('plain'), 'plain');
     assert.equal(errorMessage(42), '42');
     assert.equal(errorMessage(undefined), 'undefined');
+  });
+});
+
+describe('one quoting for the CSV the product writes', () => {
+  test('a CSV cell is quoted only when it holds a comma, a quote or a line break, inner quotes doubled', () => {
+    assert.equal(csvCell('sgd/w64/s0'), 'sgd/w64/s0');
+    assert.equal(csvCell('relu, tanh'), '"relu, tanh"');
+    assert.equal(csvCell('say "hi"'), '"say ""hi"""');
+    assert.equal(csvCell('two\nlines'), '"two\nlines"');
+    assert.equal(csvCell('cr\r'), '"cr\r"');
+    assert.equal(csvCell(''), '');
+  });
+
+  test('a value is an empty cell when null or undefined, else its text quoted; a table is its lines', () => {
+    assert.deepEqual([null, undefined, 0, false, 0.5, 'a,b'].map(csvValue), ['', '', '0', 'false', '0.5', '"a,b"']);
+    assert.equal(tableCsv(['id', 'testLoss'], [['ntk', 0.25], ['sgd/w64/s0', undefined]]), 'id,testLoss\nntk,0.25\nsgd/w64/s0,\n');
+    assert.equal(tableCsv(['id'], []), 'id\n');
+  });
+
+  test("iwl table's CSV quotes its header and cells that way; an empty value is an empty cell", () => {
+    const csv = formatTable(
+      {
+        columns: [{ key: 'model', kind: 'setting' }, { key: 'activations', kind: 'point' }, { key: 'testLoss', kind: 'figure' }],
+        rows: [
+          { model: 'wide "A"', activations: 'relu, tanh', testLoss: 0.125 },
+          { model: 'b', activations: 'erf', testLoss: null },
+        ],
+        jobs: [['a'], ['b']],
+      },
+      'csv',
+    );
+    assert.equal(csv, 'model,activations,testLoss\n"wide ""A""","relu, tanh",0.125\nb,erf,\n');
   });
 });

@@ -1,9 +1,9 @@
 /** `iwl validate` and `iwl schema` as a user runs them: exit codes, the FILE:LINE:COL format, no stack traces. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, runIwl, tempDir } from '../../helpers';
+import { repoRoot, runIwl, tempDir, experimentFilesIn } from '../../helpers';
 import { baseYaml } from './experimentHelpers';
 
 const line = /^(.+):(\d+):(\d+): (error|warning) ([a-z0-9]+(?:-[a-z0-9]+)*): (.+)$/;
@@ -85,7 +85,7 @@ describe('iwl validate', () => {
   });
 
   test('every example validates through the CLI', () => {
-    const examples = readdirSync(join(repoRoot, 'examples')).filter((f) => /\.iwl\.(ya?ml|json)$/.test(f)).sort();
+    const examples = experimentFilesIn(join(repoRoot, 'examples')).sort();
     assert.ok(examples.length >= 8, `examples found: ${examples.join(', ')}`);
     const r = runIwl(['validate', ...examples.map((f) => join('examples', f))], { cwd: repoRoot });
     assert.equal(r.status, 0, r.stderr);

@@ -1,9 +1,9 @@
 /** Defaults as documented, the issue's example as written, every example file, and the source tree's ranges. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../helpers';
+import { repoRoot, experimentFilesIn } from '../../helpers';
 import { validateExperiment } from '../../../engine/experiment/validate';
 import { nodeValidationHost } from '../../../engine/experiment/validationHost';
 import { FiniteModelSpec, InfiniteModelSpec } from '../../../engine/experiment/experimentTypes';
@@ -118,7 +118,7 @@ models:
 
   test('every file in examples/ validates with no diagnostics at all', () => {
     const dir = join(repoRoot, 'examples');
-    const files = readdirSync(dir).filter((f) => /\.iwl\.(ya?ml|json)$/.test(f));
+    const files = experimentFilesIn(dir);
     assert.ok(files.includes('quickstart.iwl.yaml') && files.includes('mnist-adam-vs-sgd.iwl.yaml'), `examples: ${files.join(', ')}`);
     assert.ok(files.some((f) => f.endsWith('.iwl.json')), 'at least one JSON example');
     for (const f of files) {

@@ -58,8 +58,12 @@ const cases: Case[] = [
   { name: 'a batch larger than the data', code: 'batch-size-too-large', text: edit('learningRate: 0.5 }', 'learningRate: 0.5, batchSize: 64 }'), fixed: 'batchSize: 32', title: /32/ },
   { name: 'cross-entropy on regression targets', code: 'loss-needs-classes', text: edit('kind: gaussians', 'kind: teacher', edit('models:', 'loss: crossEntropy\nmodels:')), fixed: 'loss: mse', title: /"mse"/ },
   { name: 'the Adam limit with sgd', code: 'method-optimizer-mismatch', text: edit('method: ntk }', 'method: adam, optimizer: sgd, samples: { backward: 8, forward: 8 } }'), fixed: 'optimizer: adam', title: /"adam"/ },
+  { name: 'a misspelled key in a sweep path (the file sets the right one): only that segment changes', code: 'unknown-key', text: edit('models:', 'sweep:\n  training.lerningRate: [0.5, 2]\nmodels:'), fixed: '  training.learningRate: [0.5, 2]\n', title: /Change to "learningRate"/ },
+  { name: "a misspelled key in a model's quoted sweep path, through an optimizer named by a string", code: 'unknown-key', text: edit('f: { kind: finite }', `f: { kind: finite, optimizer: adam, sweep: { 'optimizer.learnngRate': [0.001, 0.01] } }`), fixed: `sweep: { 'optimizer.learningRate': [0.001, 0.01] }`, title: /"learningRate"/ },
+  { name: 'a misspelled layer key inside a sweep path', code: 'unknown-key', text: edit('models:', 'sweep:\n  network.layers[0].dense.wSdt: [1, 1.5]\nmodels:'), fixed: '  network.layers[0].dense.wStd: [1, 1.5]\n', title: /"wStd"/ },
   { name: 'JSON: a misspelled key', code: 'unknown-key', json: true, text: edit('"learningRate"', '"learnignRate"', baseJson), fixed: '"learningRate": 0.5', title: /learningRate/ },
   { name: 'JSON: a misspelled layer', code: 'unknown-layer', json: true, text: edit('"relu"', '"relux"', baseJson), fixed: '"relu",', title: /"relu"/ },
+  { name: 'JSON: a misspelled key in a sweep path', code: 'unknown-key', json: true, text: edit('"models"', '"sweep": { "training.stpes": [10, 20] },\n  "models"', baseJson), fixed: '"training.steps": [10, 20]', title: /"steps"/ },
   { name: 'JSON: a missing readout', code: 'network-must-end-with-dense', json: true, text: edit(',\n      "dense"\n', '\n', baseJson), fixed: '"relu", "dense"', title: /readout/ },
 ];
 

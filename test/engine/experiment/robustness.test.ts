@@ -5,9 +5,9 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../helpers';
+import { repoRoot, experimentFilesIn } from '../../helpers';
 import { Rng } from '../../../engine/util/rng';
 import { validateExperiment } from '../../../engine/experiment/validate';
 import { validateKernelSpec } from '../../../engine/experiment/kernelSpec';
@@ -53,7 +53,7 @@ function assertWellFormed(diagnostics: Diagnostic[], text: string, label: string
 }
 
 describe('robustness', () => {
-  const examples = readdirSync(examplesDir).filter((f) => /\.iwl\.(ya?ml|json)$/.test(f));
+  const examples = experimentFilesIn(examplesDir);
 
   test('hundreds of mutated examples: never a throw, never an internal error, ranges inside the text', () => {
     const rng = new Rng(20261129);

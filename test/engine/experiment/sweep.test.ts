@@ -107,11 +107,12 @@ describe('sweep: problems where the sweep says them', () => {
     ]);
   });
 
-  test('a path the schema does not know: unknown-key at the path, with a suggestion', () => {
+  test('a path the schema does not know: unknown-key at its unknown segment, with a suggestion', () => {
     const { text, errors } = check('sweep:\n  training.learningRat: [0.5, 2]\n');
     assert.equal(errors.length, 1);
     assert.equal(errors[0].code, 'unknown-key');
-    assert.equal(where(errors[0]), positionOf(text, 'training.learningRat'));
+    assert.equal(where(errors[0]), positionOf(text, 'learningRat:'));
+    assert.equal(errors[0].range.end.character - errors[0].range.start.character, 'learningRat'.length);
     assert.match(errors[0].message, /did you mean "learningRate"/);
   });
 

@@ -8,7 +8,7 @@ import { validateExperiment } from '../../../engine/experiment/validate';
 import { planExperiment } from '../../../engine/run/plan';
 import { assignShards, estimateJobCost, parseShardSpec } from '../../../engine/run/shards';
 import { readRunSummary } from '../../../engine/contract/records';
-import { readShardRecord } from '../../../engine/contract/shards';
+import { readShardRecord } from '../../../engine/contract/shardRecords';
 import { runFolderDifferences, shardedExperimentText } from '../../fixtures/shardedRuns';
 import { tinyExperimentText } from '../../fixtures/tinyExperiment';
 

@@ -93,8 +93,11 @@ describe('a sweep with a validation split, through iwl run', () => {
     assert.equal(md.status, 0, md.stderr);
     const mdLines = md.stdout.trimEnd().split('\n');
     assert.equal(mdLines.length, 2 + 12);
-    assert.match(mdLines[0], /^\| id \| model \| kind \| optimizer \| width \| seed \| status \| network\.layers\[0\]\.dense\.wStd \| learningRate \| trainLoss \| testLoss \| validationLoss \| rmseToLimit \|$/);
-    assert.ok(mdLines.some((l) => l.startsWith('| sgd/wStd=1.5/lr=0.05/w32/s1 | sgd | finite | sgd | 32 | 1 | completed | 1.5 | 0.05 |')), md.stdout);
+    assert.match(mdLines[0], /^\| id \| model \| kind \| optimizer \| width \| seed \| status \| best \| network\.layers\[0\]\.dense\.wStd \| learningRate \| trainLoss \| testLoss \| validationLoss \| rmseToLimit \|$/);
+    assert.ok(mdLines.some((l) => /^\| sgd\/wStd=1\.5\/lr=0\.05\/w32\/s1 \| sgd \| finite \| sgd \| 32 \| 1 \| completed \| (true)? \| 1\.5 \| 0\.05 \|/.test(l)), md.stdout);
+    // The best column marks exactly the jobs summary.json's best names, model by model.
+    const marked = mdLines.slice(2).filter((l) => l.split(' | ')[7] === 'true').map((l) => l.slice(2).split(' | ')[0]).sort();
+    assert.deepEqual(marked, Object.values(summaryOf(run.out).best!).flatMap((b) => b.jobs).sort());
     const csv = runIwl(['table', run.out, '--format', 'csv']);
     const rows = csv.stdout.trimEnd().split('\n').map((l) => l.split(','));
     const header = rows[0];
@@ -106,6 +109,8 @@ describe('a sweep with a validation split, through iwl run', () => {
     const sgdRow = perPoint.rows.find((r: Record<string, unknown>) => r.model === 'sgd' && r.learningRate === 0.5 && r['network.layers[0].dense.wStd'] === 1);
     const seeds = summary.runs.filter((r) => r.model === 'sgd' && r.point!.learningRate === 0.5 && r.point!['network.layers[0].dense.wStd'] === 1);
     assert.equal(sgdRow.jobs, 2);
+    const bestRows = perPoint.rows.filter((r: Record<string, unknown>) => r.best === true);
+    assert.deepEqual(bestRows.map((r: Record<string, unknown>) => r.model).sort(), ['ntk', 'sgd'], 'one best point row per model');
     assert.ok(Math.abs(sgdRow.testLoss - (seeds[0].final!.testLoss + seeds[1].final!.testLoss) / 2) < 1e-12);
   });
 
@@ -146,6 +151,9 @@ describe('iwl validate on sweeps and selection', () => {
     const plain = runIn(sweptExperiment({ select: '' }));
     assert.equal(plain.status, 0, plain.stderr);
     assert.equal(summaryOf(plain.out).best, undefined);
+    const table = runIwl(['table', plain.out, '--format', 'csv']);
+    assert.equal(table.status, 0, table.stderr);
+    assert.ok(!table.stdout.split('\n')[0].split(',').includes('best'), `no best column without select:\n${table.stdout}`);
   });
 
   test('validationAccuracy on regression data is a located error', () => {

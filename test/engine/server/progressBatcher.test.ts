@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProgressBatcher } from '../../../engine/server/progressBatcher';
-import type { RunProgressParams } from '../../../engine/contract/protocol';
+import type { RunProgressParams } from '../../../engine/contract/engineProtocol';
 
 const point = (step: number) => ({ id: 'sgd/w8/s0', model: 'sgd', width: 8, seed: 0, step, trainLoss: 1 / (step + 1), testLoss: 1, elapsedSeconds: step });
 
