@@ -11,7 +11,10 @@
  *
  * The mixed-precision solve (float32 Cholesky on the tfjs backend + float64 CG, engine/linalg/mixedSolve.ts)
  * runs at --mixed-sizes (default 2000,4000,8000; --backend picks the tfjs backend, default wasm; the float32
- * factorization alone is timed per --blocks width, default 256) against
+ * factorization alone is timed per --blocks width, default 256, and per --lanes count, default 1: lanes
+ * are worker threads sharing the matrix, engine/linalg/choleskyLanes.ts; each time of --repeats is
+ * printed, and every lane count's factor is checked byte for byte against the first's; --chol32-only
+ * stops there) against
  * numpy's float64 cholesky + two triangular solves of the same matrix and right-hand sides, with the ratio.
  */
 import { spawnSync } from 'node:child_process';
@@ -32,6 +35,8 @@ const repeats = argList('--repeats', [2])[0];
 const withNumpy = process.argv.includes('--numpy');
 const mixedSizes = argList('--mixed-sizes', [2000, 4000, 8000]);
 const blockSizes = argList('--blocks', [256]);
+const laneCounts = argList('--lanes', [1]);
+const cholOnly = process.argv.includes('--chol32-only');
 const backendArg = process.argv.indexOf('--backend') >= 0 ? process.argv[process.argv.indexOf('--backend') + 1] : 'wasm';
 const RHS = 10;
 
@@ -158,11 +163,24 @@ async function mixedBench(): Promise<void> {
     const b = new Float64Array(n * RHS);
     for (let i = 0; i < b.length; i++) b[i] = rng.normal();
     for (const block of blockSizes) {
-      const tf0 = performance.now();
-      await choleskyFloat32(a, n, 0, block);
-      const tf = (performance.now() - tf0) / 1000;
-      console.log(`chol32     n=${String(n).padStart(5)}  ${tf.toFixed(3).padStart(8)} s  ${(n ** 3 / 3 / tf / 1e9).toFixed(2).padStart(6)} GFLOP/s  block ${block}`);
+      let first: Uint8Array | null = null;
+      for (const lanes of laneCounts) {
+        const times: number[] = [];
+        let same = true;
+        for (let r = 0; r < repeats; r++) {
+          const tf0 = performance.now();
+          const l = await choleskyFloat32(a, n, 0, { block, lanes });
+          times.push((performance.now() - tf0) / 1000);
+          const bytes = new Uint8Array(l.buffer, l.byteOffset, l.byteLength);
+          if (!first) first = Uint8Array.from(bytes);
+          else same &&= Buffer.compare(Buffer.from(first), Buffer.from(bytes)) === 0;
+        }
+        const best = Math.min(...times);
+        console.log(`chol32     n=${String(n).padStart(5)}  ${best.toFixed(3).padStart(8)} s  ${(n ** 3 / 3 / best / 1e9).toFixed(2).padStart(6)} GFLOP/s  block ${block}, ` +
+          `${lanes} lane${lanes === 1 ? '' : 's'}, each run ${times.map((t) => t.toFixed(2)).join(' ')} s${same ? '' : ', FACTOR DIFFERS from the first lane count\'s'}`);
+      }
     }
+    if (cholOnly) continue;
     const t0 = performance.now();
     const s = await solveSpdMixed(a, n, b, RHS);
     const seconds = (performance.now() - t0) / 1000;

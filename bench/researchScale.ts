@@ -5,8 +5,10 @@
  * engine itself loads, exported as .npy), in the same run. Prints work, engine seconds, numpy
  * seconds, their ratio and the target ratio; writes the table as JSON.
  *
- *   npm run bench -- research [--backend wasm|webgpu|...] [--workers N] [--rows kernel,ntkgp,gp,ntk,kadam,inf8k,sweep]
+ *   npm run bench -- research [--backend wasm|webgpu|...] [--workers N] [--factor-lanes N|auto] [--rows kernel,ntkgp,gp,ntk,kadam,inf8k,sweep]
  *                             [--quick] [--json PATH]
+ *
+ * --factor-lanes reaches every `iwl run` row (the gp jobs' float32 Cholesky lanes, engine/linalg/choleskyLanes.ts).
  *
  * --quick shrinks every row (about a tenth of the points or steps) for a smoke run. Without python3
  * and numpy the numpy and ratio columns are '-' and the run still succeeds. Targets live here, not
@@ -44,6 +46,7 @@ const option = (name: string): string | undefined => {
 };
 const backend = option('backend') ?? 'wasm';
 const workers = option('workers');
+const factorLanes = option('factor-lanes');
 const quick = argv.includes('--quick');
 const rowsWanted = (option('rows') ?? 'kernel,ntkgp,gp,ntk,kadam,inf8k,sweep').split(',');
 const repoRoot = resolve(__dirname, '..', '..');
@@ -199,7 +202,7 @@ function experiment(dir: string, name: string, train: number, test: number, trai
   return file;
 }
 
-const runArgs = (file: string, dir: string) => ['run', file, '--out', join(dir, 'out'), '--backend', backend, '--quiet', ...(workers ? ['--workers', workers] : [])];
+const runArgs = (file: string, dir: string) => ['run', file, '--out', join(dir, 'out'), '--backend', backend, '--quiet', ...(workers ? ['--workers', workers] : []), ...(factorLanes ? ['--factor-lanes', factorLanes] : [])];
 
 const specs: Spec[] = [
   {
@@ -320,7 +323,7 @@ function finalAccuracy(dir: string, row: string): number | null {
 async function main(): Promise<void> {
   const numpy = hasNumpy();
   const chosen = specs.filter((s) => rowsWanted.includes(s.row));
-  console.log(`research-scale table on backend ${backend}${workers ? `, --workers ${workers}` : ''}${quick ? ' (quick: about a tenth of the sizes)' : ''}: ${chosen.length} rows`);
+  console.log(`research-scale table on backend ${backend}${workers ? `, --workers ${workers}` : ''}${factorLanes ? `, --factor-lanes ${factorLanes}` : ''}${quick ? ' (quick: about a tenth of the sizes)' : ''}: ${chosen.length} rows`);
   console.log(quick ? 'expected: under a minute' : 'expected: several minutes on a 2-core machine (each row runs once on each side)');
   if (!numpy) console.log(`numpy column skipped: ${python} cannot import numpy (set IWL_BENCH_PYTHON to another interpreter)`);
   const rows: Row[] = [];

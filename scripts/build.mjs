@@ -45,7 +45,7 @@ const existing = (entries) => Object.fromEntries(Object.entries(entries).filter(
 // tfjs-node packages (loaded by a computed name when the user installed them), mnist (replaced by
 // data/mnist-digits.bin.gz), and node-fetch (tfjs-core loads it only where there is no global fetch; Node 20 has one).
 // mainFields: the ESM builds of tfjs and jsonc-parser bundle smaller and without jsonc-parser's dynamic UMD require.
-const engineEntries = existing({ iwl: 'engine/cli/iwl.ts', engine: 'engine/main.ts', worker: 'engine/run/poolWorker.ts' });
+const engineEntries = existing({ iwl: 'engine/cli/iwl.ts', engine: 'engine/main.ts', worker: 'engine/run/poolWorker.ts', choleskyLane: 'engine/linalg/choleskyLane.ts' });
 const engineBundle = production
   ? { mainFields: ['module', 'main'], external: ['webgpu', 'mnist', 'node-fetch', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'] }
   : { packages: 'external' };

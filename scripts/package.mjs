@@ -3,7 +3,7 @@
 //
 // The package ships no node_modules of the repository. It is staged in DIR (default out/vsix/):
 //   package.json     the repository's manifest without scripts and dependencies (nothing is installed)
-//   dist/            production bundles (scripts/build.mjs --production): extension.js, engine.js, iwl.js and worker.js (the compute pool's worker process)
+//   dist/            production bundles (scripts/build.mjs --production): extension.js, engine.js, iwl.js worker.js (the compute pool's worker process) and choleskyLane.js (a float32 Cholesky lane thread)
 //                    with tfjs, yaml and vscode-jsonrpc inside; webview/; wasm/*.wasm; data/mnist-digits.bin.gz
 //   dist/node_modules/webgpu/   Dawn for Node (the webgpu backend): index.js and the target's dawn.node only
 //   schema/, media/, examples/, bin/iwl.js, README.md

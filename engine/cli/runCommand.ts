@@ -20,7 +20,7 @@ import { formatDiagnostic, validateFile } from './experimentFile';
 import { parseShardSpec } from '../run/shards';
 import { ShardOutput } from '../run/shardOutput';
 
-const usage = `Usage: iwl run FILE --out DIR [--backend wasm|cpu|tensorflow|webgpu] [--workers N] [--model NAME]... [--shard I/N] [--quiet]
+const usage = `Usage: iwl run FILE --out DIR [--backend wasm|cpu|tensorflow|webgpu] [--workers N] [--factor-lanes N|auto] [--model NAME]... [--shard I/N] [--quiet]
 
 Trains every model of the experiment FILE (or only the named models) and writes to DIR:
   metrics.jsonl   one JSON object per logged step and run
@@ -30,6 +30,9 @@ Trains every model of the experiment FILE (or only the named models) and writes 
 --workers N runs that many jobs (finite widths x seeds, infinite models) side by side, each in its
 own worker process, with the same numbers as --workers 1 (default: every core, here ${defaultWorkers()};
 fewer when they would not fit in memory together).
+--factor-lanes N|auto computes each gp job's float32 Cholesky on N threads side by side (auto: the
+--workers cores shared among the jobs running at once), with the same numbers as 1 (the default:
+on a shared 2-core machine 2 lanes were faster at n = 8000 only while it was quiet).
 --shard I/N runs only the I-th (from 0) of N parts of the jobs, balanced by their estimated cost,
 and writes a shard folder (DIR gains shard.json); \`iwl merge\` joins the N folders into one run.
 Progress goes to stderr. Ctrl-C stops within a second and keeps what was written (exit 130).`;
@@ -39,7 +42,7 @@ export const runCommand: CliCommand = {
   summary: 'train the models of an experiment file, headless',
   usage,
   async run(args, io) {
-    const parsed = parseArgs(args, { values: ['out', 'backend', 'model', 'workers', 'shard'], switches: ['quiet'] });
+    const parsed = parseArgs(args, { values: ['out', 'backend', 'model', 'workers', 'shard', 'factor-lanes'], switches: ['quiet'] });
     const models = parsed.lists.get('model') ?? [];
     const problems = [...parsed.unknown];
     if (parsed.positional.length !== 1) problems.push('expected exactly one experiment FILE');
@@ -49,6 +52,9 @@ export const runCommand: CliCommand = {
     const workersText = parsed.values.get('workers');
     const workers = workersText === undefined ? defaultWorkers() : Number(workersText);
     if (!Number.isInteger(workers) || workers < 1) problems.push(`--workers must be a whole number of at least 1; got '${workersText}'`);
+    const lanesText = parsed.values.get('factor-lanes');
+    const factorLanes = lanesText === undefined || lanesText === 'auto' ? (lanesText ?? 1) : Number(lanesText);
+    if (factorLanes !== 'auto' && (!Number.isInteger(factorLanes) || (factorLanes as number) < 1)) problems.push(`--factor-lanes must be auto or a whole number of at least 1; got '${lanesText}'`);
     const shardText = parsed.values.get('shard');
     const shard = shardText === undefined ? null : parseShardSpec(shardText);
     if (typeof shard === 'string') problems.push(shard);
@@ -103,6 +109,7 @@ export const runCommand: CliCommand = {
         onlyModels: models.length ? models : undefined,
         selectJobs: shardOutput?.selectJobs,
         workers,
+        factorLanes: factorLanes as 'auto' | number,
         backend: info.name,
         onEvent(event) {
           if (!shardOutput || shardOutput.records(event)) output.recordEvent(event);

@@ -10,7 +10,9 @@
  *   (3 L + 3) M^2 and about 3 (L - 1) M^2 of covariances and their factors; then the samples:
  *   L R k M backward values and 2 C M forward values per sampled matrix, and the Adam state of every
  *   sampled entry: 3 R C per hidden-to-hidden matrix and 3 R d for the input matrix.
- *   Predictions and optimizer state on every point: 4 M k.
+ *   Predictions and optimizer state on every point: 4 M k. A gp job whose float32 Cholesky runs on
+ *   `lanes` > 1 worker threads (engine/linalg/choleskyLanes.ts) adds each lane's own memory
+ *   (choleskyLaneBytes): its isolate and wasm module, L21^T, a row block and its product.
  * - Finite models (float32, 4 bytes), at the largest width n: P = d n + (L-1) n^2 + n k + L n + k
  *   parameters, held (1 + 1 + s) times (values, gradients, s optimizer slots: sgd 0, momentum 1,
  *   adam 2), plus 2 more copies for the linearized model (theta_0 and the tangent); activations of
@@ -50,13 +52,30 @@ export function dataSizesOf(experiment: Experiment): DataSizes | null {
   return null;
 }
 
-/** Bytes each model needs at its peak; `sizes` is required for csv data (rows after the split). */
-export function estimateMemory(experiment: Experiment, inputDim: number, sizes?: DataSizes): ModelMemory[] {
+/** A float32 Cholesky lane's start-up: a V8 isolate with tfjs and the wasm module (measured near 40 MB here). */
+const LANE_BASE_BYTES = 48 * 2 ** 20;
+/** choleskyFloat32.ts's FLOAT32_BLOCK and ROW_BLOCK (kept here so that this module stays free of tfjs). */
+const LANE_BLOCK = 256, LANE_ROW_BLOCK = 1024;
+
+/**
+ * Memory one float32 Cholesky lane adds to a factorization of order n (the shared n x n matrix is
+ * the solve work's): its isolate, and in its wasm heap and again as JS copies, L21^T (nb x n), one
+ * row block (ROW_BLOCK x nb) and its product (ROW_BLOCK x n).
+ */
+export function choleskyLaneBytes(n: number): number {
+  return LANE_BASE_BYTES + 2 * 4 * (LANE_BLOCK * n + LANE_ROW_BLOCK * LANE_BLOCK + LANE_ROW_BLOCK * n);
+}
+
+/**
+ * Bytes each model needs at its peak; `sizes` is required for csv data (rows after the split).
+ * `lanes`: the float32 Cholesky lanes a gp job gets in this run (engine/run/pool.ts's linalgLanes; default 1).
+ */
+export function estimateMemory(experiment: Experiment, inputDim: number, sizes?: DataSizes, lanes = 1): ModelMemory[] {
   const s = sizes ?? dataSizesOf(experiment);
   if (!s) throw new RangeError('estimateMemory: csv data needs explicit sizes');
   const hiddenLayers = architectureOf(experiment.network).hidden.length;
   return experiment.models.map((model) => {
-    const parts = model.kind === 'infinite' ? infiniteParts(model, s, hiddenLayers, inputDim) : finiteParts(model, s, hiddenLayers, inputDim);
+    const parts = model.kind === 'infinite' ? infiniteParts(model, s, hiddenLayers, inputDim, lanes) : finiteParts(model, s, hiddenLayers, inputDim);
     const all = [...parts, { label: `data (${s.train + s.test} x ${inputDim} inputs, float32 tensor and host copy)`, bytes: 8 * (s.train + s.test) * inputDim }]
       .filter((p) => p.bytes > 0)
       .sort((a, b) => b.bytes - a.bytes);
@@ -64,7 +83,7 @@ export function estimateMemory(experiment: Experiment, inputDim: number, sizes?:
   });
 }
 
-function infiniteParts(model: ModelSpec & { kind: 'infinite' }, s: DataSizes, hiddenLayers: number, d: number): MemoryPart[] {
+function infiniteParts(model: ModelSpec & { kind: 'infinite' }, s: DataSizes, hiddenLayers: number, d: number, lanes: number): MemoryPart[] {
   const m = s.train + s.test;
   const n = s.train;
   const state = { label: `predictions and optimizer state (4 x ${m} x ${s.outputs}, float64)`, bytes: 8 * 4 * m * s.outputs };
@@ -83,6 +102,7 @@ function infiniteParts(model: ModelSpec & { kind: 'infinite' }, s: DataSizes, hi
   return [
     { label: `kernel matrices (NNGP and NTK, 2 x ${m} x ${m}, float64)`, bytes: 8 * 2 * m * m },
     { label: `kernel solve work on the train block (2 x ${n} x ${n}, float64)`, bytes: 8 * 2 * n * n },
+    ...(model.method === 'gp' && lanes > 1 ? [{ label: `float32 Cholesky lanes (${lanes} worker threads, each its isolate, L21^T and a row block's product)`, bytes: lanes * choleskyLaneBytes(n) }] : []),
     state,
   ];
 }

@@ -6,13 +6,19 @@
  * their inverses are computed in JS in float64 and rounded to float32.
  *
  * Right-looking, for block column [k0, k1):  L11 = chol(A11);  L21 = A21 L11^{-T}  (one matMul with the
- * JS-inverted block);  A22 -= L21 L21^T on the lower triangle only, one matMul per ROW_BLOCK rows.
- * The matrix lives in a JS Float32Array (n^2 * 4 bytes); the wasm heap holds only one panel, its
- * transpose and one row-block product at a time (a few tens of MB at n = 8000), well under its 4 GiB cap.
+ * JS-inverted block per ROW_BLOCK rows);  A22 -= L21 L21^T on the lower triangle only, one matMul per
+ * ROW_BLOCK rows. The chunks and row blocks are independent of each other: with `lanes` > 1 they are
+ * computed side by side on worker threads (choleskyLanes.ts), giving the same factor bit for bit.
+ * The matrix lives in a JS Float32Array (n^2 * 4 bytes, shared memory with lanes); the wasm heap holds
+ * only one panel transpose, one row block and its product at a time (a few tens of MB at n = 8000, per
+ * lane), well under its 4 GiB cap.
  */
 import * as tf from '@tensorflow/tfjs';
-import { IwlError } from '../util/iwlError';
+import type { Worker } from 'node:worker_threads';
+import { activeBackend, defaultBackend, type BackendName } from '../backend';
+import { CancelledError, IwlError } from '../util/iwlError';
 import { checkDim, checkLength } from './blas';
+import { startLanes } from './choleskyLanes';
 
 /**
  * A product's values, then the tensor freed. data(), not dataSync(): the webgpu backend cannot read
@@ -29,7 +35,7 @@ async function readBack(t: tf.Tensor): Promise<Float32Array> {
 /** Block width: large enough that the panel matMuls run at full speed, small enough for the JS blocks. */
 export const FLOAT32_BLOCK = 256;
 /** Rows of the trailing update per matMul (output ROW_BLOCK x up to n floats). */
-const ROW_BLOCK = 1024;
+export const ROW_BLOCK = 1024;
 
 /** A float32 Cholesky factor L (row-major, upper triangle zero) with its row blocks uploaded for solves. */
 export class Float32Cholesky {
@@ -85,60 +91,167 @@ export class Float32Cholesky {
   }
 }
 
+export interface Float32CholeskyOptions {
+  /** Block width (default FLOAT32_BLOCK). */
+  block?: number;
+  /**
+   * Lanes computing the panel chunks and trailing row blocks side by side (choleskyLanes.ts): worker
+   * threads with their own backend sharing the matrix. 1 (default): this thread alone. Only the wasm and
+   * cpu backends use more (see lanesFor); the factor is bit for bit the same for every count.
+   */
+  lanes?: number;
+  /** The backend the lanes start (default: the active one); lanes need wasm or cpu. */
+  backend?: BackendName;
+  /** Cancels between steps; with lanes, at once (they are terminated). */
+  signal?: AbortSignal;
+  /** The lane bundle (default: dist/choleskyLane.js next to the running bundle). */
+  laneScript?: string;
+  /** Called with each lane's Worker once it is started (tests use it to kill one). */
+  onLane?(lane: Worker): void;
+}
+
 /**
  * L = chol(A + shift I) in float32 (only A's lower triangle is read). Throws
  * IwlError('NOT_POSITIVE_DEFINITE') naming the first pivot that is not positive in float32: a matrix
  * whose condition number nears 1/eps_32 ~ 1.7e7 can fail here and still factor in float64.
+ *
+ * Each block column is three steps: the diagonal block (JS, this thread), the panel L21 = A21 W in
+ * chunks of ROW_BLOCK rows, then the trailing update in row blocks of ROW_BLOCK rows. Every chunk and
+ * block is one matMul whose shape depends only on (k0, i0), never on who computes it, so with
+ * `lanes` > 1 (chunks and blocks spread over worker threads, choleskyLanes.ts) L is bit for bit
+ * the one-lane factor.
  */
-export async function choleskyFloat32(a: ArrayLike<number>, n: number, shift = 0, block = FLOAT32_BLOCK): Promise<Float32Array> {
+export async function choleskyFloat32(a: ArrayLike<number>, n: number, shift = 0, options: Float32CholeskyOptions = {}): Promise<Float32Array> {
   checkDim('choleskyFloat32', 'n', n);
   checkLength('choleskyFloat32: A', a, n * n, `${n} x ${n}`);
-  const l = new Float32Array(n * n);
+  const block = options.block ?? FLOAT32_BLOCK;
+  const lanes = lanesFor(options.lanes ?? 1, options.backend ?? activeBackend()?.name ?? defaultBackend, n, block);
+  // Shared memory when lanes read and write it; each lane writes only the rows of its chunk or block.
+  const l = new Float32Array(lanes > 1 ? new SharedArrayBuffer(n * n * 4) : new ArrayBuffer(n * n * 4));
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) l[i * n + j] = a[i * n + j];
     l[i * n + i] += shift;
   }
-  for (let k0 = 0; k0 < n; k0 += block) {
-    const k1 = Math.min(n, k0 + block), nb = k1 - k0;
-    factorDiagonalBlock(l, n, k0, nb);
-    const m = n - k1;
-    if (m === 0) break;
-    // W = L11^{-T} (nb x nb, upper), so that L21 = A21 W is a plain matMul.
-    const inv = invertLower(l, n, k0, nb);
-    const w = new Float32Array(nb * nb);
-    for (let i = 0; i < nb; i++) for (let j = 0; j <= i; j++) w[j * nb + i] = inv[i * nb + j];
-    const panel = new Float32Array(m * nb);
-    for (let i = 0; i < m; i++) panel.set(l.subarray((k1 + i) * n + k0, (k1 + i) * n + k1), i * nb);
-    const l21 = tf.tidy(() => tf.matMul(tf.tensor2d(panel, [m, nb]), tf.tensor2d(w, [nb, nb])));
-    const l21v = (await l21.data()) as Float32Array;
-    const l21t = new Float32Array(nb * m);
-    for (let i = 0; i < m; i++) {
-      l.set(l21v.subarray(i * nb, (i + 1) * nb), (k1 + i) * n + k0);
-      for (let j = 0; j < nb; j++) l21t[j * m + i] = l21v[i * nb + j];
+  const steps = lanes > 1
+    ? await startLanes(l, n, lanes, options.backend ?? activeBackend()?.name ?? defaultBackend, options)
+    : inThisThread(l, n);
+  try {
+    for (let k0 = 0; k0 < n; k0 += block) {
+      if (options.signal?.aborted) throw new CancelledError('float32 Cholesky cancelled');
+      const k1 = Math.min(n, k0 + block), nb = k1 - k0;
+      factorDiagonalBlock(l, n, k0, nb);
+      const m = n - k1;
+      if (m === 0) break;
+      // W = L11^{-T} (nb x nb, upper), so that L21 = A21 W is a plain matMul.
+      const inv = invertLower(l, n, k0, nb);
+      const w = new Float32Array(nb * nb);
+      for (let i = 0; i < nb; i++) for (let j = 0; j <= i; j++) w[j * nb + i] = inv[i * nb + j];
+      const chunks = rowChunks(m);
+      await steps.panel(k0, nb, w, chunks);
+      // The biggest row blocks (the last rows, the widest products) first, so the lanes finish together.
+      await steps.update(k0, nb, [...chunks].reverse());
     }
-    const l21tTensor = tf.tensor2d(l21t, [nb, m]);
-    try {
-      for (let i0 = 0; i0 < m; i0 += ROW_BLOCK) {
-        const i1 = Math.min(m, i0 + ROW_BLOCK);
-        // Rows i0..i1 of the trailing block against columns 0..i1: the lower triangle plus a small
-        // triangle above the diagonal that is skipped when subtracting.
-        const u = tf.tidy(() => {
-          const left = i0 === 0 && i1 === m ? l21 : tf.slice(l21, [i0, 0], [i1 - i0, nb]);
-          const right = i1 === m ? l21tTensor : tf.slice(l21tTensor, [0, 0], [nb, i1]);
-          return tf.matMul(left, right);
-        });
-        const uv = await readBack(u);
-        for (let r = 0; r < i1 - i0; r++) {
-          const base = (k1 + i0 + r) * n + k1, ub = r * i1;
-          for (let c = 0; c <= i0 + r; c++) l[base + c] -= uv[ub + c];
-        }
-      }
-    } finally {
-      l21.dispose();
-      l21tTensor.dispose();
-    }
+  } finally {
+    await steps.close();
   }
   return l;
+}
+
+/** The row ranges [i0, i1) of the m rows below a diagonal block, ROW_BLOCK at a time. */
+function rowChunks(m: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i0 = 0; i0 < m; i0 += ROW_BLOCK) out.push([i0, Math.min(m, i0 + ROW_BLOCK)]);
+  return out;
+}
+
+/**
+ * The lanes a factorization of order n uses: no more than asked, than row blocks in the first
+ * trailing update, and 1 on a backend other than wasm or cpu: webgpu and tensorflow (tfjs-node) each
+ * drive one device with process-wide native state; a second context on one GPU would only queue behind the first.
+ */
+export function lanesFor(requested: number, backend: BackendName, n: number, block = FLOAT32_BLOCK): number {
+  if (backend !== 'wasm' && backend !== 'cpu') return 1;
+  return Math.max(1, Math.min(Math.floor(requested), Math.ceil(Math.max(0, n - block) / ROW_BLOCK)));
+}
+
+/** What computes a block column's panel chunks and trailing row blocks: this thread, or the lanes. */
+export interface CholeskySteps {
+  panel(k0: number, nb: number, w: Float32Array, chunks: [number, number][]): Promise<void>;
+  update(k0: number, nb: number, blocks: [number, number][]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The steps in this thread, one after another: exactly the code a lane runs (choleskyLane.ts). */
+function inThisThread(l: Float32Array, n: number): CholeskySteps {
+  const operand = new PanelOperand(l, n);
+  return {
+    panel: async (k0, nb, w, chunks) => {
+      for (const [i0, i1] of chunks) await panelChunk(l, n, k0, nb, w, i0, i1);
+    },
+    update: async (k0, nb, blocks) => {
+      for (const [i0, i1] of blocks) await trailingBlock(l, n, k0, nb, operand.of(k0, nb), i0, i1);
+    },
+    close: async () => operand.dispose(),
+  };
+}
+
+/**
+ * Rows i0..i1 of the panel below the diagonal block at k0: L21[i0:i1] = A21[i0:i1] W, one
+ * (i1 - i0) x nb by nb x nb matMul, written back over A21 in l.
+ */
+export async function panelChunk(l: Float32Array, n: number, k0: number, nb: number, w: Float32Array, i0: number, i1: number): Promise<void> {
+  const k1 = k0 + nb, rows = i1 - i0;
+  const a21 = new Float32Array(rows * nb);
+  for (let r = 0; r < rows; r++) a21.set(l.subarray((k1 + i0 + r) * n + k0, (k1 + i0 + r) * n + k1), r * nb);
+  const product = tf.tidy(() => tf.matMul(tf.tensor2d(a21, [rows, nb]), tf.tensor2d(w, [nb, nb])));
+  const v = await readBack(product);
+  for (let r = 0; r < rows; r++) l.set(v.subarray(r * nb, (r + 1) * nb), (k1 + i0 + r) * n + k0);
+}
+
+/** L21^T (nb x m) of the block column at k0 on the backend, built once per column from l and reused by its row blocks. */
+export class PanelOperand {
+  private k0 = -1;
+  private tensor: tf.Tensor2D | null = null;
+
+  constructor(private readonly l: Float32Array, private readonly n: number) {}
+
+  of(k0: number, nb: number): tf.Tensor2D {
+    if (this.tensor && this.k0 === k0) return this.tensor;
+    this.dispose();
+    const { l, n } = this;
+    const k1 = k0 + nb, m = n - k1;
+    const t = new Float32Array(nb * m);
+    for (let i = 0; i < m; i++) {
+      const row = (k1 + i) * n + k0;
+      for (let j = 0; j < nb; j++) t[j * m + i] = l[row + j];
+    }
+    this.tensor = tf.tensor2d(t, [nb, m]);
+    this.k0 = k0;
+    return this.tensor;
+  }
+
+  dispose(): void {
+    this.tensor?.dispose();
+    this.tensor = null;
+    this.k0 = -1;
+  }
+}
+
+/**
+ * Rows i0..i1 of the trailing block at k0: A22[i0:i1, 0:i1] -= L21[i0:i1] L21[0:i1]^T, one
+ * (i1 - i0) x nb by nb x i1 matMul. The product covers the lower triangle plus a small triangle above
+ * the diagonal, which is skipped when subtracting.
+ */
+export async function trailingBlock(l: Float32Array, n: number, k0: number, nb: number, l21t: tf.Tensor2D, i0: number, i1: number): Promise<void> {
+  const k1 = k0 + nb, m = n - k1, rows = i1 - i0;
+  const left = new Float32Array(rows * nb);
+  for (let r = 0; r < rows; r++) left.set(l.subarray((k1 + i0 + r) * n + k0, (k1 + i0 + r) * n + k1), r * nb);
+  const u = tf.tidy(() => tf.matMul(tf.tensor2d(left, [rows, nb]), i1 === m ? l21t : tf.slice(l21t, [0, 0], [nb, i1])));
+  const uv = await readBack(u);
+  for (let r = 0; r < rows; r++) {
+    const base = (k1 + i0 + r) * n + k1, ub = r * i1;
+    for (let c = 0; c <= i0 + r; c++) l[base + c] -= uv[ub + c];
+  }
 }
 
 function factorDiagonalBlock(l: Float32Array, n: number, k0: number, nb: number): void {

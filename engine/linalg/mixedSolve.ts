@@ -19,7 +19,8 @@ import { IwlError } from '../util/iwlError';
 import { errorMessage } from '../contract/errors';
 import { Rng } from '../util/rng';
 import { checkDim, checkLength, matmul } from './blas';
-import { choleskyFloat32, Float32Cholesky } from './choleskyFloat32';
+import { choleskyFloat32, Float32Cholesky, lanesFor } from './choleskyFloat32';
+import { activeBackend, defaultBackend } from '../backend';
 import { solveSpd, type SolveSpdOptions } from './cholesky';
 import { choleskyConditionEstimate } from './condition';
 
@@ -39,6 +40,10 @@ const CONDITION_VECTORS = 4;
 export interface MixedSolveOptions extends SolveSpdOptions {
   tolerance?: number;
   maxIterations?: number;
+  /** Lanes of the float32 factorization (choleskyFloat32.ts); the solution is the same for every count. */
+  lanes?: number;
+  /** Cancels the float32 factorization (its lanes end at once). */
+  signal?: AbortSignal;
 }
 
 export interface MixedSpdSolution {
@@ -54,6 +59,8 @@ export interface MixedSpdSolution {
   fallback?: string;
   /** CG iterations (0 for the float64 path). */
   iterations: number;
+  /** Lanes the float32 factorization ran on (lanesFor; 0 when the float32 path was not taken). */
+  lanes: number;
   /** Largest normwise backward error over the columns, from a float64 residual. */
   backwardError: number;
   /** Largest ||r|| / ||b|| over the columns (2-norms). */
@@ -80,9 +87,10 @@ export async function solveSpdMixed(a: Float64Array, n: number, b: Float64Array,
   const meanDiagonal = n > 0 ? trace / n : 0;
   if (n === 0 || !(meanDiagonal > 0) || !Number.isFinite(meanDiagonal)) return float64Path(a, n, b, k, options, 0, 'the matrix is empty or its mean diagonal is not positive');
   const shift = diagReg * meanDiagonal;
+  const lanes = lanesFor(options.lanes ?? 1, activeBackend()?.name ?? defaultBackend, n);
   let factor: Float32Cholesky;
   try {
-    factor = new Float32Cholesky(await choleskyFloat32(a, n, shift), n);
+    factor = new Float32Cholesky(await choleskyFloat32(a, n, shift, { lanes, signal: options.signal }), n);
   } catch (error) {
     if (!(error instanceof IwlError) || error.code !== 'NOT_POSITIVE_DEFINITE') throw error;
     return float64Path(a, n, b, k, options, 1, `float32 factorization failed (${errorMessage(error)})`);
@@ -94,7 +102,7 @@ export async function solveSpdMixed(a: Float64Array, n: number, b: Float64Array,
         `float64 CG reached backward error ${cg.backwardError.toExponential(2)} > ${tolerance} after ${cg.iterations} iterations`);
     }
     return {
-      x: cg.x, diagReg, diagShift: shift, attempts: 1, solver: 'float32 Cholesky + float64 CG', iterations: cg.iterations,
+      x: cg.x, diagReg, diagShift: shift, attempts: 1, solver: 'float32 Cholesky + float64 CG', iterations: cg.iterations, lanes,
       backwardError: cg.backwardError, relativeResidual: relativeResidual(cg.r, b, n, k), residual: cg.r,
       condition: await conditionEstimate(a, n, shift, factor),
     };
@@ -108,7 +116,7 @@ function float64Path(a: Float64Array, n: number, b: Float64Array, k: number, opt
   const r = residualOf(a, n, b, k, s.diagShift, s.x);
   return {
     x: s.x, diagReg: s.diagReg, diagShift: s.diagShift, attempts: attempts + s.attempts, solver: 'float64 Cholesky',
-    fallback: reason, iterations: 0, backwardError: backwardError(r, s.x, b, n, k, normInf(a, n, s.diagShift)),
+    fallback: reason, iterations: 0, lanes: 0, backwardError: backwardError(r, s.x, b, n, k, normInf(a, n, s.diagShift)),
     relativeResidual: relativeResidual(r, b, n, k), residual: r, condition: choleskyConditionEstimate(s.l, n).condition,
   };
 }

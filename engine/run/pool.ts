@@ -13,9 +13,7 @@
  * so parallel and sequential runs give the same numbers bit for bit.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
 import type { Dataset } from '../data/dataset';
 import type { Experiment, Network } from '../experiment/experimentTypes';
 import type { HermiteOptions } from '../kernels/hermiteDual';
@@ -24,6 +22,7 @@ import type { Matrix } from '../util/matrix';
 import type { BackendName } from '../backend';
 import { estimateMemory, formatBytes, type ModelMemory } from '../experiment/memory';
 import { CancelledError, IwlError } from '../util/iwlError';
+import { bundledScript } from '../util/bundledScript';
 import type { Job } from './plan';
 import type { LogPoint } from './trainer';
 
@@ -32,7 +31,8 @@ export type ToWorker =
   | { type: 'init'; experiment: Experiment; dataset: Dataset; backend: BackendName }
   /** Another top-level point of a sweep (its own experiment and data), sent before its first job. */
   | { type: 'variant'; variant: number; experiment: Experiment; dataset: Dataset }
-  | { type: 'job'; job: Job }
+  /** lanes: the cores the job may use for its factorizations (linalgLanes). */
+  | { type: 'job'; job: Job; lanes: number }
   /** Kernel tiles (kernelPool.ts): the network and points once, then tiles by their first row. */
   | { type: 'kernelInit'; backend: BackendName; network: Network; x1: Matrix; x2: Matrix | null; tileRows: number; hermite?: HermiteOptions; float32: boolean }
   | { type: 'tile'; r0: number };
@@ -71,22 +71,26 @@ export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
 }
 
+/**
+ * The lanes (cores) one job may use for its own factorizations (TrainContext.lanes): the run's
+ * workers setting shared among the jobs that run at once, and never more than the cores there are.
+ * Jobs run one at a time in the run's process (one job, or --workers 1): that job gets all
+ * `workers`. On the pool, a phase runs min(workers, jobs) jobs side by side, so each gets
+ * floor(workers / that): a gp job alone in its phase uses the idle workers' cores, and jobs that
+ * fill the pool get 1 lane each, so lanes never oversubscribe the cores the workers setting asked
+ * for. The share is fixed when a job starts (cores that free up later in its phase stay idle).
+ */
+export function linalgLanes(workers: number, jobsAtOnce: number, cores = availableParallelism()): number {
+  const w = Math.max(1, Math.floor(workers));
+  return Math.max(1, Math.min(cores, Math.floor(w / Math.max(1, Math.min(w, jobsAtOnce)))));
+}
+
 /** Lines of a dead worker's stderr kept for its job's error. */
 const STDERR_TAIL_LINES = 12;
 
-/**
- * The bundled worker script: next to the running bundle (dist/), or, for the compiled tests in
- * dist-test/, in the dist/ folder of the checkout above them.
- */
+/** The bundled worker script, dist/worker.js (see bundledScript). */
 export function workerScript(): string {
-  const beside = join(__dirname, 'worker.js');
-  if (existsSync(beside)) return beside;
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'dist', 'worker.js');
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) break;
-  }
-  throw new IwlError('WORKER_MISSING', `the engine's worker script (dist/worker.js) is missing next to ${__dirname}: rebuild with npm run build`);
+  return bundledScript('worker.js');
 }
 
 /** Every worker still running: killed when this process exits, however it exits, so none outlives it. */
@@ -182,7 +186,7 @@ export class WorkerProcess {
    * Runs one job; yields its logged predictions as they arrive. Throws CancelledError when the
    * signal fires (the worker is killed), and an IwlError with the stderr tail if the worker dies.
    */
-  async *run(job: Job, hooks: JobHooks, signal: AbortSignal): AsyncGenerator<LogPoint> {
+  async *run(job: Job, hooks: JobHooks, signal: AbortSignal, lanes = 1): AsyncGenerator<LogPoint> {
     await this.ready;
     const queue: FromWorker[] = [];
     let wake: (() => void) | null = null;
@@ -206,7 +210,7 @@ export class WorkerProcess {
     };
     signal.addEventListener('abort', onAbort);
     try {
-      this.send({ type: 'job', job });
+      this.send({ type: 'job', job, lanes });
       for (;;) {
         if (signal.aborted) throw new CancelledError();
         const message = queue.shift();
@@ -299,10 +303,11 @@ export function poolSize(estimates: readonly number[], requested: number, budget
   return { workers, limitedBy, peakBytes: peakOf(workers) };
 }
 
-/** Per-job memory estimates of a plan, from the per-model estimates (jobs of one model share one). */
-export function jobMemory(experiment: Experiment, dataset: Dataset, jobs: readonly Job[]): number[] {
-  const perModel: ModelMemory[] = estimateMemory(experiment, dataset.inputDim, { train: dataset.xTrain.rows, test: dataset.xTest.rows, outputs: dataset.outputs });
+/** Per-job memory estimates of a plan, from the per-model estimates (jobs of one model share one); `lanes` as estimateMemory's. */
+export function jobMemory(experiment: Experiment, dataset: Dataset, jobs: readonly Job[], lanes = 1): number[] {
+  const sizes = { train: dataset.xTrain.rows, test: dataset.xTest.rows, outputs: dataset.outputs };
+  const perModel: ModelMemory[] = estimateMemory(experiment, dataset.inputDim, sizes, lanes);
   // A sweep's model may appear once per point with other settings: each job is estimated with its own spec.
-  const own = (job: Job) => estimateMemory({ ...experiment, models: [job.model] }, dataset.inputDim, { train: dataset.xTrain.rows, test: dataset.xTest.rows, outputs: dataset.outputs })[0];
+  const own = (job: Job) => estimateMemory({ ...experiment, models: [job.model] }, dataset.inputDim, sizes, lanes)[0];
   return jobs.map((job) => (job.model.point ? own(job).bytes : perModel.find((m) => m.model === job.model.name)?.bytes ?? 0));
 }

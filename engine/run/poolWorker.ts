@@ -46,8 +46,8 @@ process.on('message', (message: ToWorker) => {
   } else if (message.type === 'variant') {
     variants.set(message.variant, { experiment: message.experiment, dataset: message.dataset });
   } else if (message.type === 'job') {
-    const job = message.job;
-    busy = busy.then(() => runJob(job));
+    const { job, lanes } = message;
+    busy = busy.then(() => runJob(job, lanes));
   } else if (message.type === 'kernelInit') {
     const init = message;
     busy = busy.then(() => startKernels(init));
@@ -108,7 +108,7 @@ async function computeTile(r0: number): Promise<void> {
   }
 }
 
-async function runJob(job: Job): Promise<void> {
+async function runJob(job: Job, lanes: number): Promise<void> {
   const { experiment, dataset } = variants.get(job.variant ?? 0)!;
   const kernelKey = JSON.stringify([experiment.data, experiment.seed, experiment.network]);
   const context: TrainContext = {
@@ -122,6 +122,7 @@ async function runJob(job: Job): Promise<void> {
       if (!kernels.has(kernelKey)) kernels.set(kernelKey, computeRunKernels(experiment, dataset, signal, (message) => send({ type: 'log', message })));
       return kernels.get(kernelKey)!;
     },
+    lanes,
   };
   const trainer = job.kind === 'finite' ? trainFinite : trainInfinite;
   process.stderr.write(`iwl worker ${process.pid}: ${job.id} started\n`);

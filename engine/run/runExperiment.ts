@@ -21,7 +21,7 @@ import type { LogPoint, RunKernels, TrainContext, Trainer } from './trainer';
 import type { EndStatus, MetricRecord } from '../contract/records';
 import { activeBackend, defaultBackend, type BackendName } from '../backend';
 import { formatBytes } from '../experiment/memory';
-import { jobMemory, poolSize, workerScript, WorkerProcess, type JobHooks } from './pool';
+import { jobMemory, linalgLanes, poolSize, workerScript, WorkerProcess, type JobHooks } from './pool';
 
 
 /** How a job ended: the one status union's end statuses (engine/contract/records.ts). */
@@ -58,6 +58,14 @@ export interface RunOptions {
   workers?: number;
   /** The backend the workers start (default: the active one). */
   backend?: BackendName;
+  /**
+   * Lanes (worker threads) of each gp job's float32 Cholesky (engine/linalg/choleskyLanes.ts):
+   * 'auto' shares the workers setting among the jobs that run at once (linalgLanes in pool.ts); a
+   * number is that many per job. Default 1: on the shared 2-core machines here 2 lanes made the
+   * n = 8000 factor 1.4x faster while the machine was quiet and 2.5x slower while it was loaded
+   * (README, compute pool). The numbers are the same for every count.
+   */
+  factorLanes?: 'auto' | number;
   /** The memory all workers may hold at once (default: half the machine's memory). */
   memoryBudgetBytes?: number;
   /** The worker bundle (default: dist/worker.js, found by workerScript()). */
@@ -204,11 +212,19 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
   const local = (job: Job) => (hooks: JobHooks) => {
     const trainer = job.kind === 'finite' ? options.trainers.finite : options.trainers.infinite;
     const c = contextOf(job);
-    const context: TrainContext = { experiment: c.experiment, dataset: c.evaluation, signal: options.signal, ...hooks, kernels: c.kernels };
+    const context: TrainContext = { experiment: c.experiment, dataset: c.evaluation, signal: options.signal, ...hooks, kernels: c.kernels, lanes: localLanes };
     return trainer(job, context);
   };
 
-  const size = poolSize(plan.jobs.map((job) => jobMemory(contextOf(job).experiment, contextOf(job).evaluation, [job])[0]), options.workers ?? 1, options.memoryBudgetBytes);
+  // Each job's estimate with the factorization lanes it would get (linalgLanes: the workers shared by its phase's jobs).
+  const phaseLength = (job: Job) => plan.jobs.filter((j) => j.kind === job.kind).length;
+  const factorLanes = options.factorLanes ?? 1;
+  const lanesAmong = (jobsAtOnce: number) => (factorLanes === 'auto' ? linalgLanes(options.workers ?? 1, jobsAtOnce) : Math.max(1, Math.floor(factorLanes)));
+  const estimateOf = (job: Job) => jobMemory(contextOf(job).experiment, contextOf(job).evaluation, [job], lanesAmong(phaseLength(job)))[0];
+  const size = poolSize(plan.jobs.map(estimateOf), options.workers ?? 1, options.memoryBudgetBytes);
+  // Jobs in this process run one at a time: each may use every core the workers setting gives the run,
+  // unless the memory budget already held the run to fewer workers than asked.
+  const localLanes = size.limitedBy ? 1 : lanesAmong(1);
   if (size.limitedBy) await emit({ type: 'log', message: `using ${size.workers} worker${size.workers === 1 ? '' : 's'}: ${size.limitedBy}` });
   const useWorkers = size.workers > 1 && plan.jobs.length > 1;
   // The run's own kernels stay on one lane: spread over idle workers (computeRunKernels' `parallel`) they
@@ -216,7 +232,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
   // IPC outweigh the split); kernelLanes is where a run would turn it on.
   if (useWorkers) {
     await emit({ type: 'log', message: `running ${plan.jobs.length} jobs on ${size.workers} worker processes (estimated peak ${formatBytes(size.peakBytes)})` });
-    results.push(...(await runOnPool(plan.jobs, size.workers, contexts, options, runJob)));
+    results.push(...(await runOnPool(plan.jobs, size.workers, contexts, options, runJob, lanesAmong)));
   } else {
     for (const job of plan.jobs) {
       if (options.signal.aborted) break;
@@ -242,6 +258,7 @@ async function runOnPool(
   contexts: RunContext[],
   options: RunOptions,
   runJob: (job: Job, points: (hooks: JobHooks) => AsyncIterable<LogPoint>, worker?: number) => Promise<JobResult>,
+  lanesAmong: (jobsAtOnce: number) => number,
 ): Promise<JobResult[]> {
   const script = options.workerScript ?? workerScript();
   const backend = options.backend ?? activeBackend()?.name ?? defaultBackend;
@@ -251,7 +268,7 @@ async function runOnPool(
   options.signal.addEventListener('abort', stopAll);
   // Each lane keeps its worker from phase to phase (one start-up per worker), and starts a new one after a crash.
   const lanes: (WorkerProcess | null)[] = Array.from({ length: workers }, () => null);
-  const lane = async (index: number, queue: Job[]) => {
+  const lane = async (index: number, queue: Job[], lanesPerJob: number) => {
     while (queue.length && !options.signal.aborted) {
       const job = queue.shift()!;
       let worker = lanes[index];
@@ -266,14 +283,16 @@ async function runOnPool(
       const w = worker;
       const variant = job.variant ?? 0;
       if (variant !== 0) w.provide(variant, contexts[variant].experiment, contexts[variant].evaluation);
-      byId.set(job.id, await runJob(job, (hooks) => w.run(job, hooks, options.signal), w.pid));
+      byId.set(job.id, await runJob(job, (hooks) => w.run(job, hooks, options.signal, lanesPerJob), w.pid));
     }
   };
   try {
     for (const phase of [jobs.filter((j) => j.kind === 'infinite'), jobs.filter((j) => j.kind === 'finite')]) {
       if (options.signal.aborted) break;
       const queue = [...phase];
-      await Promise.all(Array.from({ length: Math.min(workers, phase.length) }, (_, i) => lane(i, queue)));
+      // The phase's jobs share the workers' cores for their factorizations (linalgLanes).
+      const lanesPerJob = lanesAmong(phase.length);
+      await Promise.all(Array.from({ length: Math.min(workers, phase.length) }, (_, i) => lane(i, queue, lanesPerJob)));
     }
   } finally {
     options.signal.removeEventListener('abort', stopAll);

@@ -26,6 +26,12 @@ export interface TrainContext {
   log(message: string): void;
   /** Shared, lazily computed analytic kernels over [train; test] (computed once per run). */
   kernels(): Promise<RunKernels>;
+  /**
+   * Cores this job may use for its own large factorizations (the GP's float32 Cholesky lanes,
+   * engine/linalg/choleskyLanes.ts) without taking them from other jobs: see linalgLanes in
+   * engine/run/pool.ts. Absent: 1. The numbers are the same for every count.
+   */
+  lanes?: number;
 }
 
 /** Analytic kernels over all M = N + N* points, train rows first, row-major [M, M], per output unit. */

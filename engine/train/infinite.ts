@@ -47,13 +47,14 @@ async function* kernelMethod(model: InfiniteModelSpec, context: TrainContext): A
   context.report({ kernel: useNngp ? 'nngp' : 'ntk' });
 
   if (model.method === 'gp') {
-    const posterior = await nngpPosterior(problem, model.diagReg);
+    const posterior = await nngpPosterior(problem, model.diagReg, { lanes: context.lanes, signal });
     context.report({
       diagReg: posterior.diagReg,
       diagShift: posterior.diagShift,
       condition: posterior.condition,
       solver: posterior.solver,
       iterations: posterior.iterations,
+      ...(posterior.lanes > 1 ? { factorLanes: posterior.lanes } : {}),
       backwardError: posterior.backwardError,
       ...(posterior.fallback ? { fallback: posterior.fallback } : {}),
     });

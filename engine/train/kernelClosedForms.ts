@@ -104,6 +104,8 @@ export interface GpPosterior {
   fallback?: string;
   /** CG iterations of the mixed solve (0 on the float64 path). */
   iterations: number;
+  /** Lanes of the mixed solve's float32 factorization (0 on the float64 path). */
+  lanes: number;
   /** Largest normwise backward error of the solve over the outputs. */
   backwardError: number;
 }
@@ -118,6 +120,9 @@ export const NNGP_MIXED_MIN_N = 1024;
 export interface NngpPosteriorOptions {
   /** 'auto' (default): float64 below NNGP_MIXED_MIN_N training points, mixed precision above. */
   solver?: 'auto' | 'float64' | 'mixed';
+  /** Lanes of the mixed solve's float32 Cholesky (engine/linalg/choleskyLanes.ts); the posterior is the same for every count. */
+  lanes?: number;
+  signal?: AbortSignal;
 }
 
 export async function nngpPosterior(problem: KernelProblem, diagReg: number, options: NngpPosteriorOptions = {}): Promise<GpPosterior> {
@@ -126,7 +131,7 @@ export async function nngpPosterior(problem: KernelProblem, diagReg: number, opt
   const targets = Float64Array.from(y as ArrayLike<number>);
   const choice = options.solver ?? 'auto';
   const mixed = choice === 'mixed' || (choice === 'auto' && n >= NNGP_MIXED_MIN_N);
-  const solution = mixed ? await solveSpdMixed(trainTrain, n, targets, k, { diagReg }) : float64Solution(trainTrain, n, targets, k, diagReg);
+  const solution = mixed ? await solveSpdMixed(trainTrain, n, targets, k, { diagReg, lanes: options.lanes, signal: options.signal }) : float64Solution(trainTrain, n, targets, k, diagReg);
   const mean = new Float64Array(m * k);
   // Train rows: K(X, X) x = y - r - s x exactly, from the float64 residual r the solve returns.
   for (let i = 0; i < n * k; i++) mean[i] = targets[i] - solution.residual[i] - solution.diagShift * solution.x[i];
@@ -140,6 +145,7 @@ export async function nngpPosterior(problem: KernelProblem, diagReg: number, opt
     solver: solution.solver,
     ...(solution.fallback ? { fallback: solution.fallback } : {}),
     iterations: solution.iterations,
+    lanes: solution.lanes,
     backwardError: solution.backwardError,
   };
 }
@@ -151,7 +157,7 @@ function float64Solution(a: Float64Array, n: number, b: Float64Array, k: number,
   const residual = new Float64Array(n * k);
   for (let i = 0; i < n * k; i++) residual[i] = b[i] - ax[i] - s.diagShift * s.x[i];
   return {
-    x: s.x, diagReg: s.diagReg, diagShift: s.diagShift, attempts: s.attempts, solver: 'float64 Cholesky', iterations: 0,
+    x: s.x, diagReg: s.diagReg, diagShift: s.diagShift, attempts: s.attempts, solver: 'float64 Cholesky', iterations: 0, lanes: 0,
     backwardError: normwiseBackwardError(a, n, s.diagShift, residual, s.x, b, k), relativeResidual: norm2(residual) / (norm2(b) || 1), residual,
     condition: choleskyConditionEstimate(s.l, n).condition,
   };

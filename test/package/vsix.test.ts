@@ -79,6 +79,7 @@ describe('the .vsix', () => {
       'extension/dist/engine.js',
       'extension/dist/iwl.js',
       'extension/dist/worker.js',
+      'extension/dist/choleskyLane.js',
       'extension/bin/iwl.js',
       'extension/dist/wasm/tfjs-backend-wasm.wasm',
       'extension/dist/wasm/tfjs-backend-wasm-simd.wasm',

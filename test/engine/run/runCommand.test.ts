@@ -107,6 +107,28 @@ test('iwl run --workers: 2 workers give the numbers of 1, and a bad count is a u
   }
 });
 
+test('iwl run --factor-lanes 2: the gp predictions of 1 lane byte for byte; a bad count is a usage error', () => {
+  const dir = tempDir();
+  const file = join(dir, 'lanes.iwl.yaml');
+  // 1400 train points: the float32 Cholesky (>= 1024) with two trailing row blocks, so both lanes compute.
+  writeFileSync(file, tinyExperimentText({ name: 'lanes', train: 1400, test: 100, inputDim: 5, outputs: 2, noise: 0.05, steps: 1, logEvery: 1, models: '  gp: { kind: infinite, method: gp }' }));
+  const one = runIwl(['run', file, '--out', join(dir, 'one'), '--quiet']);
+  const two = runIwl(['run', file, '--out', join(dir, 'two'), '--quiet', '--factor-lanes', '2']);
+  assert.equal(one.status, 0, one.stderr);
+  assert.equal(two.status, 0, two.stderr);
+  const npy = (name: string) => readFileSync(join(dir, name, 'predictions', 'gp.npy'));
+  assert.deepEqual(npy('two'), npy('one'), 'gp predictions differ between 2 lanes and 1');
+  assert.deepEqual(metricLines(join(dir, 'two', 'metrics.jsonl')), metricLines(join(dir, 'one', 'metrics.jsonl')));
+  const info = (name: string) => JSON.parse(readFileSync(join(dir, name, 'summary.json'), 'utf8')).runs[0].info;
+  assert.equal(info('two').factorLanes, 2);
+  assert.equal(info('one').factorLanes, undefined);
+  for (const bad of ['0', 'two']) {
+    const result = runIwl(['run', file, '--out', join(dir, `bad-${bad}`), '--factor-lanes', bad]);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, new RegExp(`--factor-lanes must be auto or a whole number of at least 1; got '${bad}'`));
+  }
+});
+
 test('iwl run --workers 2 on webgpu (software here) gives the numbers of --workers 1', (t) => {
   const dir = tempDir();
   const file = tinyExperiment(dir, { steps: 20, widths: '[16, 32]' });
