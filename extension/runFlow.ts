@@ -28,7 +28,8 @@ export async function startRun(s: Services, document: vscode.TextDocument, onlyM
     token.onCancellationRequested(() => void s.runs.stop());
     let run: ActiveRun;
     try {
-      run = await s.runs.start({ experimentFile: document.uri.fsPath, resultsRoot: resultsRootFor(document.uri), displayPath: displayPath(document.uri), onlyModels, workers: readSettings(document.uri).workers || undefined });
+      const { workers, factorLanes } = readSettings(document.uri);
+      run = await s.runs.start({ experimentFile: document.uri.fsPath, resultsRoot: resultsRootFor(document.uri), displayPath: displayPath(document.uri), onlyModels, workers: workers || undefined, factorLanes });
     } catch (error) {
       void vscode.window.showErrorMessage(`Infinite Width Lab: ${name} did not start: ${errorMessage(error)}`, 'Show Log').then((a) => a && s.output.show(true));
       return;

@@ -76,6 +76,8 @@ export interface StartRequest {
   onlyModels?: string[];
   /** Worker processes for the run's jobs (the infiniteWidthLab.workers setting); absent: the engine's default. */
   workers?: number;
+  /** Each gp job's factorization lanes (the infiniteWidthLab.factorLanes setting); absent: one. */
+  factorLanes?: number | 'auto';
 }
 
 export class RunManager {
@@ -148,6 +150,7 @@ export class RunManager {
         onlyModels: request.onlyModels,
         displayPath: request.displayPath,
         ...(request.workers ? { workers: request.workers } : {}),
+        ...(request.factorLanes !== undefined ? { factorLanes: request.factorLanes } : {}),
       });
       if (run.state === 'starting') run.state = 'running';
       this.log(`run ${runId}: started in ${Date.now() - startedAt.getTime()} ms (engine pid ${this.client.pid}, ${this.client.info?.backend.detail ?? 'backend ?'})`);

@@ -57,6 +57,11 @@ export interface StartRunParams {
   displayPath?: string;
   /** Jobs run side by side on this many worker processes; absent: the engine machine's available parallelism. */
   workers?: number;
+  /**
+   * Lanes (worker threads) of each gp job's float32 Cholesky (engine/linalg/choleskyLanes.ts); 'auto'
+   * shares the workers' cores among the jobs running at once; absent: 1. The numbers are the same for every count.
+   */
+  factorLanes?: number | 'auto';
 }
 
 export interface StartRunResult {
