@@ -128,12 +128,14 @@ else:
             # ntk (gradient descent), ntk with heavy-ball momentum, nngp (readout-only gradient descent) by
             # eigendecomposition, each recurrence per eigenvalue (engine/train/krylovDynamics.ts):
             #   u_t = mu u_{t-1} + r_t,  r_{t+1} = r_t - a lambda u_t,  test = -a K(X*, X) V sum_{s<t} u_s
-            for K, mu in ((T, 0.0), (T, task["momentum"]), (S, 0.0)):
-                lam, V = np.linalg.eigh(K[:n, :n]); a = task["lr"] / (n * k)
-                r = V.T @ (-ytr); u = np.zeros_like(r); ssum = np.zeros_like(r)
-                for step in range(task["steps"]):
-                    u = mu * u + r; ssum += u; r = r - (a * lam)[:, None] * u
-                preds.append(-a * (K[n:, :n] @ (V @ ssum)))
+            # One eigendecomposition per kernel, as a numpy user would write it (ntk and its momentum share T's).
+            for K, mus in ((T, (0.0, task["momentum"])), (S, (0.0,))):
+                lam, V = np.linalg.eigh(K[:n, :n]); a = task["lr"] / (n * k); r0 = V.T @ (-ytr)
+                for mu in mus:
+                    r = r0; u = np.zeros_like(r); ssum = np.zeros_like(r)
+                    for step in range(task["steps"]):
+                        u = mu * u + r; ssum += u; r = r - (a * lam)[:, None] * u
+                    preds.append(-a * (K[n:, :n] @ (V @ ssum)))
         if task["row"] in ("kadam", "inf8k"):
             # Kernel Adam (engine/train/kernelDynamics.ts): per-point Adam moments of chi, f -= eta T(., X) mhat / (sqrt(vhat) + eps)
             Tx = T[:, :n]; f = np.zeros((T.shape[0], k)); mo = np.zeros((n, k)); ve = np.zeros((n, k)); b1, b2, eps = 0.9, 0.999, 1e-8
