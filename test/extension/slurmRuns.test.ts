@@ -9,8 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, runIwl, tempDir } from '../helpers';
-import { shardedExperimentText } from '../fixtures/shardedRuns';
+import { repoRoot, runIwl } from '../helpers';
+import { shardedExperimentFile } from '../fixtures/shardedRuns';
 import { ClusterMonitor, iwlRunner, readShardFolders, shardsEnded, slurmSubmitArgs, type ClusterState, type RunCommand } from '../../extension/slurmRuns';
 import { readRun } from '../../extension/runStore';
 import { readRunSummary } from '../../engine/contract/records';
@@ -38,9 +38,7 @@ const iwl = iwlRunner({ execPath: process.execPath, iwlPath: join(repoRoot, 'dis
 
 /** A cluster run folder of `shards` shards with job id 4 (the recorded array's) and the given shards run for real. */
 function clusterFolder(shards: number, landed: number[]): { dir: string; runDir: string; file: string } {
-  const dir = tempDir();
-  const file = join(dir, 'sharded.iwl.yaml');
-  writeFileSync(file, shardedExperimentText());
+  const { dir, file } = shardedExperimentFile();
   const runDir = join(dir, 'runs', 'sharded.iwl.yaml', '2026-12-07T06-00-00Z');
   const written = runIwl(['slurm', file, '--shards', String(shards), '--out', runDir]);
   assert.equal(written.status, 0, written.stderr);
@@ -128,9 +126,7 @@ test('a job the controller forgot, no accounting, no shard ever ran: the run fai
 });
 
 test('a folder without a submitted job is not followed, and an unsubmitted one reads as interrupted with why', async () => {
-  const dir = tempDir();
-  const file = join(dir, 'sharded.iwl.yaml');
-  writeFileSync(file, shardedExperimentText());
+  const { dir, file } = shardedExperimentFile();
   const runDir = join(dir, 'r');
   assert.equal(runIwl(['slurm', file, '--shards', '2', '--out', runDir]).status, 0);
   const monitor = new ClusterMonitor({ slurm: recordedSlurm('squeue-running.txt', []), iwl });

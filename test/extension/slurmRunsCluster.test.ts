@@ -7,10 +7,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, runIwl, tempDir } from '../helpers';
-import { runFolderDifferences, shardedExperimentText } from '../fixtures/shardedRuns';
+import { repoRoot, runIwl } from '../helpers';
+import { runFolderDifferences, shardedExperimentFile } from '../fixtures/shardedRuns';
 import { startSlurmCluster } from '../fixtures/slurmCluster';
 import { ClusterMonitor, commandRunner, iwlRunner, submitClusterRun, type ClusterState } from '../../extension/slurmRuns';
 import { readRun } from '../../extension/runStore';
@@ -31,9 +30,7 @@ async function followToEnd(monitor: ClusterMonitor, runDir: string, seen: Set<st
 test('Run on Slurm for real: submitted, followed to the end, merged by the host; and a cancelled array named as such', { timeout: 240_000 }, async () => {
   const cluster = await startSlurmCluster();
   try {
-    const dir = tempDir();
-    const file = join(dir, 'sharded.iwl.yaml');
-    writeFileSync(file, shardedExperimentText());
+    const { dir, file } = shardedExperimentFile();
     const iwl = iwlRunner({ execPath: process.execPath, iwlPath: join(repoRoot, 'dist', 'iwl.js'), env: cluster.env });
     const changes: ClusterState[] = [];
     const monitor = new ClusterMonitor({ slurm: commandRunner(cluster.env, 20_000), iwl, onChange: (s) => changes.push(s) });

@@ -6,10 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runIwl, tempDir } from '../../helpers';
-import { runFolderDifferences, shardedExperimentText } from '../../fixtures/shardedRuns';
+import { runIwl } from '../../helpers';
+import { runFolderDifferences, shardedExperimentFile } from '../../fixtures/shardedRuns';
 import { startSlurmCluster } from '../../fixtures/slurmCluster';
 import { clusterProgress, queueAnswer, squeueArgs } from '../../../extension/slurmJobs';
 import { readClusterRun } from '../../../engine/contract/shardRecords';
@@ -17,9 +17,7 @@ import { readClusterRun } from '../../../engine/contract/shardRecords';
 test('a 3-shard Slurm array of an experiment, merged, equals the unsharded run', { timeout: 150_000 }, async () => {
   const cluster = await startSlurmCluster();
   try {
-    const dir = tempDir();
-    const file = join(dir, 'sharded.iwl.yaml');
-    writeFileSync(file, shardedExperimentText());
+    const { dir, file } = shardedExperimentFile();
     const runDir = join(dir, 'cluster run');
     const submitted = runIwl(['slurm', file, '--shards', '3', '--out', runDir, '--submit'], { env: cluster.env });
     assert.equal(submitted.status, 0, `${submitted.stderr}\n${cluster.logs()}`);

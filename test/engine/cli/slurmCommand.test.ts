@@ -3,16 +3,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, runIwl, tempDir } from '../../helpers';
+import { repoRoot, runIwl } from '../../helpers';
 import { readClusterRun } from '../../../engine/contract/shardRecords';
 import { timeOfFolderName } from '../../../engine/contract/records';
 import { runsOnElectron, sbatchScript, shellQuote } from '../../../engine/cli/slurmCommand';
-import { shardedExperimentText } from '../../fixtures/shardedRuns';
+import { shardedExperimentFile } from '../../fixtures/shardedRuns';
 
 test('iwl slurm writes an sbatch array of N shard tasks into the run folder, with the options asked for', () => {
-  const dir = tempDir();
-  const file = join(dir, 'sharded.iwl.yaml');
-  writeFileSync(file, shardedExperimentText());
+  const { dir, file } = shardedExperimentFile();
   const out = join(dir, "cluster run's folder");
   const r = runIwl(['slurm', file, '--shards', '4', '--out', out, '--partition', 'gpu', '--time', '1:30:00', '--gpus', '1', '--backend', 'webgpu']);
   assert.equal(r.status, 0, r.stderr);
@@ -30,9 +28,7 @@ test('iwl slurm writes an sbatch array of N shard tasks into the run folder, wit
 });
 
 test('without --out, iwl slurm writes into a run folder named as the host names its runs (.iwl/runs/<file>/<start time>)', () => {
-  const dir = tempDir();
-  const file = join(dir, 'sharded.iwl.yaml');
-  writeFileSync(file, shardedExperimentText());
+  const { dir, file } = shardedExperimentFile();
   const before = Math.floor(Date.now() / 1000) * 1000;
   const r = runIwl(['slurm', file, '--shards', '2']);
   assert.equal(r.status, 0, r.stderr);
@@ -45,9 +41,7 @@ test('without --out, iwl slurm writes into a run folder named as the host names 
 });
 
 test('iwl slurm refuses bad options with the reason, and says so when sbatch is not on PATH', () => {
-  const dir = tempDir();
-  const file = join(dir, 'sharded.iwl.yaml');
-  writeFileSync(file, shardedExperimentText());
+  const { dir, file } = shardedExperimentFile();
   const bad = runIwl(['slurm', file, '--shards', '0', '--time', 'soon']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--shards must be a whole number of at least 1; got '0'/);
@@ -70,9 +64,7 @@ test('sbatchScript leaves out the options not given and quotes what bash would e
 test('iwl slurm from VS Code desktop (Electron as Node): the script makes each task Node itself, whatever sbatch passes on', () => {
   assert.equal(runsOnElectron({ ...process.versions, electron: '32.2.6' }), true);
   assert.equal(runsOnElectron(process.versions), typeof process.versions.electron === 'string');
-  const dir = tempDir();
-  const file = join(dir, 'sharded.iwl.yaml');
-  writeFileSync(file, shardedExperimentText());
+  const { dir, file } = shardedExperimentFile();
   // An executable that, like Electron, is Node only with ELECTRON_RUN_AS_NODE=1 and otherwise would start the app.
   const electron = join(dir, 'Code Helper (Plugin)');
   writeFileSync(electron, `#!/bin/bash\nif [ "\${ELECTRON_RUN_AS_NODE:-}" != 1 ]; then echo "started as the app, not as Node" >&2; exit 9; fi\nexec ${shellQuote(process.execPath)} "$@"\n`, { mode: 0o755 });

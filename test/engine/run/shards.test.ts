@@ -2,14 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runIwl, tempDir } from '../../helpers';
+import { runIwl } from '../../helpers';
 import { nodeValidationHost } from '../../../engine/experiment/validationHost';
 import { validateExperiment } from '../../../engine/experiment/validate';
 import { planExperiment } from '../../../engine/run/plan';
 import { assignShards, estimateJobCost, parseShardSpec } from '../../../engine/run/shards';
 import { readRunSummary } from '../../../engine/contract/records';
 import { readShardRecord } from '../../../engine/contract/shardRecords';
-import { runFolderDifferences, shardedExperimentText } from '../../fixtures/shardedRuns';
+import { runFolderDifferences, shardedExperimentText, shardedExperimentFile } from '../../fixtures/shardedRuns';
 import { tinyExperimentText } from '../../fixtures/tinyExperiment';
 
 function experimentOf(text: string) {
@@ -60,9 +60,7 @@ test('a limit that costs far more than its networks gathers them: the shards do 
 });
 
 test('iwl run --shard and iwl merge: three shards merged equal the unsharded run, bit for bit apart from timing', () => {
-  const dir = tempDir();
-  const file = join(dir, 'sharded.iwl.yaml');
-  writeFileSync(file, shardedExperimentText());
+  const { dir, file } = shardedExperimentFile();
   const full = runIwl(['run', file, '--out', join(dir, 'full'), '--workers', '1', '--quiet']);
   assert.equal(full.status, 0, full.stderr);
   const shardDirs = [0, 1, 2].map((i) => join(dir, `shard${i}`));
@@ -86,9 +84,7 @@ test('iwl run --shard and iwl merge: three shards merged equal the unsharded run
 });
 
 test('iwl merge names the jobs of a missing or unfinished shard and fails; shards of another run are refused', () => {
-  const dir = tempDir();
-  const file = join(dir, 'sharded.iwl.yaml');
-  writeFileSync(file, shardedExperimentText());
+  const { dir, file } = shardedExperimentFile();
   for (const i of [0, 1, 2]) assert.equal(runIwl(['run', file, '--out', join(dir, `s${i}`), '--shard', `${i}/3`, '--quiet']).status, 0);
   const lost = readShardRecord(JSON.parse(readFileSync(join(dir, 's2', 'shard.json'), 'utf8'))).jobs!;
 
