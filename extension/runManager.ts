@@ -150,7 +150,7 @@ export class RunManager {
         onlyModels: request.onlyModels,
         displayPath: request.displayPath,
         ...(request.workers ? { workers: request.workers } : {}),
-        ...(request.factorLanes !== undefined ? { factorLanes: request.factorLanes } : {}),
+        factorLanes: request.factorLanes,
       });
       if (run.state === 'starting') run.state = 'running';
       this.log(`run ${runId}: started in ${Date.now() - startedAt.getTime()} ms (engine pid ${this.client.pid}, ${this.client.info?.backend.detail ?? 'backend ?'})`);

@@ -53,8 +53,8 @@ export const runCommand: CliCommand = {
     const workers = workersText === undefined ? defaultWorkers() : Number(workersText);
     if (!Number.isInteger(workers) || workers < 1) problems.push(`--workers must be a whole number of at least 1; got '${workersText}'`);
     const lanesText = parsed.values.get('factor-lanes');
-    const factorLanes = lanesText === undefined || lanesText === 'auto' ? (lanesText ?? 1) : Number(lanesText);
-    if (factorLanes !== 'auto' && (!Number.isInteger(factorLanes) || (factorLanes as number) < 1)) problems.push(`--factor-lanes must be auto or a whole number of at least 1; got '${lanesText}'`);
+    const factorLanes: 'auto' | number = lanesText === 'auto' ? 'auto' : lanesText === undefined ? 1 : Number(lanesText);
+    if (factorLanes !== 'auto' && (!Number.isInteger(factorLanes) || factorLanes < 1)) problems.push(`--factor-lanes must be auto or a whole number of at least 1; got '${lanesText}'`);
     const shardText = parsed.values.get('shard');
     const shard = shardText === undefined ? null : parseShardSpec(shardText);
     if (typeof shard === 'string') problems.push(shard);
@@ -109,7 +109,7 @@ export const runCommand: CliCommand = {
         onlyModels: models.length ? models : undefined,
         selectJobs: shardOutput?.selectJobs,
         workers,
-        factorLanes: factorLanes as 'auto' | number,
+        factorLanes,
         backend: info.name,
         onEvent(event) {
           if (!shardOutput || shardOutput.records(event)) output.recordEvent(event);

@@ -100,8 +100,6 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
   // Points that differ only in training settings share their data and kernels.
   const datasets = new Map<string, Dataset>();
   const kernelsByKey = new Map<string, Promise<RunKernels>>();
-  // Lanes for the kernels this process computes (its jobs run here, the pool's workers are free): set once the pool is sized.
-  const kernelLanes = (_points: number, _inputDim: number) => 1;
   let dataset: Dataset | null = null;
   try {
     for (const variant of variants) {
@@ -120,9 +118,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
         kernels: () => {
           let k = kernelsByKey.get(kernelKey);
           if (!k) {
-            const lanes = kernelLanes(evaluation.xTrain.rows + evaluation.xTest.rows, evaluation.inputDim);
-            const parallel = lanes > 1 ? { workers: lanes, backend: options.backend ?? activeBackend()?.name ?? defaultBackend, workerScript: options.workerScript } : undefined;
-            k = computeRunKernels(variant, evaluation, options.signal, (message) => emit({ type: 'log', message }), parallel);
+            k = computeRunKernels(variant, evaluation, options.signal, (message) => emit({ type: 'log', message }));
             kernelsByKey.set(kernelKey, k);
           }
           return k;
@@ -229,7 +225,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
   const useWorkers = size.workers > 1 && plan.jobs.length > 1;
   // The run's own kernels stay on one lane: spread over idle workers (computeRunKernels' `parallel`) they
   // took 1.9 s against 0.95 s for 2,500 MNIST points on 2 cores (worker start-up and the float64 tiles'
-  // IPC outweigh the split); kernelLanes is where a run would turn it on.
+  // IPC outweigh the split).
   if (useWorkers) {
     await emit({ type: 'log', message: `running ${plan.jobs.length} jobs on ${size.workers} worker processes (estimated peak ${formatBytes(size.peakBytes)})` });
     results.push(...(await runOnPool(plan.jobs, size.workers, contexts, options, runJob, lanesAmong)));

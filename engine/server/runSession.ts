@@ -57,7 +57,7 @@ export class RunSession {
         trainers: this.options.trainers,
         onlyModels: params.onlyModels,
         workers: params.workers ?? defaultWorkers(),
-        ...(params.factorLanes !== undefined ? { factorLanes: params.factorLanes } : {}),
+        factorLanes: params.factorLanes,
         backend: this.options.backend,
         onEvent: (event) => this.onEvent(event),
       });
