@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { RunSummaryEntry } from '../engine/contract/records';
-import type { StoredRun } from './runStore';
+import { isSubmittedClusterRun, type StoredRun } from './runStore';
 import type { IndexedExperiment, RunIndex } from './runIndex';
 import { progressOf, type ActiveRun, type RunManager } from './runManager';
 import { formatFigure, formatPercent, progressText } from './format';
@@ -106,7 +106,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
           parts.push(progressText({ ...progressOf(active), jobId: null }));
         } else if (seconds !== undefined && run.status !== 'interrupted' && run.status !== 'running') parts.push(formatDuration(seconds));
         const cluster = this.goingCluster(run);
-        if (run.cluster?.jobId && run.status === 'running') {
+        if (isSubmittedClusterRun(run)) {
           parts.push(`Slurm ${run.cluster.jobId}`, cluster ? `${shardsEnded(cluster.shardStates)}/${cluster.shards} shards ended` : `${run.cluster.shards} shards`);
           if (cluster?.message) parts.push(cluster.message);
         }
@@ -116,7 +116,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         const [name, color] = statusIcons[run.status];
         item.iconPath = icon(name, color);
         item.contextValue = `run.${run.status}`;
-        if (run.cluster?.jobId && run.status === 'running') item.iconPath = icon('server-environment');
+        if (isSubmittedClusterRun(run)) item.iconPath = icon('server-environment');
         const tip = new vscode.MarkdownString(undefined, true);
         tip.appendMarkdown(`**${experimentNameOf(run)}**, ${run.status}\n\n`);
         if (run.error) tip.appendText(`${run.error}\n\n`);
@@ -155,7 +155,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   /** The cluster run's followed state while it is not merged for good. */
   private goingCluster(run: StoredRun): ClusterState | null {
-    if (!run.cluster?.jobId || run.status !== 'running') return null;
+    if (!isSubmittedClusterRun(run)) return null;
     const state = this.clusters.state(run.dir);
     return state && !state.final ? state : null;
   }

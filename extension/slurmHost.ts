@@ -12,7 +12,7 @@ import { findOnPath } from './engineLaunch';
 import type { EngineLaunch } from './engineClient';
 import type { RunIndex } from './runIndex';
 import type { PanelHost } from './panels/panelManager';
-import { newRunFolder } from './runStore';
+import { isSubmittedClusterRun, newRunFolder } from './runStore';
 import { readSettings, readSlurmSettings, resultsRootFor, section } from './settings';
 import { RefreshTimer } from './coalesce';
 import { ClusterMonitor, commandRunner, iwlRunner, submitClusterRun, type ClusterState } from './slurmRuns';
@@ -124,11 +124,11 @@ export class SlurmHost implements vscode.Disposable {
   /** Whether a run folder is a cluster run not yet merged for good. */
   isGoing(dir: string): boolean {
     const run = this.index.runs.find((r) => r.dir === dir);
-    return !!run?.cluster?.jobId && run.status === 'running' && !this.monitor.state(dir)?.final;
+    return !!run && isSubmittedClusterRun(run) && !this.monitor.state(dir)?.final;
   }
 
   private clusterDirs(): string[] {
-    return this.index.runs.filter((r) => r.cluster?.jobId && r.status === 'running').map((r) => r.dir);
+    return this.index.runs.filter(isSubmittedClusterRun).map((r) => r.dir);
   }
 
   private pollSoon(delayMs: number): void {

@@ -183,7 +183,7 @@ export function modelTable(entries: readonly JobEntry[]): ModelRow[] {
   for (const e of entries) points.set(e.model, (points.get(e.model) ?? new Set()).add(pointKey(e)));
   const name = (e: JobEntry) => ((points.get(e.model)?.size ?? 0) > 1 ? `${e.model} (${pointLabel(e)})` : e.model);
   const infiniteRow = (id: string): void => {
-    const e = entries.find((x) => x.kind === 'infinite' && x.id === id) ?? entries.find((x) => x.kind === 'infinite' && x.model === id);
+    const e = entries.find((x) => x.kind === 'infinite' && x.id === id);
     if (!e || listed.has(e.id)) return;
     listed.add(e.id);
     const ok = e.status === 'completed' && e.final;

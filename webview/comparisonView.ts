@@ -10,6 +10,7 @@ import { formatValue } from './chartFormat';
 import { ChartSet } from './chartSet';
 import { gapChart, gapVsWidth, modelTable, widthSweepChart, type FinalMetric, type ModelRow } from './comparisonData';
 import { fileStem } from './exportData';
+import { figureLabels } from './tableData';
 import { tableCsv } from '../engine/contract/textEscapes';
 import type { PanelContext } from './host';
 import type { JobEntry, RunData, SnapshotMessage } from './protocol';
@@ -160,7 +161,7 @@ export class ComparisonView {
       if (r.testLoss === best) tr.classList.add('best');
       return tr;
     });
-    const metric = Object.values(this.run?.best ?? {})[0]?.metric === 'validationAccuracy' ? 'validation accuracy' : 'validation loss';
+    const metric = figureLabels[Object.values(this.run?.best ?? {})[0]?.metric ?? 'validationLoss'];
     const where = atBest ? ` Each model at its best sweep point (by ${metric}; pick rows in the Experiments Table to compare others).` : '';
     const caption = el('caption', { text: `Finite models at their widest width (mean over seeds), each followed by its infinite-width limit.${where} The lowest test loss is marked.` });
     this.tableHost.replaceChildren(el('table', { className: 'figures' }, [caption, el('thead', {}, [head]), el('tbody', {}, body)]));

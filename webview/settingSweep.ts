@@ -9,6 +9,7 @@ import type { ChartModel, ChartSeries } from './chartData';
 import { metricLabels } from './chartFormat';
 import { colorFor } from './palette';
 import { alignSparse, sparseSeries, type FinalMetric } from './comparisonData';
+import { bestJobs } from './tableData';
 
 export const widthAxis = 'width';
 
@@ -39,7 +40,7 @@ export function focusEntries(entries: readonly JobEntry[], jobs: readonly string
  * each model's best point and the limits its jobs converge to (`atBest`); else every job.
  */
 export function comparedEntries(entries: readonly JobEntry[], jobs: readonly string[] | undefined, best: Record<string, BestPoint> | undefined): { entries: JobEntry[]; atBest: boolean } {
-  const chosen = Object.values(best ?? {}).flatMap((b) => b.jobs);
+  const chosen = bestJobs(best);
   if (jobs || !chosen.length) return { entries: focusEntries(entries, jobs), atBest: false };
   return { entries: focusEntries(entries, chosen), atBest: true };
 }
