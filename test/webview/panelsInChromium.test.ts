@@ -37,6 +37,16 @@ async function chartAttr(p: PanelPage, chart: string, attr: string): Promise<str
   return p.page.locator(`section.chart[data-chart="${chart}"]`).getAttribute(`data-${attr}`);
 }
 
+/**
+ * A chart attribute once the panel's throttled redraw has caught up: waits (up to 5 s) for it to read
+ * `expected`, then returns what it reads, which the caller asserts.
+ */
+async function settledChartAttr(p: PanelPage, chart: string, attr: string, expected: string): Promise<string | null> {
+  const selector = `section.chart[data-chart="${chart}"]`;
+  await p.page.waitForFunction(([sel, name, want]) => document.querySelector(sel)?.getAttribute(name) === want, [selector, `data-${attr}`, expected] as const, { timeout: 5000 }).catch(() => undefined);
+  return chartAttr(p, chart, attr);
+}
+
 async function exportOf(p: PanelPage, chart: string, format: string): Promise<Extract<FromPanel, { type: 'export' }>> {
   const before = (await p.posted()).filter((m) => m.type === 'export').length;
   await p.page.locator(`section.chart[data-chart="${chart}"]`).getByRole('button', { name: `as ${format.toUpperCase()}` }).click();
@@ -91,11 +101,11 @@ describe('panels in Chromium (the real bundle behind the real CSP)', { timeout: 
     await p.page.waitForFunction(() => document.querySelector('.panel-header .status')?.textContent?.includes('1,586 points'));
 
     for (const chart of ['trainLoss', 'testLoss', 'testAccuracy', 'rmseToLimit']) {
-      assert.equal(await chartAttr(p, chart, 'points'), String(steps), `${chart}: every logged step`);
+      assert.equal(await settledChartAttr(p, chart, 'points', String(steps)), String(steps), `${chart}: every logged step`);
     }
-    assert.equal(await chartAttr(p, 'testLoss', 'series'), String(groups));
+    assert.equal(await settledChartAttr(p, 'testLoss', 'series', String(groups)), String(groups));
     // The gap exists for the 11 finite model/width groups only.
-    assert.equal(await chartAttr(p, 'rmseToLimit', 'series'), '11');
+    assert.equal(await settledChartAttr(p, 'rmseToLimit', 'series', '11'), '11');
     const legend = await p.page.locator('section.chart[data-chart="testLoss"] .legend vscode-checkbox').allTextContents();
     assert.equal(legend.length, groups);
     assert.ok(legend.some((t) => t.includes('sgd w64 (mean of 2 seeds)')));
