@@ -2,7 +2,8 @@
  * The infinite-width models (SCIENCE.md section 5) as trainers: each yields predictions on train and
  * test points at every logged step, from f_0 = 0.
  *   ntk        NTK gradient descent (sgd or momentum); MSE + full batch uses the closed form (an
- *              eigendecomposition below KRYLOV_MIN_N training points, block Lanczos above: krylovDynamics.ts)
+ *              eigendecomposition below KRYLOV_MIN_N training points, block Lanczos above: krylovDynamics.ts;
+ *              momentum steps through the dynamics where the Krylov space would cost more: krylovBudget)
  *   nngp       the same dynamics on the NNGP kernel (the limit of readout-only training)
  *   gp         the NNGP posterior mean (no time dependence: the same predictions at every logged step)
  *   kernelAdam an ADAM-like heuristic on the NTK (not a proven limit; labelled as such)
@@ -16,7 +17,7 @@ import { BatchSchedule } from './batches';
 import { KernelDynamics, STEPWISE_FLOAT32_MIN_N, type KernelProblem } from './kernelDynamics';
 import { closedFormMseGradientDescent, nngpPosterior } from './kernelClosedForms';
 import { trainAdamLimit } from './adamLimit';
-import { KRYLOV_MAX_DIMENSION, KRYLOV_MIN_N, krylovMseDynamics } from './krylovDynamics';
+import { firstKrylovCheck, KRYLOV_MAX_DIMENSION, KRYLOV_MIN_N, krylovBudget, krylovMseDynamics } from './krylovDynamics';
 
 export const trainInfinite: Trainer = (job: Job, context: TrainContext) => {
   if (job.kind !== 'infinite') throw new RangeError(`trainInfinite: job ${job.id} is not an infinite model`);
@@ -73,9 +74,12 @@ async function* kernelMethod(model: InfiniteModelSpec, context: TrainContext): A
   const schedule = new BatchSchedule(n, model.batchSize, experiment.seed);
   const linear = experiment.loss === 'mse' && schedule.fullBatch && model.method !== 'kernelAdam'
     && (model.optimizer.name === 'sgd' || model.optimizer.name === 'momentum');
-  if (linear && n >= KRYLOV_MIN_N) {
-    const momentum = model.optimizer.name === 'momentum' ? model.optimizer.momentum : 0;
-    const solution = await krylovMseDynamics(problem, { learningRate: model.learningRate, momentum }, steps, { signal });
+  const momentum = model.optimizer.name === 'momentum' ? model.optimizer.momentum : 0;
+  // Momentum's alternative is the stepwise path, so the space is tried only as far as it is cheaper
+  // (krylovBudget); gradient descent's is the O(n^3) float64 eigendecomposition, dearer than any space.
+  const maxDimension = model.optimizer.name === 'momentum' ? krylovBudget(n, m, k, model.steps) : KRYLOV_MAX_DIMENSION;
+  if (linear && n >= KRYLOV_MIN_N && maxDimension >= firstKrylovCheck(k)) {
+    const solution = await krylovMseDynamics(problem, { learningRate: model.learningRate, momentum }, steps, { signal, maxDimension });
     if (solution) {
       context.report({
         dynamics: `block Lanczos (Krylov dimension ${solution.dimension}, float32 kernel products)`,
@@ -92,7 +96,9 @@ async function* kernelMethod(model: InfiniteModelSpec, context: TrainContext): A
       }
       return;
     }
-    context.log(`Krylov MSE dynamics did not converge within dimension ${KRYLOV_MAX_DIMENSION}; using the exact path`);
+    context.log(`Krylov MSE dynamics did not converge within dimension ${maxDimension}; using the ${model.optimizer.name === 'momentum' ? 'stepwise' : 'exact'} path`);
+  } else if (linear && n >= KRYLOV_MIN_N) {
+    context.log(`stepwise MSE dynamics: over ${model.steps} steps a Krylov space would cost more (krylovBudget ${maxDimension})`);
   }
   const closedForm = linear && model.optimizer.name === 'sgd';
   if (closedForm) {

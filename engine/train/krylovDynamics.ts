@@ -38,6 +38,51 @@ export const KRYLOV_TOLERANCE = 1e-3;
 export const KRYLOV_MIN_N = 1024;
 /** Largest Krylov dimension before giving up (the caller falls back to the exact path). */
 export const KRYLOV_MAX_DIMENSION = 2048;
+/**
+ * What one float64 multiply-add of this module's JavaScript costs, in float32 multiply-adds of a kernel
+ * product on the tfjs backend (krylovBudget's unit): measured with wasm on one thread, a 10000 x 8000
+ * float32 product with 10 columns ran at 9.4e9 multiply-adds per second, classical Gram-Schmidt over
+ * 500 vectors of length 8000 at 0.40e9 (24 times slower) and eighSymmetric of order 600 in the time of
+ * 26 J^3 such product multiply-adds.
+ */
+const SCRIPT_COST = 24;
+const EIGH_COST = 26;
+/** The Ritz checks' dimensions grow by CHECK_GROWTH, so their eigendecompositions sum to 1 / (1 - 1.4^-3) = 1.57 times the last. */
+const CHECK_GROWTH = 1.4;
+
+/** The dimension of the first convergence check for k outputs (the space has at most k starting vectors). */
+export function firstKrylovCheck(k: number): number {
+  return Math.max(32, 4 * k);
+}
+
+/**
+ * The largest Krylov dimension worth trying when the alternative is the stepwise dynamics with float32
+ * kernel products (kernelDynamics.ts: `steps` products Theta(all m points, X) u of m n k multiply-adds,
+ * the path of heavy-ball momentum, which has no closed form). The space's work at dimension J, in the
+ * backend's multiply-adds:
+ *   J n^2                                    the products Theta q_j
+ *   + SCRIPT_COST 2 J^2 n                    full reorthogonalization (Gram-Schmidt twice) in float64
+ *   + EIGH_COST 1.57 J^3                     the Rayleigh-Ritz eigendecompositions at the checks
+ * kept within half the stepwise work. A space that has not converged by then is given up, so a run pays
+ * at most half again the stepwise time for having tried; a space that would have converged later would
+ * have cost more than half the stepwise path anyway. It depends only on the sizes, so a run takes the
+ * same path on every machine and every worker count. (On the 8000 + 2000 digits with momentum 0.9 and
+ * 1000 steps, the research-scale benchmark's inf8k row, the space had not converged at 2048 after about
+ * 200 s, while the stepwise path took 86 s.)
+ */
+export function krylovBudget(n: number, m: number, k: number, steps: number): number {
+  const allowed = 0.5 * steps * m * n * k;
+  const checks = 1 / (1 - CHECK_GROWTH ** -3);
+  const work = (j: number) => j * n * n + SCRIPT_COST * 2 * j * j * n + EIGH_COST * checks * j ** 3;
+  let lo = 0, hi = Math.min(n, KRYLOV_MAX_DIMENSION);
+  if (work(hi) <= allowed) return hi;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (work(mid) <= allowed) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
 /** A new direction shorter than this, relative to the largest product norm so far, ends the space (deflation). */
 const DEFLATION = 1e-5;
 
@@ -115,7 +160,7 @@ export async function krylovMseDynamics(
     /** A new direction was left out because the basis is at maxDimension. */
     let truncated = false;
     let previous: Evaluation | null = null;
-    let nextCheck = Math.min(maxDimension, Math.max(32, 4 * b0));
+    let nextCheck = Math.min(maxDimension, firstKrylovCheck(b0));
     for (;;) {
       if (options.signal?.aborted) throw new CancelledError();
       // One block: Theta applied to the vectors not yet expanded, in one product.
@@ -153,7 +198,7 @@ export async function krylovMseDynamics(
       }
       if (full) return null;
       previous = current;
-      nextCheck = Math.min(maxDimension, Math.ceil(done * 1.4));
+      nextCheck = Math.min(maxDimension, Math.ceil(done * CHECK_GROWTH));
     }
   } finally {
     theta.dispose();
