@@ -76,7 +76,7 @@ export interface StartRequest {
   onlyModels?: string[];
   /** Worker processes for the run's jobs (the infiniteWidthLab.workers setting); absent: the engine's default. */
   workers?: number;
-  /** Each gp job's factorization lanes (the infiniteWidthLab.factorLanes setting); absent: one. */
+  /** Each gp job's factorization lanes (the infiniteWidthLab.factorLanes setting); absent: the engine's default, 'auto'. */
   factorLanes?: number | 'auto';
 }
 

@@ -10,14 +10,14 @@ export interface Settings {
   resultsFolder: string;
   /** Worker processes per run; 0: every core of the machine. */
   workers: number;
-  /** Threads of each gp job's float32 Cholesky; 'auto' (the setting's 0): the workers' cores shared by the jobs at once. */
+  /** Threads of each gp job's float32 Cholesky; 'auto' (the setting's 0, the default): from 6,000 training points, the workers' cores shared by the jobs at once. */
   factorLanes: number | 'auto';
 }
 
 /** The infiniteWidthLab.factorLanes setting's value as the engine takes it: 0 is 'auto', else a whole count of at least 1. */
 export function factorLanesOf(setting: number | undefined): number | 'auto' {
-  const n = Math.floor(Number(setting ?? 1));
-  if (!Number.isFinite(n)) return 1;
+  const n = Math.floor(Number(setting ?? 0));
+  if (!Number.isFinite(n)) return 'auto';
   return n === 0 ? 'auto' : Math.max(1, n);
 }
 
@@ -28,7 +28,7 @@ export function readSettings(scope?: vscode.Uri): Settings {
     nodePath: c.get<string>('nodePath', ''),
     resultsFolder: c.get<string>('resultsFolder', '.iwl/runs') || '.iwl/runs',
     workers: Math.max(0, Math.floor(c.get<number>('workers', 0) || 0)),
-    factorLanes: factorLanesOf(c.get<number>('factorLanes', 1)),
+    factorLanes: factorLanesOf(c.get<number>('factorLanes', 0)),
   };
 }
 

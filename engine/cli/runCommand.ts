@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { isBackendName, useBackend } from '../backend';
 import { runExperiment } from '../run/runExperiment';
-import { defaultWorkers } from '../run/pool';
+import { AUTO_LANES_MIN_TRAIN, defaultWorkers } from '../run/pool';
 import { RunOutput } from '../run/runOutput';
 import { trainFinite } from '../train/finite';
 import { trainInfinite } from '../train/infinite';
@@ -30,9 +30,10 @@ Trains every model of the experiment FILE (or only the named models) and writes 
 --workers N runs that many jobs (finite widths x seeds, infinite models) side by side, each in its
 own worker process, with the same numbers as --workers 1 (default: every core, here ${defaultWorkers()};
 fewer when they would not fit in memory together).
---factor-lanes N|auto computes each gp job's float32 Cholesky on N threads side by side (auto: the
---workers cores shared among the jobs running at once), with the same numbers as 1 (the default:
-on a shared 2-core machine 2 lanes were faster at n = 8000 only while it was quiet).
+--factor-lanes N|auto computes each gp job's float32 Cholesky on N threads side by side, with the
+same numbers as 1. auto (the default): from ${AUTO_LANES_MIN_TRAIN} training points, the --workers cores
+shared among the jobs running at once; one lane below that, where more do not pay. On a machine that
+other work shares, 1 is faster (2 lanes were faster at n = 8000 only while the machine was quiet).
 --shard I/N runs only the I-th (from 0) of N parts of the jobs, balanced by their estimated cost,
 and writes a shard folder (DIR gains shard.json); \`iwl merge\` joins the N folders into one run.
 Progress goes to stderr. Ctrl-C stops within a second and keeps what was written (exit 130).`;
@@ -53,7 +54,7 @@ export const runCommand: CliCommand = {
     const workers = workersText === undefined ? defaultWorkers() : Number(workersText);
     if (!Number.isInteger(workers) || workers < 1) problems.push(`--workers must be a whole number of at least 1; got '${workersText}'`);
     const lanesText = parsed.values.get('factor-lanes');
-    const factorLanes: 'auto' | number = lanesText === 'auto' ? 'auto' : lanesText === undefined ? 1 : Number(lanesText);
+    const factorLanes: 'auto' | number = lanesText === 'auto' || lanesText === undefined ? 'auto' : Number(lanesText);
     if (factorLanes !== 'auto' && (!Number.isInteger(factorLanes) || factorLanes < 1)) problems.push(`--factor-lanes must be auto or a whole number of at least 1; got '${lanesText}'`);
     const shardText = parsed.values.get('shard');
     const shard = shardText === undefined ? null : parseShardSpec(shardText);

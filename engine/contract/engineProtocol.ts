@@ -59,7 +59,8 @@ export interface StartRunParams {
   workers?: number;
   /**
    * Lanes (worker threads) of each gp job's float32 Cholesky (engine/linalg/choleskyLanes.ts); 'auto'
-   * shares the workers' cores among the jobs running at once; absent: 1. The numbers are the same for every count.
+   * shares the workers' cores among the jobs running at once from 6,000 training points (one lane below);
+   * absent: 'auto'. The numbers are the same for every count.
    */
   factorLanes?: number | 'auto';
 }

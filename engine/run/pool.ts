@@ -85,6 +85,19 @@ export function linalgLanes(workers: number, jobsAtOnce: number, cores = availab
   return Math.max(1, Math.min(cores, Math.floor(w / Math.max(1, Math.min(w, jobsAtOnce)))));
 }
 
+/**
+ * Training points from which 'auto' gives a gp job more than one factorization lane: measured on the
+ * 2-core machine here (README, the compute pool), the n = 8000 float32 Cholesky took 9.0-10.0 s on one
+ * lane and 6.5 s on two while the machine was quiet, and at n = 4000 two lanes gained nothing (each lane
+ * starts its own backend, and the smaller trailing updates leave it idle between steps).
+ */
+export const AUTO_LANES_MIN_TRAIN = 6000;
+
+/** 'auto' lanes for a job on `trainPoints` points: linalgLanes from AUTO_LANES_MIN_TRAIN, one below it. */
+export function autoLanes(workers: number, jobsAtOnce: number, trainPoints: number, cores = availableParallelism()): number {
+  return trainPoints < AUTO_LANES_MIN_TRAIN ? 1 : linalgLanes(workers, jobsAtOnce, cores);
+}
+
 /** Lines of a dead worker's stderr kept for its job's error. */
 const STDERR_TAIL_LINES = 12;
 

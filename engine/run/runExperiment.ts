@@ -21,7 +21,7 @@ import type { LogPoint, RunKernels, TrainContext, Trainer } from './trainer';
 import type { EndStatus, MetricRecord } from '../contract/records';
 import { activeBackend, defaultBackend, type BackendName } from '../backend';
 import { formatBytes } from '../experiment/memory';
-import { jobMemory, linalgLanes, poolSize, workerScript, WorkerProcess, type JobHooks } from './pool';
+import { autoLanes, jobMemory, poolSize, workerScript, WorkerProcess, type JobHooks } from './pool';
 
 
 /** How a job ended: the one status union's end statuses (engine/contract/records.ts). */
@@ -60,10 +60,11 @@ export interface RunOptions {
   backend?: BackendName;
   /**
    * Lanes (worker threads) of each gp job's float32 Cholesky (engine/linalg/choleskyLanes.ts):
-   * 'auto' shares the workers setting among the jobs that run at once (linalgLanes in pool.ts); a
-   * number is that many per job. Default 1: on the shared 2-core machines here 2 lanes made the
-   * n = 8000 factor 1.4x faster while the machine was quiet and 2.5x slower while it was loaded
-   * (README, compute pool). The numbers are the same for every count.
+   * 'auto' (the default) shares the workers setting among the jobs that run at once, from
+   * AUTO_LANES_MIN_TRAIN training points (autoLanes in pool.ts; below it lanes do not pay); a number
+   * is that many per job. On the 2-core machines here 2 lanes made the n = 8000 factor 1.4x faster
+   * while the machine was quiet and 2.5x slower while other work loaded it (README, compute pool):
+   * `1` is the choice for a shared machine. The numbers are the same for every count.
    */
   factorLanes?: 'auto' | number;
   /** The memory all workers may hold at once (default: half the machine's memory). */
@@ -208,19 +209,20 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
   const local = (job: Job) => (hooks: JobHooks) => {
     const trainer = job.kind === 'finite' ? options.trainers.finite : options.trainers.infinite;
     const c = contextOf(job);
-    const context: TrainContext = { experiment: c.experiment, dataset: c.evaluation, signal: options.signal, ...hooks, kernels: c.kernels, lanes: localLanes };
+    const context: TrainContext = { experiment: c.experiment, dataset: c.evaluation, signal: options.signal, ...hooks, kernels: c.kernels, lanes: localLanes(job) };
     return trainer(job, context);
   };
 
   // Each job's estimate with the factorization lanes it would get (linalgLanes: the workers shared by its phase's jobs).
   const phaseLength = (job: Job) => plan.jobs.filter((j) => j.kind === job.kind).length;
-  const factorLanes = options.factorLanes ?? 1;
-  const lanesAmong = (jobsAtOnce: number) => (factorLanes === 'auto' ? linalgLanes(options.workers ?? 1, jobsAtOnce) : Math.max(1, Math.floor(factorLanes)));
-  const estimateOf = (job: Job) => jobMemory(contextOf(job).experiment, contextOf(job).evaluation, [job], lanesAmong(phaseLength(job)))[0];
+  const factorLanes = options.factorLanes ?? 'auto';
+  const lanesAmong = (job: Job, jobsAtOnce: number) =>
+    factorLanes === 'auto' ? autoLanes(options.workers ?? 1, jobsAtOnce, contextOf(job).evaluation.xTrain.rows) : Math.max(1, Math.floor(factorLanes));
+  const estimateOf = (job: Job) => jobMemory(contextOf(job).experiment, contextOf(job).evaluation, [job], lanesAmong(job, phaseLength(job)))[0];
   const size = poolSize(plan.jobs.map(estimateOf), options.workers ?? 1, options.memoryBudgetBytes);
   // Jobs in this process run one at a time: each may use every core the workers setting gives the run,
   // unless the memory budget already held the run to fewer workers than asked.
-  const localLanes = size.limitedBy ? 1 : lanesAmong(1);
+  const localLanes = (job: Job) => (size.limitedBy ? 1 : lanesAmong(job, 1));
   if (size.limitedBy) await emit({ type: 'log', message: `using ${size.workers} worker${size.workers === 1 ? '' : 's'}: ${size.limitedBy}` });
   const useWorkers = size.workers > 1 && plan.jobs.length > 1;
   // The run's own kernels stay on one lane: spread over idle workers (computeRunKernels' `parallel`) they
@@ -254,7 +256,7 @@ async function runOnPool(
   contexts: RunContext[],
   options: RunOptions,
   runJob: (job: Job, points: (hooks: JobHooks) => AsyncIterable<LogPoint>, worker?: number) => Promise<JobResult>,
-  lanesAmong: (jobsAtOnce: number) => number,
+  lanesAmong: (job: Job, jobsAtOnce: number) => number,
 ): Promise<JobResult[]> {
   const script = options.workerScript ?? workerScript();
   const backend = options.backend ?? activeBackend()?.name ?? defaultBackend;
@@ -264,7 +266,7 @@ async function runOnPool(
   options.signal.addEventListener('abort', stopAll);
   // Each lane keeps its worker from phase to phase (one start-up per worker), and starts a new one after a crash.
   const lanes: (WorkerProcess | null)[] = Array.from({ length: workers }, () => null);
-  const lane = async (index: number, queue: Job[], lanesPerJob: number) => {
+  const lane = async (index: number, queue: Job[], jobsAtOnce: number) => {
     while (queue.length && !options.signal.aborted) {
       const job = queue.shift()!;
       let worker = lanes[index];
@@ -279,7 +281,7 @@ async function runOnPool(
       const w = worker;
       const variant = job.variant ?? 0;
       if (variant !== 0) w.provide(variant, contexts[variant].experiment, contexts[variant].evaluation);
-      byId.set(job.id, await runJob(job, (hooks) => w.run(job, hooks, options.signal, lanesPerJob), w.pid));
+      byId.set(job.id, await runJob(job, (hooks) => w.run(job, hooks, options.signal, lanesAmong(job, jobsAtOnce)), w.pid));
     }
   };
   try {
@@ -287,8 +289,7 @@ async function runOnPool(
       if (options.signal.aborted) break;
       const queue = [...phase];
       // The phase's jobs share the workers' cores for their factorizations (linalgLanes).
-      const lanesPerJob = lanesAmong(phase.length);
-      await Promise.all(Array.from({ length: Math.min(workers, phase.length) }, (_, i) => lane(i, queue, lanesPerJob)));
+      await Promise.all(Array.from({ length: Math.min(workers, phase.length) }, (_, i) => lane(i, queue, phase.length)));
     }
   } finally {
     options.signal.removeEventListener('abort', stopAll);

@@ -5,11 +5,10 @@
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { availableParallelism } from 'node:os';
 import { useBackend } from '../../../engine/backend';
 import { nodeValidationHost } from '../../../engine/experiment/validationHost';
 import { validateExperiment } from '../../../engine/experiment/validate';
-import { linalgLanes } from '../../../engine/run/pool';
+import { AUTO_LANES_MIN_TRAIN, autoLanes, linalgLanes } from '../../../engine/run/pool';
 import { runExperiment, type RunOptions } from '../../../engine/run/runExperiment';
 import { trainFinite } from '../../../engine/train/finite';
 import { trainInfinite } from '../../../engine/train/infinite';
@@ -54,6 +53,9 @@ describe('gp factorization lanes', () => {
     assert.equal(linalgLanes(4, 9, 16), 1, 'a full pool: one lane each');
     assert.equal(linalgLanes(8, 1, 2), 2, 'no more than the cores');
     assert.equal(linalgLanes(1, 1, 16), 1);
+    assert.equal(autoLanes(2, 1, AUTO_LANES_MIN_TRAIN, 2), 2, "'auto' from AUTO_LANES_MIN_TRAIN points: the rule above");
+    assert.equal(autoLanes(8, 3, 10_000, 16), 2);
+    assert.equal(autoLanes(2, 1, AUTO_LANES_MIN_TRAIN - 1, 2), 1, 'below it one lane, where lanes do not pay');
   });
 
   test('a gp job alone on 2 lanes gives the predictions and metrics of 1 lane, bit for bit', async () => {
@@ -61,17 +63,18 @@ describe('gp factorization lanes', () => {
     const two = await run(gp, { workers: 1, factorLanes: 2 });
     const [a, b] = [one.outcome.results[0], two.outcome.results[0]];
     assert.equal(a.info.solver, 'float32 Cholesky + float64 CG');
-    assert.equal(a.info.factorLanes, undefined, 'one lane by default');
+    assert.equal(a.info.factorLanes, undefined, "one lane by default ('auto', below AUTO_LANES_MIN_TRAIN points)");
     assert.equal(b.info.factorLanes, 2);
     assert.deepEqual(b.predictions, a.predictions);
     assert.deepEqual(two.records, one.records);
   });
 
-  test("'auto' gives a gp job alone in its phase on the pool the idle worker's core, with the same numbers", async () => {
+  test("explicit lanes reach a gp job on the pool, with the same numbers as one lane in the run's process", async () => {
     const sequential = await run(`${gp}\n${sgd}`, { workers: 1 });
-    const pooled = await run(`${gp}\n${sgd}`, { workers: 2, factorLanes: 'auto' });
+    const pooled = await run(`${gp}\n${sgd}`, { workers: 2, factorLanes: 2 });
     const gpOf = (o: typeof sequential) => o.outcome.results.find((r) => r.job.model.name === 'gp')!;
-    assert.equal(gpOf(pooled).info.factorLanes, Math.min(2, availableParallelism()) > 1 ? 2 : undefined);
+    assert.equal(gpOf(sequential).info.factorLanes, undefined);
+    assert.equal(gpOf(pooled).info.factorLanes, 2);
     assert.deepEqual(gpOf(pooled).predictions, gpOf(sequential).predictions);
     const sort = (r: Record<string, unknown>[]) => [...r].sort((x, y) => `${x.id}@${x.step}`.localeCompare(`${y.id}@${y.step}`));
     assert.deepEqual(sort(pooled.records), sort(sequential.records));
