@@ -25,6 +25,7 @@
  */
 import { Experiment, ModelSpec } from './experimentTypes';
 import { architectureOf } from '../nn/architecture';
+import { FLOAT32_BLOCK, ROW_BLOCK } from '../linalg/choleskyBlocks';
 
 export interface MemoryPart {
   label: string;
@@ -54,8 +55,6 @@ export function dataSizesOf(experiment: Experiment): DataSizes | null {
 
 /** A float32 Cholesky lane's start-up: a V8 isolate with tfjs and the wasm module (measured near 40 MB here). */
 const LANE_BASE_BYTES = 48 * 2 ** 20;
-/** choleskyFloat32.ts's FLOAT32_BLOCK and ROW_BLOCK (kept here so that this module stays free of tfjs). */
-const LANE_BLOCK = 256, LANE_ROW_BLOCK = 1024;
 
 /**
  * Memory one float32 Cholesky lane adds to a factorization of order n (the shared n x n matrix is
@@ -63,7 +62,7 @@ const LANE_BLOCK = 256, LANE_ROW_BLOCK = 1024;
  * row block (ROW_BLOCK x nb) and its product (ROW_BLOCK x n).
  */
 export function choleskyLaneBytes(n: number): number {
-  return LANE_BASE_BYTES + 2 * 4 * (LANE_BLOCK * n + LANE_ROW_BLOCK * LANE_BLOCK + LANE_ROW_BLOCK * n);
+  return LANE_BASE_BYTES + 2 * 4 * (FLOAT32_BLOCK * n + ROW_BLOCK * FLOAT32_BLOCK + ROW_BLOCK * n);
 }
 
 /**

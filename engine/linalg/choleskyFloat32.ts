@@ -18,6 +18,7 @@ import type { Worker } from 'node:worker_threads';
 import { activeBackend, defaultBackend, type BackendName } from '../backend';
 import { CancelledError, IwlError } from '../util/iwlError';
 import { checkDim, checkLength } from './blas';
+import { FLOAT32_BLOCK, ROW_BLOCK } from './choleskyBlocks';
 import { startLanes } from './choleskyLanes';
 
 /**
@@ -32,10 +33,7 @@ async function readBack(t: tf.Tensor): Promise<Float32Array> {
   }
 }
 
-/** Block width: large enough that the panel matMuls run at full speed, small enough for the JS blocks. */
-export const FLOAT32_BLOCK = 256;
-/** Rows of the trailing update per matMul (output ROW_BLOCK x up to n floats). */
-export const ROW_BLOCK = 1024;
+export { FLOAT32_BLOCK, ROW_BLOCK };
 
 /** A float32 Cholesky factor L (row-major, upper triangle zero) with its row blocks uploaded for solves. */
 export class Float32Cholesky {
