@@ -70,6 +70,7 @@ const validatorFiles: Record<string, string[]> = {
   'engine/experiment/validate.ts': ['node:path'],
   'engine/experiment/validationHost.ts': ['node:fs', 'node:os'],
   'engine/kernels/special.ts': [],
+  'engine/linalg/choleskyBlocks.ts': [],
   'engine/nn/architecture.ts': [],
   'engine/train/adamLimitDefaults.ts': [],
 };
