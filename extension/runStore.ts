@@ -129,12 +129,12 @@ export async function listRuns(resultsRoot: string, isLive?: (dir: string) => bo
   return experiments.sort((a, b) => a.key.localeCompare(b.key));
 }
 
-/** The newest run of an experiment file: its manifest names the file, or (older runs) its folder does. */
 /** A run submitted to Slurm whose folder still reads as running: its array may still be going. */
 export function isSubmittedClusterRun(run: StoredRun): run is StoredRun & { cluster: NonNullable<StoredRun['cluster']> } {
   return !!run.cluster?.jobId && run.status === 'running';
 }
 
+/** The newest run of an experiment file: its manifest names the file, or (older runs) its folder does. */
 export function latestRunOf(experiments: StoredExperiment[], experimentFile: string): StoredRun | null {
   const key = basename(experimentFile);
   const folder = experiments.find((e) => e.key === key);

@@ -213,7 +213,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions)
     return trainer(job, context);
   };
 
-  // Each job's estimate with the factorization lanes it would get (linalgLanes: the workers shared by its phase's jobs).
+  // Each job's estimate with the factorization lanes it would get (autoLanes: the workers shared by its phase's jobs).
   const phaseLength = (job: Job) => plan.jobs.filter((j) => j.kind === job.kind).length;
   const factorLanes = options.factorLanes ?? 'auto';
   const lanesAmong = (job: Job, jobsAtOnce: number) =>
@@ -288,7 +288,7 @@ async function runOnPool(
     for (const phase of [jobs.filter((j) => j.kind === 'infinite'), jobs.filter((j) => j.kind === 'finite')]) {
       if (options.signal.aborted) break;
       const queue = [...phase];
-      // The phase's jobs share the workers' cores for their factorizations (linalgLanes).
+      // The phase's jobs share the workers' cores for their factorizations (autoLanes).
       await Promise.all(Array.from({ length: Math.min(workers, phase.length) }, (_, i) => lane(i, queue, phase.length)));
     }
   } finally {

@@ -98,7 +98,7 @@ async function* kernelMethod(model: InfiniteModelSpec, context: TrainContext): A
     }
     context.log(`Krylov MSE dynamics did not converge within dimension ${maxDimension}; using the ${model.optimizer.name === 'momentum' ? 'stepwise' : 'exact'} path`);
   } else if (linear && n >= KRYLOV_MIN_N) {
-    context.log(`stepwise MSE dynamics: over ${model.steps} steps a Krylov space would cost more (krylovBudget ${maxDimension})`);
+    context.log(`stepwise MSE dynamics: over ${model.steps} steps a Krylov space would cost more than stepping (it would pay only within dimension ${maxDimension})`);
   }
   const closedForm = linear && model.optimizer.name === 'sgd';
   if (closedForm) {
